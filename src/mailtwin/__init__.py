@@ -1,0 +1,9 @@
+"""mailtwin: a stateful sandbox of email-marketing provider APIs."""
+
+from __future__ import annotations
+
+from mailtwin.app import MailtwinApp, create_app
+from mailtwin.clock import Clock
+from mailtwin.config import Config
+
+__all__ = ["Clock", "Config", "MailtwinApp", "create_app"]

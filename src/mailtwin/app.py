@@ -1,0 +1,125 @@
+"""The ASGI application: provider APIs served by the runtime, the control plane beside them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.datastructures import State
+
+from mailtwin.clock import Clock
+from mailtwin.config import Config
+from mailtwin.context import Reply
+from mailtwin.errors import ApiError, Problem
+from mailtwin.runtime import Outcome, Request, Runtime
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CONTROL_PREFIX = "/__mailtwin"
+log = logging.getLogger("mailtwin")
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the configured limit."""
+
+
+class MailtwinApp:
+    """Routes `/__mailtwin/...` to the control plane and everything else to the providers.
+
+    Provider requests are served without a framework in between: the runtime is synchronous
+    and in memory, so the shortest path from ASGI to it is also the fastest.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.state = State({"runtime": runtime})
+        self.control: ASGIApp | None = None
+        if runtime.config.control:
+            from mailtwin.control import control_app
+
+            self.control = control_app(runtime)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        if is_control and self.control is not None:
+            await self.control(scope, receive, send)
+            return
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request = Request(scope["method"], scope["path"], scope.get("query_string", b""),
+                          headers, b"", _base_url(scope, headers))
+        try:
+            request.body = await _read_body(receive, self.runtime.config.max_body_bytes)
+        except BodyTooLarge:
+            outcome = self.too_large(request)
+        else:
+            outcome = self.runtime.handle(request)
+        _, out_headers, payload = self.runtime.finish(outcome, request)
+        await send({"type": "http.response.start", "status": outcome.reply.status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1"))
+                                for k, v in out_headers]})
+        await send({"type": "http.response.body", "body": payload})
+
+    def too_large(self, request: Request) -> Outcome:
+        provider = self.runtime.provider_for(request.path)
+        limit = self.runtime.config.max_body_bytes
+        error = ApiError(413, [Problem(("body",), f"the request body is over {limit} bytes",
+                                       "too_large")], title="Payload Too Large")
+        body = provider.render_error(error) if provider else {"error": error.summary()}
+        return Outcome(Reply(413, body), provider, None, None)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _base_url(scope: Scope, headers: dict[str, str]) -> str:
+    scheme = scope.get("scheme", "http")
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scheme}://{host}"
+
+
+def create_app(config: Config | None = None, clock: Clock | None = None) -> MailtwinApp:
+    """Build a sandbox app from a Config (defaults: built-in specs and fixtures, seed 0)."""
+    runtime = Runtime(config or Config.from_env(), clock)
+    runtime.warm()
+    return MailtwinApp(runtime)

@@ -1,0 +1,1 @@
+"""Named strategies that give each provider its own look: errors, pages, auth, time."""

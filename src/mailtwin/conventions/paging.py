@@ -1,0 +1,60 @@
+"""Pagination styles by name: how a list is sliced from the query and wrapped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from mailtwin.context import Reply
+from mailtwin.errors import ApiError, Problem
+from mailtwin.listing import Listing
+
+if TYPE_CHECKING:
+    from mailtwin.context import Context
+
+Paginator = Callable[["Context", Listing, dict[str, Any]], Reply]
+
+
+def _int(query: dict[str, Any], name: str, default: int, minimum: int) -> int:
+    value = query.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ApiError(400, [Problem(("query", name),
+                                     f"must be an integer of at least {minimum}", "bad_request")])
+    return value
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("true", "1"))
+
+
+def start_end(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
+    """`?start=0&end=500` (end exclusive, at most `max` items); `?count=true` answers the total."""
+    if _flag(ctx.query.get("count")):
+        return Reply(200, listing.total())
+    limit = int(options.get("max", 500))
+    start = _int(ctx.query, "start", 0, 0)
+    end = _int(ctx.query, "end", start + limit, 0)
+    if end < start:
+        raise ApiError(400, [Problem(("query", "end"), "end must not be before start",
+                                     "bad_request")])
+    return Reply(200, listing.window(start, min(end - start, limit)))
+
+
+def page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
+    """`?page=1&per_page=50&with_count=true` -> `{"pagination": {...}, "data": [...]}`."""
+    number = _int(ctx.query, "page", 1, 1)
+    size = _int(ctx.query, "per_page", int(options.get("default", 50)), 1)
+    size = min(size, int(options.get("max", 1000)))
+    pagination: dict[str, Any] = {"page": number, "per_page": size}
+    if _flag(ctx.query.get("with_count")):
+        pagination["count"] = listing.total()
+    return Reply(200, {"pagination": pagination,
+                       "data": listing.window((number - 1) * size, size)})
+
+
+def unpaged(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
+    """Every match, as a bare array."""
+    return Reply(200, listing.window(0, listing.total()))
+
+
+PAGINATORS: dict[str, Paginator] = {"start-end": start_end, "page": page, "none": unpaged}

@@ -1,0 +1,64 @@
+"""An httpx transport that serves requests from an app in the same process, no socket."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from mailtwin.app import CONTROL_PREFIX, MailtwinApp
+from mailtwin.runtime import Request
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Calls the sandbox directly: provider requests synchronously, the control plane
+    through its ASGI app on a private event loop."""
+
+    def __init__(self, app: MailtwinApp) -> None:
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        body = request.read()
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            return self._asgi(request, body)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in request.headers.raw}
+        base = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
+        mine = Request(request.method, path, request.url.query, headers, body, base)
+        runtime = self.app.runtime
+        if len(body) > runtime.config.max_body_bytes:
+            outcome = self.app.too_large(mine)
+            _, out_headers, payload = runtime.finish(outcome, mine)
+        else:
+            outcome, out_headers, payload = runtime.serve(mine)
+        return httpx.Response(outcome.reply.status, headers=out_headers, content=payload,
+                              request=request)
+
+    def _asgi(self, request: httpx.Request, body: bytes) -> httpx.Response:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        transport = httpx.ASGITransport(app=self.app)
+
+        async def call() -> httpx.Response:
+            response = await transport.handle_async_request(
+                httpx.Request(request.method, request.url, headers=request.headers,
+                              content=body))
+            content = await response.aread()
+            return httpx.Response(response.status_code, headers=response.headers,
+                                  content=content, request=request)
+
+        return self._loop.run_until_complete(call())
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+
+def client(app: MailtwinApp, **options: Any) -> httpx.Client:
+    """An httpx.Client served in-process by `app` (base URL http://mailtwin.test)."""
+    options.setdefault("base_url", "http://mailtwin.test")
+    return httpx.Client(transport=InProcessTransport(app), **options)

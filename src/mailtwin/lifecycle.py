@@ -1,0 +1,216 @@
+"""The one engine for declared lifecycles: actions with guards, and moves the clock makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mailtwin.conventions.timestamps import TimestampStyle
+from mailtwin.errors import ApiError, Problem
+from mailtwin.store import Record, Store, Tenant
+
+_PARTS = frozenset({"year", "month", "day", "hour", "minute"})
+
+
+def resolve_settable(values: dict[str, Any], record: Record, moment: datetime,
+                     style: TimestampStyle) -> Record:
+    """Turn `{send_started: $now, month: $now.month, x: $field:y}` into field values."""
+    out: Record = {}
+    for name, value in values.items():
+        if value == "$now":
+            out[name] = style.format(moment)
+        elif isinstance(value, str) and value.startswith("$now.") and value[5:] in _PARTS:
+            out[name] = getattr(moment, value[5:])
+        elif value == "$null":
+            out[name] = None
+        elif isinstance(value, str) and value.startswith("$field:"):
+            out[name] = record.get(value[7:])
+        else:
+            out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Refusal:
+    states: frozenset[Any] | None
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: frozenset[Any] | None
+    target: Any
+    sets: dict[str, Any]
+    refusals: tuple[Refusal, ...]
+
+
+@dataclass(frozen=True)
+class TimedMove:
+    source: Any
+    target: Any
+    at: str | None
+    after: float | None
+    sets: dict[str, Any]
+
+
+class Lifecycle:
+    """A declared state machine over one field of a record."""
+
+    def __init__(self, name: str, spec: dict[str, Any], style: TimestampStyle) -> None:
+        self.name = name
+        self.field: str = spec["field"]
+        self.initial = spec["initial"]
+        self.changed: str | None = spec.get("changed")
+        self.style = style
+        self.enter: dict[Any, dict[str, Any]] = dict(spec.get("enter", {}))
+        self.actions = {key: _action(key, value) for key, value in spec.get("actions", {}).items()}
+        self.timed = tuple(TimedMove(t["from"], t["to"], t.get("at"), t.get("after"),
+                                     dict(t.get("set", {}))) for t in spec.get("timed", []))
+
+    def move_changes(self, record: Record, target: Any, sets: dict[str, Any],
+                     moment: datetime) -> Record:
+        """The field changes of moving a record to `target` at `moment`."""
+        changes = resolve_settable(sets, record, moment, self.style)
+        if target is not None and target != record.get(self.field):
+            changes[self.field] = target
+            changes.update(resolve_settable(self.enter.get(target, {}), record, moment,
+                                            self.style))
+            if self.changed:
+                changes[self.changed] = self.style.format(moment)
+        return changes
+
+    def act(self, record: Record, action: str, ident: Any, moment: datetime) -> Record:
+        """The changes of an action, or the declared refusal as an ApiError."""
+        spec = self.actions.get(action)
+        if spec is None:
+            raise ApiError(400, [Problem(("body",), f"unknown action {action!r}", "bad_request")])
+        state = record.get(self.field)
+        if spec.sources is not None and state not in spec.sources:
+            raise self.refusal(spec, state, ident)
+        return self.move_changes(record, spec.target, spec.sets, moment)
+
+    def refusal(self, spec: Action, state: Any, ident: Any) -> ApiError:
+        """The first refusal matching the current state."""
+        for refusal in spec.refusals:
+            if refusal.states is None or state in refusal.states:
+                message = refusal.message.format(id=ident, state=state, action=spec.name)
+                return ApiError(refusal.status, [Problem(("body",), message, "bad_request")])
+        message = f"cannot {spec.name} while the status is {state!r}"
+        return ApiError(400, [Problem(("body",), message, "bad_request")])
+
+    def due_moves(self, record: Record, entered: datetime) -> list[tuple[int, float]]:
+        """(move index, due timestamp) of every timed move out of the record's state."""
+        state = record.get(self.field)
+        out = []
+        for index, move in enumerate(self.timed):
+            if move.source != state:
+                continue
+            if move.at is not None:
+                moment = self.style.parse(record.get(move.at))
+                if moment is not None:
+                    out.append((index, moment.timestamp()))
+            elif move.after is not None:
+                out.append((index, entered.timestamp() + move.after))
+        return out
+
+
+def _action(name: str, spec: dict[str, Any]) -> Action:
+    sources = frozenset(spec["from"]) if "from" in spec else None
+    refusals = [Refusal(frozenset(r["from"]) if "from" in r else None, r["status"], r["message"])
+                for r in spec.get("refusals", [])]
+    if "refuse" in spec:
+        refusals.append(Refusal(None, spec["refuse"]["status"], spec["refuse"]["message"]))
+    return Action(name, sources, spec.get("to"), dict(spec.get("set", {})), tuple(refusals))
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A move the clock made, for the answer of a clock advance."""
+
+    provider: str
+    tenant: str
+    resource: str
+    ident: Any
+    source: Any
+    target: Any
+    at: str
+
+
+MoveListener = Callable[[str, Tenant, str, Record, Any, Any, datetime], None]
+
+
+class LifecycleEngine:
+    """Schedules and fires timed moves for every provider's lifecycles, in time order."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # (provider, resource) -> lifecycle, and the listeners providers hook in.
+        self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
+        self.listeners: dict[str, MoveListener] = {}
+
+    def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
+        self.lifecycles[(provider, resource)] = lifecycle
+
+    def lifecycle(self, provider: str, resource: str) -> Lifecycle | None:
+        return self.lifecycles.get((provider, resource))
+
+    def entered(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+                record: Record, moment: datetime) -> None:
+        """A record entered its current state (created, acted on, moved): plan its timers."""
+        life = self.lifecycles.get((provider, resource))
+        if life is None:
+            return
+        ident = record[tenant.collections[resource].id_field]
+        version = tenant.versions.get((resource, ident), 0) + 1
+        tenant.versions[(resource, ident)] = version
+        for index, due in life.due_moves(record, moment):
+            self.store.schedule(due, provider, tenant_name, resource, ident, version, index)
+
+    def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
+                     moment: datetime) -> None:
+        """Plan the timers of every record a fresh tenant holds."""
+        for (owner, resource), _life in self.lifecycles.items():
+            if owner != provider or resource not in tenant.collections:
+                continue
+            for record in list(tenant.collections[resource].records.values()):
+                self.entered(provider, tenant_name, tenant, resource, record, moment)
+
+    def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+              ident: Any, changes: Record, moment: datetime) -> Record:
+        """Store changes; if the state moved, tell listeners and plan the next timers."""
+        life = self.lifecycles.get((provider, resource))
+        collection = tenant.collections[resource]
+        before = collection.records[ident].get(life.field) if life else None
+        record = collection.update(ident, changes)
+        if life is not None and life.field in changes and changes[life.field] != before:
+            listener = self.listeners.get(provider)
+            if listener is not None:
+                listener(tenant_name, tenant, resource, record, before, record[life.field],
+                         moment)
+            self.entered(provider, tenant_name, tenant, resource, record, moment)
+        return record
+
+    def fire_due(self, now: float) -> list[Moved]:
+        """Fire every timed move due by `now`, earliest first, each exactly once."""
+        moved: list[Moved] = []
+        while (timer := self.store.pop_due(now)) is not None:
+            tenant = self.store.peek(timer.provider, timer.tenant)
+            if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
+                continue
+            life = self.lifecycles[(timer.provider, timer.resource)]
+            record = tenant.collections[timer.resource].get(timer.ident)
+            if record is None:
+                continue
+            move = life.timed[timer.move]
+            moment = datetime.fromtimestamp(timer.due, UTC)
+            source = record.get(life.field)
+            changes = life.move_changes(record, move.target, move.sets, moment)
+            self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
+                       changes, moment)
+            moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
+                               source, move.target, moment.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        return moved

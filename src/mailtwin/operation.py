@@ -1,0 +1,112 @@
+"""Operations compiled once from the spec: kind, resource, validators, handler, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mailtwin.spec import OperationSpec
+from mailtwin.validation import BodyParser, ParameterSet
+from mailtwin.yamlsource import SourceError, line_of, pointer_of
+
+if TYPE_CHECKING:
+    from referencing import Registry
+
+    from mailtwin.context import Context, Reply
+    from mailtwin.provider import Provider, Resource
+
+Handler = Callable[["Context"], "Reply"]
+
+
+@dataclass
+class Operation:
+    """One routed operation, ready to validate and serve requests."""
+
+    spec: OperationSpec
+    provider: Provider
+    kind: str
+    resource: Resource | None
+    path_params: ParameterSet
+    query_params: ParameterSet
+    body: BodyParser
+    handler: Handler
+    respond_status: int | None
+    respond_body: Any
+    needs_auth: bool
+
+    @property
+    def ext(self) -> dict[str, Any]:
+        return self.spec.ext
+
+    @property
+    def full_path(self) -> str:
+        return self.provider.mount + self.spec.path
+
+    def describe(self) -> dict[str, str]:
+        return {"method": self.spec.method, "path": self.full_path,
+                "operation": self.spec.operation_id, "provider": self.provider.name,
+                "kind": self.kind}
+
+
+def infer_kind(method: str, path: str) -> str:
+    """Conventions: GET/POST on a collection, GET/PATCH/PUT/DELETE on an item, POST item/verb."""
+    segments = [s for s in path.strip("/").split("/") if s]
+    last = segments[-1] if segments else ""
+    on_item = last.startswith("{")
+    if on_item:
+        return {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete"}.get(
+            method, "hook")
+    after_item = len(segments) > 1 and segments[-2].startswith("{")
+    if method == "POST" and after_item:
+        return "action"
+    return {"GET": "list", "POST": "create"}.get(method, "hook")
+
+
+def infer_resource(provider: Provider, path: str) -> str | None:
+    """The resource whose id parameter is the last one in the path."""
+    params = [s[1:-1] for s in path.strip("/").split("/") if s.startswith("{")]
+    for name in reversed(params):
+        for resource in provider.resources.values():
+            if resource.param == name:
+                return resource.name
+    return None
+
+
+def compile_operation(provider: Provider, spec: OperationSpec, registry: Registry, base: str,
+                      handlers: dict[str, Handler]) -> Operation:
+    """Resolve the kind, resource, validators and handler of one operation."""
+    ext = spec.ext
+    kind = ext.get("kind") or infer_kind(spec.method, spec.path)
+    resource_name = ext.get("resource") or infer_resource(provider, spec.path)
+    source = provider.spec.source
+
+    def fail(key: str, message: str) -> SourceError:
+        at = (*spec.pointer, "x-mailtwin", key)
+        return SourceError(source, line_of(source, at), pointer_of(at), message)
+
+    if kind != "hook" and resource_name is None:
+        raise fail("resource", f"a {kind} operation needs a resource")
+    hook_name = ext.get("hook")
+    if hook_name is not None and hook_name not in provider.hooks:
+        raise fail("hook", f"hook {hook_name!r} is not defined by {provider.spec.ext.get('hooks')}")
+    if kind == "hook" and hook_name is None:
+        raise fail("hook", "a hook operation must name its hook")
+    handler = handlers[kind] if hook_name is None else provider.hooks[hook_name]
+    resource = provider.resources.get(resource_name) if resource_name else None
+    if kind == "action" and resource is not None and hook_name is None:
+        action = ext.get("action") or spec.path.rstrip("/").rsplit("/", 1)[-1]
+        if resource.lifecycle is None or (action not in resource.lifecycle.actions
+                                          and "action_from" not in ext):
+            raise fail("action", f"{resource.name} has no lifecycle action {action!r}")
+    respond = ext.get("respond", {})
+    op_base = base
+    return Operation(
+        spec=spec, provider=provider, kind=kind, resource=resource,
+        path_params=ParameterSet("path", spec.parameters, provider.spec.document, registry,
+                                 op_base),
+        query_params=ParameterSet("query", spec.parameters, provider.spec.document, registry,
+                                  op_base),
+        body=BodyParser(spec, provider.spec.document, registry, op_base),
+        handler=handler, respond_status=respond.get("status"), respond_body=respond.get("body"),
+        needs_auth=ext.get("auth", "required") == "required")

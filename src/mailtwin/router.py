@@ -1,0 +1,90 @@
+"""Compiled routes: a segment tree built once, walked per request.
+
+`match` answers the target for a method and path, the path parameters, and whether the
+path exists under another method (405) or not at all (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Node(Generic[T]):
+    static: dict[str, _Node[T]] = field(default_factory=dict)
+    param: tuple[str, _Node[T]] | None = None
+    targets: dict[str, T] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Match(Generic[T]):
+    """The outcome of a lookup: a target, or the methods the path allows (empty: 404)."""
+
+    target: T | None
+    params: dict[str, str]
+    allowed: tuple[str, ...]
+
+
+class Router(Generic[T]):
+    """Routes path templates such as `/emma/{account_id}/mailings/{mailing_id}`."""
+
+    def __init__(self) -> None:
+        self._root: _Node[T] = _Node()
+
+    def add(self, method: str, template: str, target: T) -> None:
+        """Register a target; literal segments win over parameters at the same depth."""
+        node = self._root
+        for segment in _segments(template):
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError(f"{template}: parameter {{{name}}} clashes with "
+                                     f"{{{node.param[0]}}} at the same place")
+                node = node.param[1]
+            else:
+                node = node.static.setdefault(segment, _Node())
+        if method in node.targets:
+            raise ValueError(f"{method} {template} is declared twice")
+        node.targets[method] = target
+
+    def match(self, method: str, path: str) -> Match[T]:
+        """Find the target for a request; literal segments are tried before parameters."""
+        found = self._walk(self._root, _segments(path), 0, {}, method)
+        if found is None:
+            return Match(None, {}, ())
+        node, params = found
+        target = node.targets.get(method)
+        if target is None and method == "HEAD":
+            target = node.targets.get("GET")
+        return Match(target, params, tuple(sorted(node.targets)))
+
+    def _walk(self, node: _Node[T], parts: list[str], i: int, params: dict[str, str],
+              method: str) -> tuple[_Node[T], dict[str, str]] | None:
+        if i == len(parts):
+            return (node, params) if node.targets else None
+        part = parts[i]
+        child = node.static.get(part)
+        fallback = None
+        if child is not None:
+            found = self._walk(child, parts, i + 1, params, method)
+            if found is not None:
+                if method in found[0].targets or node.param is None:
+                    return found
+                fallback = found
+        if node.param is not None and part:
+            name, sub = node.param
+            found = self._walk(sub, parts, i + 1, {**params, name: part}, method)
+            if found is not None and (method in found[0].targets or fallback is None):
+                return found
+        return fallback
+
+
+def _segments(path: str) -> list[str]:
+    """Split a path into segments; a trailing slash is ignored, as most providers do."""
+    stripped = path.strip("/")
+    return stripped.split("/") if stripped else []

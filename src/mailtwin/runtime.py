@@ -1,0 +1,200 @@
+"""The sandbox at run time: providers, routes, state, clock and journal, built once from a
+Config, and the per-request path through them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mailtwin.clock import Clock
+from mailtwin.config import Config
+from mailtwin.context import Context, Reply
+from mailtwin.errors import ApiError, Problem
+from mailtwin.fixtures import seed_tenant
+from mailtwin.handlers import HANDLERS
+from mailtwin.journal import Journal
+from mailtwin.lifecycle import LifecycleEngine
+from mailtwin.operation import Operation, compile_operation
+from mailtwin.provider import Provider
+from mailtwin.router import Router
+from mailtwin.spec import load_specs
+from mailtwin.store import Store, Tenant
+from mailtwin.validation import parse_query, registry_for
+
+log = logging.getLogger("mailtwin")
+
+
+@dataclass
+class Request:
+    """The parts of an HTTP request the sandbox looks at."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: dict[str, str]
+    body: bytes
+    base_url: str
+
+
+@dataclass
+class Outcome:
+    """A reply with what served it (for the journal and the control plane)."""
+
+    reply: Reply
+    provider: Provider | None
+    op: Operation | None
+    tenant: str | None
+
+
+class Runtime:
+    """Everything a running sandbox holds; hung on the app as `app.state.runtime`."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or Clock()
+        specs = load_specs(config.specs)
+        if config.providers:
+            specs = [s for s in specs if s.name in config.providers]
+        self.providers = {spec.name: Provider(spec) for spec in specs}
+        self.mounts = sorted(((p.mount, p) for p in self.providers.values()),
+                             key=lambda item: -len(item[0]))
+        self.router: Router[Operation] = Router()
+        self.operations: list[Operation] = []
+        for provider in self.providers.values():
+            registry, base = registry_for(provider.name, provider.spec.document)
+            for op_spec in provider.spec.operations:
+                op = compile_operation(provider, op_spec, registry, base, HANDLERS)
+                self.router.add(op_spec.method, op.full_path, op)
+                self.operations.append(op)
+        self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},
+                           self._materialised)
+        self.engine = LifecycleEngine(self.store)
+        for provider in self.providers.values():
+            for resource in provider.resources.values():
+                if resource.lifecycle is not None:
+                    self.engine.register(provider.name, resource.name, resource.lifecycle)
+            listener = provider.hooks.get("on_move")
+            if listener is not None:
+                self.engine.listeners[provider.name] = listener
+        self.journal = Journal(config.journal_limit)
+
+    def _seeder(self, provider: Provider) -> Any:
+        return lambda: seed_tenant(provider, self.config.fixtures, self.config.seed)
+
+    def _materialised(self, provider: str, name: str, tenant: Tenant) -> None:
+        self.engine.materialised(provider, name, tenant, self.clock.now())
+
+    def warm(self) -> None:
+        """Build every provider's fixtures now rather than on the first request."""
+        for name in self.providers:
+            self.store.pristine(name)
+
+    def provider_for(self, path: str) -> Provider | None:
+        """The provider whose mount holds a path (longest mount first)."""
+        for mount, provider in self.mounts:
+            if path == mount or path.startswith(mount + "/"):
+                return provider
+        return None
+
+    def tick(self) -> list[Any]:
+        """Fire the timed moves the clock has reached."""
+        due = self.store.next_due()
+        if due is None or due > self.clock.timestamp():
+            return []
+        return self.engine.fire_due(self.clock.timestamp())
+
+    def handle(self, request: Request) -> Outcome:
+        """Serve one request; never raises: every failure is an answer in the provider's style."""
+        provider = self.provider_for(request.path)
+        if provider is None:
+            body = {"error": f"no provider is mounted at {request.path}",
+                    "mounts": sorted(self.providers[p].mount for p in self.providers)}
+            return Outcome(Reply(404, body), None, None, None)
+        op: Operation | None = None
+        tenant: str | None = None
+        try:
+            match = self.router.match(request.method, request.path)
+            if match.target is None:
+                if match.allowed:
+                    allowed = ", ".join(match.allowed)
+                    message = f"method {request.method} is not allowed here (allowed: {allowed})"
+                    raise ApiError(405, [Problem((), message, "method_not_allowed")],
+                                   headers={"allow": allowed})
+                raise ApiError(404, [Problem(("path",), f"no route for {request.path}",
+                                             "not_found")])
+            op = match.target
+            self.tick()
+            tenant = provider.authenticate(request.headers) if op.needs_auth else "default"
+            ctx = self._context(request, provider, op, tenant, match.params)
+            reply = op.handler(ctx)
+        except ApiError as error:
+            reply = Reply(error.status, provider.render_error(error), dict(error.headers))
+        except Exception:  # a bug must still answer in the provider's shape
+            log.exception("unexpected error serving %s %s", request.method, request.path)
+            failure = ApiError(500, [Problem((), "internal sandbox error", "server_error")])
+            reply = Reply(500, provider.render_error(failure))
+        return Outcome(reply, provider, op, tenant)
+
+    def _context(self, request: Request, provider: Provider, op: Operation, tenant_name: str,
+                 raw_path: dict[str, str]) -> Context:
+        """Validate path, query and body; every problem is reported at once."""
+        path, path_problems = op.path_params.parse(list(raw_path.items()))
+        if path_problems:
+            raise ApiError(provider.validation_status("path"), path_problems)
+        query, problems = op.query_params.parse(parse_query(request.query))
+        body, body_problems, malformed = op.body.parse(
+            request.body, request.headers.get("content-type", ""))
+        if malformed:
+            raise ApiError(provider.malformed_status(), body_problems)
+        if problems or body_problems:
+            place = "query" if problems else "body"
+            raise ApiError(provider.validation_status(place), problems + body_problems)
+        tenant = self.store.tenant(provider.name, tenant_name)
+        return Context(runtime=self, provider=provider, op=op, tenant_name=tenant_name,
+                       tenant=tenant, path=path, query=query, body=body,
+                       headers=request.headers, base_url=request.base_url,
+                       raw_path=request.path, raw_query=request.query.decode("latin-1"),
+                       now=self.clock.now())
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def serve(self, request: Request) -> tuple[Outcome, list[tuple[str, str]], bytes]:
+        """Handle, encode and journal one request: (outcome, headers, body bytes)."""
+        return self.finish(self.handle(request), request)
+
+    def finish(self, outcome: Outcome, request: Request
+               ) -> tuple[Outcome, list[tuple[str, str]], bytes]:
+        """Encode an outcome, add the standard headers and write it into the journal."""
+        reply = outcome.reply
+        payload = encode(reply)
+        media = reply.media_type or (outcome.provider.media_type if outcome.provider
+                                     else "application/json")
+        headers = [("content-type", media), ("content-length", str(len(payload))),
+                   *reply.headers.items()]
+        self.record(outcome, request, payload)
+        if request.method == "HEAD":
+            payload = b""
+        return outcome, headers, payload
+
+    def record(self, outcome: Outcome, request: Request, payload: bytes) -> None:
+        """Write a served request into the journal."""
+        self.journal.add(
+            time=self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            provider=outcome.provider.name if outcome.provider else "",
+            tenant=outcome.tenant, method=request.method, path=request.path,
+            query=request.query.decode("latin-1"), headers=request.headers, body=request.body,
+            status=outcome.reply.status, response=payload,
+            operation=outcome.op.spec.operation_id if outcome.op else None)
+
+
+def encode(reply: Reply) -> bytes:
+    """A reply's body as bytes."""
+    if reply.raw is not None:
+        return reply.raw
+    if reply.status == 204 and reply.body is None:
+        return b""
+    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,199 @@
+"""In-memory state: collections of records per provider and tenant, with indexes,
+lazy materialisation from fixtures, reset, and snapshot / restore."""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class Collection:
+    """Records of one resource, by id, in insertion order, with optional field indexes."""
+
+    __slots__ = ("id_field", "index", "records")
+
+    def __init__(self, id_field: str, indexed: Iterable[str] = ()) -> None:
+        self.id_field = id_field
+        self.records: dict[Any, Record] = {}
+        self.index: dict[str, dict[Any, dict[Any, None]]] = {name: {} for name in indexed}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, ident: Any) -> Record | None:
+        return self.records.get(ident)
+
+    def insert(self, record: Record) -> Record:
+        ident = record[self.id_field]
+        if ident in self.records:
+            raise KeyError(f"duplicate id {ident!r}")
+        self.records[ident] = record
+        for name, buckets in self.index.items():
+            buckets.setdefault(_key(record.get(name)), {})[ident] = None
+        return record
+
+    def update(self, ident: Any, changes: Record) -> Record:
+        """Apply changes to a stored record, keeping indexes right."""
+        record = self.records[ident]
+        for name, buckets in self.index.items():
+            if name in changes and _key(changes[name]) != _key(record.get(name)):
+                old = buckets.get(_key(record.get(name)))
+                if old is not None:
+                    old.pop(ident, None)
+                buckets.setdefault(_key(changes[name]), {})[ident] = None
+        record.update(changes)
+        return record
+
+    def delete(self, ident: Any) -> Record | None:
+        record = self.records.pop(ident, None)
+        if record is not None:
+            for name, buckets in self.index.items():
+                bucket = buckets.get(_key(record.get(name)))
+                if bucket is not None:
+                    bucket.pop(ident, None)
+        return record
+
+    def ids(self, reverse: bool = False) -> Iterator[Any]:
+        """Ids in insertion order (or its reverse)."""
+        return reversed(self.records) if reverse else iter(self.records)
+
+    def ids_where(self, name: str, values: Iterable[Any], reverse: bool = False) -> list[Any]:
+        """Ids whose indexed field holds one of `values`, in insertion order (or reverse)."""
+        buckets = self.index[name]
+        wanted = {_key(v) for v in values}
+        if len(wanted) == 1:
+            only = buckets.get(next(iter(wanted)), {})
+            return list(reversed(only)) if reverse else list(only)
+        chosen = [i for key in wanted for i in buckets.get(key, {})]
+        order = {ident: n for n, ident in enumerate(self.records)}
+        chosen.sort(key=order.__getitem__, reverse=reverse)
+        return chosen
+
+
+def _key(value: Any) -> Any:
+    """Index key of a field value; unhashable values are indexed by their text."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+@dataclass
+class Tenant:
+    """Everything one tenant of one provider holds."""
+
+    collections: dict[str, Collection] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    versions: dict[tuple[str, Any], int] = field(default_factory=dict)
+
+    def next_id(self, resource: str, first: int) -> int:
+        """The next generated integer id of a resource (above every id already stored)."""
+        current = self.counters.get(resource)
+        if current is None:
+            existing = [i for i in self.collections[resource].records if isinstance(i, int)]
+            current = max([first - 1, *existing])
+        self.counters[resource] = current + 1
+        return current + 1
+
+
+@dataclass(order=True)
+class Timer:
+    """A timed move that falls due at `due` (seconds since the epoch)."""
+
+    due: float
+    seq: int
+    provider: str = field(compare=False)
+    tenant: str = field(compare=False)
+    resource: str = field(compare=False)
+    ident: Any = field(compare=False)
+    expect: Any = field(compare=False)
+    move: int = field(compare=False)
+
+
+Seeder = Callable[[], Tenant]
+Materialised = Callable[[str, str, Tenant], None]
+
+
+class Store:
+    """All tenants of all providers, plus the timers of pending timed moves.
+
+    A tenant is created on first use from its provider's pristine copy, so resetting is
+    dropping tenants: it costs nothing until the next request touches them.
+    """
+
+    def __init__(self, seeders: dict[str, Seeder], on_materialise: Materialised) -> None:
+        self._seeders = seeders
+        self._pristine: dict[str, bytes] = {}
+        self._on_materialise = on_materialise
+        self.tenants: dict[tuple[str, str], Tenant] = {}
+        self.timers: list[Timer] = []
+        self._seq = 0
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return tuple(self._seeders)
+
+    def pristine(self, provider: str) -> bytes:
+        """The provider's fixtures, built once and kept as a pickle for cheap copies."""
+        blob = self._pristine.get(provider)
+        if blob is None:
+            blob = pickle.dumps(self._seeders[provider](), pickle.HIGHEST_PROTOCOL)
+            self._pristine[provider] = blob
+        return blob
+
+    def tenant(self, provider: str, name: str) -> Tenant:
+        """The tenant's state, created from the fixtures on first use."""
+        found = self.tenants.get((provider, name))
+        if found is None:
+            found = pickle.loads(self.pristine(provider))
+            self.tenants[(provider, name)] = found
+            self._on_materialise(provider, name, found)
+        return found
+
+    def peek(self, provider: str, name: str) -> Tenant | None:
+        """The tenant's state if it exists, without creating it."""
+        return self.tenants.get((provider, name))
+
+    def reset(self, provider: str | None = None, tenant: str | None = None) -> int:
+        """Forget tenants (all, one provider's, or one); they come back from the fixtures."""
+        doomed = [key for key in self.tenants
+                  if (provider is None or key[0] == provider)
+                  and (tenant is None or key[1] == tenant)]
+        for key in doomed:
+            del self.tenants[key]
+        if doomed:
+            gone = set(doomed)
+            self.timers = [t for t in self.timers if (t.provider, t.tenant) not in gone]
+            heapq.heapify(self.timers)
+        return len(doomed)
+
+    def schedule(self, due: float, provider: str, tenant: str, resource: str, ident: Any,
+                 expect: Any, move: int) -> None:
+        """Remember a timed move; it is checked again when it fires."""
+        self._seq += 1
+        heapq.heappush(self.timers,
+                       Timer(due, self._seq, provider, tenant, resource, ident, expect, move))
+
+    def next_due(self) -> float | None:
+        return self.timers[0].due if self.timers else None
+
+    def pop_due(self, now: float) -> Timer | None:
+        """The earliest timer due at or before `now`, removed; None if none is due."""
+        if self.timers and self.timers[0].due <= now:
+            return heapq.heappop(self.timers)
+        return None
+
+    def snapshot(self) -> bytes:
+        """The whole state as bytes."""
+        return pickle.dumps((self.tenants, self.timers, self._seq), pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, blob: bytes) -> None:
+        """Put back a state taken by `snapshot`."""
+        self.tenants, self.timers, self._seq = pickle.loads(blob)

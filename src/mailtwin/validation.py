@@ -1,0 +1,281 @@
+"""Request validation: parameters coerced from text, bodies parsed, both checked against the
+operation's JSON Schemas (compiled once). Every problem comes back with its location."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.errors import Location, Problem
+from mailtwin.spec import OperationSpec
+
+JSON_TYPES = ("application/json", "application/vnd.api+json")
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_DEPTH = 64
+
+FORMATS = FormatChecker(())
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    return not isinstance(value, str) or bool(date.fromisoformat(value))
+
+
+@FORMATS.checks("date-time")
+def _is_datetime(value: object) -> bool:
+    return not isinstance(value, str) or ("T" in value.upper() and parse_iso(value) is not None)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@FORMATS.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(_URI.match(value))
+
+
+def registry_for(provider: str, document: dict[str, Any]) -> tuple[Registry, str]:
+    """A registry holding the whole spec, so `#/components/...` references resolve."""
+    uri = f"urn:mailtwin:spec:{provider}"
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    return Registry().with_resource(uri, resource), uri
+
+
+class Validator:
+    """A compiled JSON Schema that reports problems at locations under a prefix."""
+
+    def __init__(self, schema: dict[str, Any], registry: Registry, document_uri: str) -> None:
+        wrapped = {"allOf": [absolute_refs(schema, document_uri)]} if schema else {}
+        self._validator = Draft202012Validator(wrapped, registry=registry,
+                                               format_checker=FORMATS)
+        self.trivial = not schema
+
+    def problems(self, value: Any, prefix: Location) -> list[Problem]:
+        if self.trivial:
+            return []
+        errors = sorted(self._validator.iter_errors(value), key=lambda e: list(e.path))
+        return [problem_of(error, prefix) for error in _leaves(errors)]
+
+
+def absolute_refs(schema: Any, document_uri: str) -> Any:
+    """A copy whose `#/...` references point into the spec document, wherever it is used."""
+    if isinstance(schema, dict):
+        out = {k: absolute_refs(v, document_uri) for k, v in schema.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            out["$ref"] = document_uri + ref
+        return out
+    if isinstance(schema, list):
+        return [absolute_refs(v, document_uri) for v in schema]
+    return schema
+
+
+def _leaves(errors: Iterable[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:
+    """Replace allOf / anyOf wrappers by their most useful inner error."""
+    out = []
+    for error in errors:
+        if error.validator == "allOf" and error.context:
+            out.extend(_leaves(error.context))
+        elif error.validator in ("anyOf", "oneOf") and error.context:
+            out.append(jsonschema.exceptions.best_match(error.context))
+        else:
+            out.append(error)
+    return out
+
+
+_KINDS = {"required": "missing", "type": "type_error", "enum": "enum", "const": "enum",
+          "additionalProperties": "extra_forbidden", "format": "value_error",
+          "maxLength": "string_too_long", "minLength": "string_too_short",
+          "maximum": "less_than_equal", "minimum": "greater_than_equal",
+          "pattern": "string_pattern_mismatch", "maxItems": "too_long", "minItems": "too_short"}
+
+
+def problem_of(error: jsonschema.ValidationError, prefix: Location) -> Problem:
+    """A located problem from a jsonschema error; a missing property is located at itself."""
+    path: Location = (*prefix, *error.absolute_path)
+    message = error.message
+    if error.validator == "required" and isinstance(error.instance, dict):
+        declared: Any = error.validator_value
+        required = [str(p) for p in declared] if isinstance(declared, list) else []
+        missing = [p for p in required if p not in error.instance
+                   and error.message.startswith(repr(p))]
+        if missing:
+            path = (*path, missing[0])
+            message = "field required"
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path = (*path, extra[0])
+            message = "unknown field"
+    return Problem(path, message, _KINDS.get(str(error.validator), "value_error"))
+
+
+def _schema_of(param: dict[str, Any]) -> dict[str, Any]:
+    schema = param.get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+def _types(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    """The JSON types a parameter schema allows, looking through $ref / anyOf."""
+    schema = _deref(schema, document)
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [str(k) for k in kind]
+    out: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            out.extend(_types(sub, document))
+    return out
+
+
+def _deref(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node: Any = document
+        for part in ref[2:].split("/"):
+            node = node.get(part.replace("~1", "/").replace("~0", "~"), {})
+        return node if isinstance(node, dict) else {}
+    return schema
+
+
+def coerce(text: str, types: list[str]) -> Any:
+    """A query or path value as the schema's type, when it reads as one; else the text."""
+    for kind in types:
+        if kind == "integer" and re.fullmatch(r"[+-]?\d{1,30}", text):
+            return int(text)
+        if kind == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                continue
+            if number == number and abs(number) != float("inf"):
+                return number
+        if kind == "boolean" and text.lower() in ("true", "false", "1", "0"):
+            return text.lower() in ("true", "1")
+        if kind == "null" and text in ("", "null"):
+            return None
+        if kind == "string":
+            return text
+    return text
+
+
+class ParameterSet:
+    """The parameters of one place (path or query): how to coerce them and their schema."""
+
+    def __init__(self, place: str, params: Iterable[dict[str, Any]], document: dict[str, Any],
+                 registry: Registry, base: str) -> None:
+        self.place = place
+        self.specs = {str(p["name"]): p for p in params if p.get("in") == place}
+        self.types = {name: _types(_schema_of(p), document) for name, p in self.specs.items()}
+        self.item_types = {name: _types(_deref(_schema_of(p), document).get("items", {}),
+                                        document) for name, p in self.specs.items()}
+        schema: dict[str, Any] = {}
+        if self.specs:
+            schema = {"type": "object",
+                      "properties": {n: _schema_of(p) for n, p in self.specs.items()},
+                      "required": [n for n, p in self.specs.items() if p.get("required")]}
+        self.validator = Validator(schema, registry, base)
+        self.empty = not self.specs or not any(p.get("required") for p in self.specs.values())
+
+    def parse(self, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Problem]]:
+        """Coerce and validate; arrays accept repeated names and comma lists alike."""
+        if not pairs and self.empty:
+            return {}, []
+        values: dict[str, Any] = {}
+        for name, text in pairs:
+            types = self.types.get(name)
+            if types is None:
+                values.setdefault(name, text)
+                continue
+            if "array" in types:
+                items = [coerce(part, self.item_types[name]) for part in text.split(",")
+                         if part != ""]
+                values.setdefault(name, []).extend(items)
+            elif name not in values:
+                values[name] = coerce(text, types)
+        known = {k: v for k, v in values.items() if k in self.specs}
+        problems = self.validator.problems(known, (self.place,))
+        return values, problems
+
+
+def parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """Decode a query string; undecodable bytes are replaced, not fatal."""
+    if not raw:
+        return []
+    return parse_qsl(raw.decode("latin-1").encode("latin-1").decode("utf-8", "replace"),
+                     keep_blank_values=True)
+
+
+class BodyParser:
+    """Parses and validates a request body against the operation's request body schema."""
+
+    def __init__(self, op: OperationSpec, document: dict[str, Any], registry: Registry,
+                 base: str) -> None:
+        body = op.request_body or {}
+        content = body.get("content", {}) if isinstance(body, dict) else {}
+        self.required = bool(body.get("required"))
+        self.declared = bool(content)
+        self.form = FORM_TYPE in content and not any(t in content for t in JSON_TYPES)
+        media: Any = next((content[t] for t in (*JSON_TYPES, FORM_TYPE) if t in content), {})
+        self.validator = Validator(media.get("schema", {}) if isinstance(media, dict) else {},
+                                   registry, base)
+
+    def parse(self, raw: bytes, content_type: str) -> tuple[Any, list[Problem], bool]:
+        """(value, problems, malformed): JSON whatever the Content-Type says, or a form."""
+        if not raw.strip():
+            if self.required:
+                return None, [Problem(("body",), "a request body is required", "missing")], False
+            return None, [], False
+        if self.form or content_type.startswith(FORM_TYPE):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                problem = Problem(("body",), "the body is not valid UTF-8", "value_error")
+                return None, [problem], True
+            value: Any = dict(parse_qsl(text, keep_blank_values=True))
+        else:
+            try:
+                value = json.loads(raw)
+            except (ValueError, RecursionError) as exc:
+                return None, [Problem(("body",), f"malformed JSON: {exc}", "json_invalid")], True
+            if _too_deep(value):
+                return None, [Problem(("body",), f"JSON nested deeper than {MAX_DEPTH} levels",
+                                      "json_invalid")], True
+        if not self.declared:
+            return value, [], False
+        return value, self.validator.problems(value, ("body",)), False
+
+
+def _too_deep(value: Any) -> bool:
+    """True when containers nest deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False

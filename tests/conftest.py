@@ -1,0 +1,41 @@
+"""Shared fixtures: one app per test session, reset before every test (as the plugin does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mailtwin import Clock, Config, MailtwinApp, create_app
+from mailtwin.inprocess import client
+
+ROOT = Path(__file__).resolve().parents[1]
+# Between the seed's sent mailing (2018-09-16 10:30) and its scheduled one (2018-09-22).
+SEED_TIME = datetime(2018, 9, 16, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def app() -> MailtwinApp:
+    config = Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0)
+    return create_app(config, Clock(frozen_at=SEED_TIME))
+
+
+@pytest.fixture
+def sandbox(app: MailtwinApp) -> MailtwinApp:
+    runtime = app.runtime
+    runtime.store.reset()
+    runtime.journal.clear()
+    runtime.clock.reset()
+    runtime.clock.set(SEED_TIME)
+    runtime.clock.freeze()
+    return app
+
+
+@pytest.fixture
+def emma(sandbox: MailtwinApp) -> Iterator[httpx.Client]:
+    with client(sandbox, base_url="http://mailtwin.test/emma", auth=("public-key", "private-key")
+                ) as http:
+        yield http
