@@ -129,9 +129,33 @@ def listing(ctx: Context, extra: list[Predicate] | None = None) -> Listing:
         if predicate is not None:
             predicates.append(predicate)
     predicates.extend(extra or [])
+    plan = ctx.provider.query_style(ctx)
+    predicates.extend(plan.predicates)
     if ids is None:
         ids = collection.ids(reverse)
+    if plan.order:
+        ids = sort_ids(collection.records, ids, plan.order)
     return Listing(collection, ids, predicates, lambda r: render(ctx, r))
+
+
+def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:
+    """Ids sorted by several fields, each ascending or descending; nulls sort first."""
+    ordered = list(ids)
+    for name, descending in reversed(order):
+        ordered.sort(key=_sort_key(records, name), reverse=descending)
+    return ordered
+
+
+def _sort_key(records: dict[Any, Record], name: str) -> Callable[[Any], tuple[int, Any]]:
+    return lambda ident: _sortable(records[ident].get(name))
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, bool | int | float):
+        return (1, value)
+    return (2, str(value))
 
 
 def list_(ctx: Context) -> Reply:

@@ -11,6 +11,7 @@ from mailtwin.conventions.auth import SCHEMES, Authenticator
 from mailtwin.conventions.envelopes import ENVELOPES, Envelope
 from mailtwin.conventions.errors import RENDERERS, ErrorRenderer
 from mailtwin.conventions.paging import PAGINATORS, Paginator
+from mailtwin.conventions.querying import QUERY_STYLES, QueryStyle
 from mailtwin.conventions.timestamps import STYLES, TimestampStyle
 from mailtwin.errors import ApiError, Problem, not_found
 from mailtwin.lifecycle import Lifecycle
@@ -100,6 +101,7 @@ class Provider:
         self.paginate: Paginator = PAGINATORS[self.paging["style"]]
         self.envelope: Envelope = ENVELOPES[conv["envelope"]]
         self.style: TimestampStyle = STYLES[conv["timestamps"]]
+        self.query_style: QueryStyle = QUERY_STYLES[conv.get("query", "none")]
         self.media_type: str = conv.get("media_type", "application/json")
         self.lifecycles = {name: Lifecycle(name, body, self.style)
                            for name, body in spec.lifecycles.items()}
