@@ -127,7 +127,7 @@ class Runtime:
                                              "not_found")])
             op = match.target
             self.tick()
-            tenant = provider.authenticate(request.headers) if op.needs_auth else "default"
+            tenant = self.tenant_of(provider, op, request)
             ctx = self._context(request, provider, op, tenant, match.params)
             reply = op.handler(ctx)
         except ApiError as error:
@@ -137,6 +137,16 @@ class Runtime:
             failure = ApiError(500, [Problem((), "internal sandbox error", "server_error")])
             reply = Reply(500, provider.render_error(failure))
         return Outcome(reply, provider, op, tenant)
+
+    def tenant_of(self, provider: Provider, op: Operation, request: Request) -> str:
+        """The tenant a request acts as: the provider's `authenticate` hook if it has one
+        (`hook(runtime, provider, request) -> tenant`), else its auth scheme."""
+        if not op.needs_auth:
+            return "default"
+        hook = provider.hooks.get("authenticate")
+        if hook is not None:
+            return str(hook(self, provider, request))
+        return provider.authenticate(request.headers)
 
     def _context(self, request: Request, provider: Provider, op: Operation, tenant_name: str,
                  raw_path: dict[str, str]) -> Context:

@@ -133,6 +133,8 @@ class Store:
         self._pristine: dict[str, bytes] = {}
         self._on_materialise = on_materialise
         self.tenants: dict[tuple[str, str], Tenant] = {}
+        # Provider-wide state that is not any one tenant's, such as issued tokens.
+        self.shared: dict[str, dict[str, Any]] = {}
         self.timers: list[Timer] = []
         self._seq = 0
 
@@ -168,11 +170,18 @@ class Store:
                   and (tenant is None or key[1] == tenant)]
         for key in doomed:
             del self.tenants[key]
+        if tenant is None:
+            for name in [p for p in self.shared if provider is None or p == provider]:
+                del self.shared[name]
         if doomed:
             gone = set(doomed)
             self.timers = [t for t in self.timers if (t.provider, t.tenant) not in gone]
             heapq.heapify(self.timers)
         return len(doomed)
+
+    def shared_state(self, provider: str) -> dict[str, Any]:
+        """The provider-wide state (tokens and the like), created empty on first use."""
+        return self.shared.setdefault(provider, {})
 
     def schedule(self, due: float, provider: str, tenant: str, resource: str, ident: Any,
                  expect: Any, move: int) -> None:
@@ -192,8 +201,9 @@ class Store:
 
     def snapshot(self) -> bytes:
         """The whole state as bytes."""
-        return pickle.dumps((self.tenants, self.timers, self._seq), pickle.HIGHEST_PROTOCOL)
+        state = (self.tenants, self.shared, self.timers, self._seq)
+        return pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
 
     def restore(self, blob: bytes) -> None:
         """Put back a state taken by `snapshot`."""
-        self.tenants, self.timers, self._seq = pickle.loads(blob)
+        self.tenants, self.shared, self.timers, self._seq = pickle.loads(blob)
