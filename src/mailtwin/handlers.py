@@ -189,13 +189,13 @@ def check_unique(ctx: Context, resource: Resource, fields: Record, location: tup
 
 
 def new_record(ctx: Context, resource: Resource, fields: Record) -> Record:
-    """A record built from defaults, request fields, scope, id, stamps and initial state."""
+    """A record from defaults, the path's scope, the given fields, id, stamps, initial state."""
     tenant = ctx.tenant
     record: Record = dict(resource.defaults)
-    record.update(fields)
     for param, name in resource.scope.items():
         if param in ctx.path:
             record[name] = ctx.path[param]
+    record.update(fields)
     if resource.id_type == "integer":
         record[resource.id_field] = tenant.next_id(resource.name, resource.first_id)
     elif record.get(resource.id_field) in (None, ""):

@@ -126,9 +126,10 @@ class Runtime:
                 raise ApiError(404, [Problem(("path",), f"no route for {request.path}",
                                              "not_found")])
             op = match.target
-            self.tick()
             tenant = self.tenant_of(provider, op, request)
             ctx = self._context(request, provider, op, tenant, match.params)
+            # After the tenant exists: a fresh tenant's timers may already be due.
+            self.tick()
             reply = op.handler(ctx)
         except ApiError as error:
             reply = Reply(error.status, provider.render_error(error), dict(error.headers))

@@ -124,9 +124,25 @@ def _operations(source: Path, document: dict[str, Any]) -> Iterator[OperationSpe
                                   "an operation must be a mapping")
             ext = op.get("x-mailtwin", {})
             _check(source, ext, "operation", (*at, "x-mailtwin"))
-            params = _merge_parameters(shared, op.get("parameters", []))
+            params = _merge_parameters(_resolve(document, shared),
+                                       _resolve(document, op.get("parameters", [])))
             op_id = op.get("operationId") or f"{method}_{path}"
             yield OperationSpec(method.upper(), str(path), str(op_id), op, params, ext, at)
+
+
+def _resolve(document: dict[str, Any], params: Any) -> list[Any]:
+    """Parameters with `$ref: '#/components/parameters/x'` replaced by what they point at."""
+    out = []
+    for param in params if isinstance(params, list) else []:
+        ref = param.get("$ref") if isinstance(param, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/"):
+            node: Any = document
+            for part in ref[2:].split("/"):
+                key = part.replace("~1", "/").replace("~0", "~")
+                node = node.get(key) if isinstance(node, dict) else None
+            param = node
+        out.append(param)
+    return out
 
 
 def _merge_parameters(shared: list[Any], own: list[Any]) -> tuple[dict[str, Any], ...]:
