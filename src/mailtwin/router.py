@@ -69,19 +69,16 @@ class Router(Generic[T]):
             return (node, params) if node.targets else None
         part = parts[i]
         child = node.static.get(part)
-        fallback = None
         if child is not None:
+            # A concrete path wins over a template even without the method (OpenAPI's
+            # matching rule), so `PUT /mailings/validate` is a 405, not a mailing id.
             found = self._walk(child, parts, i + 1, params, method)
             if found is not None:
-                if method in found[0].targets or node.param is None:
-                    return found
-                fallback = found
+                return found
         if node.param is not None and part:
             name, sub = node.param
-            found = self._walk(sub, parts, i + 1, {**params, name: part}, method)
-            if found is not None and (method in found[0].targets or fallback is None):
-                return found
-        return fallback
+            return self._walk(sub, parts, i + 1, {**params, name: part}, method)
+        return None
 
 
 def _segments(path: str) -> list[str]:
