@@ -89,7 +89,34 @@ def wrk_script(target: Target) -> str:
         lines.append(f"wrk.headers[{_lua_string(name.encode())}] = {_lua_string(value.encode())}")
     if target.body is not None:
         lines.append(f"wrk.body = {_lua_string(target.body)}")
+    if target.body is not None and COUNTER in target.body:
+        lines.append(_LUA_COUNTER)
     return "\n".join(lines) + "\n"
+
+
+# `{n}` in a body becomes a value unique per request (thread, start second and count), for
+# bodies that must differ each time (unique names); both wrk runs of a target stay distinct.
+COUNTER = b"{n}"
+_LUA_COUNTER = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local sent = 0
+local started = os.time()
+function request()
+  sent = sent + 1
+  local body = (string.gsub(wrk.body, "{n}", tid .. "-" .. started .. "-" .. sent))
+  return wrk.format(nil, nil, nil, body)
+end"""
+
+
+def numbered(body: bytes | None, worker: int, sent: int) -> bytes | None:
+    """The body with `{n}` replaced by a value unique to this worker and request."""
+    if body is None or COUNTER not in body:
+        return body
+    return body.replace(COUNTER, f"py{worker}-{time.time_ns()}-{sent}".encode())
 
 
 def _to_ms(number: str, unit: str) -> float:
@@ -180,7 +207,8 @@ class _Worker(threading.Thread):
             ):
                 start = time.perf_counter()
                 try:
-                    conn.request(t.method, t.path, body=t.body, headers=t.headers)
+                    body = numbered(t.body, id(self), len(self.latencies))
+                    conn.request(t.method, t.path, body=body, headers=t.headers)
                     response = conn.getresponse()
                     response.read()
                 except (OSError, http.client.HTTPException):

@@ -8,13 +8,10 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
-import http.client
 import json
 import os
-import platform
 import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,20 +30,18 @@ from benchlib import (
     ENV_CAPTURED,
     ENV_SPECS,
     ENV_TARGETS,
-    REPO_DIR,
     Target,
     compile_validator,
     load_targets,
 )
+from bigstore import STORE_SIZE, StoreResult, measure_store
+from gates import Row, gates, machine, render_gates, render_store, update_readme
 from loadgen import HOST, RunResult, ensure_wrk, run_python, run_wrk, wrk_script
+from procs import Processes, free_port, log, request, wait_ready
 
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "latest.md"
 SIDES = ("baseline", "mailtwin")
 ROUNDS = 2
-READY_TIMEOUT_S = 60.0
-POLL_INTERVAL_S = 0.005
-STOP_TIMEOUT_S = 5.0
-PROBE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,7 @@ class Options:
     cold_starts: int
     cold_start_target: str | None
     loadgen: str
+    store_size: int = STORE_SIZE
 
 
 @dataclass
@@ -134,6 +130,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         default="auto",
         help="auto: wrk, installing it with apt-get, else the Python fallback",
     )
+    parser.add_argument("--store-size", type=int, default=None,
+                        help=f"mailings for the large-store phase ({STORE_SIZE:,}; 0 skips)")
     ns = parser.parse_args(argv)
     duration = 1 if ns.quick else ns.duration
     if duration < 1 or ns.connections < 1 or ns.threads < 1 or ns.cold_starts < 0:
@@ -154,103 +152,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         cold_starts=ns.cold_starts,
         cold_start_target=ns.cold_start_target,
         loadgen=ns.loadgen,
-    )
-
-
-def log(message: str) -> None:
-    """Print a progress line to stderr."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    """Return a currently unused loopback TCP port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-class Processes:
-    """The server processes this run started; only these are ever stopped, by PID."""
-
-    def __init__(self, log_dir: Path) -> None:
-        """Keep server logs in log_dir."""
-        self.log_dir = log_dir
-        self.running: dict[int, tuple[subprocess.Popen[bytes], Path]] = {}
-        self.count = 0
-
-    def start(self, label: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        """Spawn a server with output going to its own log file."""
-        self.count += 1
-        log_path = self.log_dir / f"{self.count:03d}-{label}.log"
-        with log_path.open("wb") as log_file:
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=REPO_DIR,
-            )
-        self.running[proc.pid] = (proc, log_path)
-        return proc
-
-    def log_tail(self, proc: subprocess.Popen[bytes], lines: int = 20) -> str:
-        """Return the last lines a started process wrote."""
-        entry = self.running.get(proc.pid)
-        if entry is None or not entry[1].exists():
-            return ""
-        return "\n".join(entry[1].read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self, proc: subprocess.Popen[bytes]) -> None:
-        """Terminate one started process by PID, killing it if it lingers."""
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=STOP_TIMEOUT_S)
-        self.running.pop(proc.pid, None)
-
-    def stop_all(self) -> None:
-        """Stop every process still running that this run started."""
-        for proc, _ in list(self.running.values()):
-            self.stop(proc)
-
-
-def request(port: int, target: Target) -> tuple[int, str | None, bytes]:
-    """Send the target's request once and return status, content type and body."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=PROBE_TIMEOUT_S)
-    try:
-        conn.request(target.method, target.path, body=target.body, headers=target.headers)
-        response = conn.getresponse()
-        return response.status, response.getheader("content-type"), response.read()
-    finally:
-        conn.close()
-
-
-def wait_ready(
-    procs: Processes, proc: subprocess.Popen[bytes], port: int, probe: Target, want_200: bool
-) -> None:
-    """Poll until the server answers the probe (with 200 if want_200), bounded in time."""
-    deadline = time.perf_counter() + READY_TIMEOUT_S
-    while time.perf_counter() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"{proc.args!r} exited with {proc.returncode} before answering:"
-                f"\n{procs.log_tail(proc)}"
-            )
-        try:
-            status = request(port, probe)[0]
-        except (OSError, http.client.HTTPException):
-            status = None
-        if status is not None and (status == 200 or not want_200):
-            return
-        time.sleep(POLL_INTERVAL_S)
-    raise TimeoutError(
-        f"{proc.args!r} did not answer {probe.method} {probe.path} "
-        f"{'with 200 ' if want_200 else ''}within {READY_TIMEOUT_S:.0f} s:"
-        f"\n{procs.log_tail(proc)}"
+        store_size=ns.store_size if ns.store_size is not None else
+        (10_000 if ns.quick else STORE_SIZE),
     )
 
 
@@ -414,8 +317,7 @@ def render_markdown(
     lines = [
         "# Benchmark: mailtwin vs bare Starlette baseline",
         "",
-        f"- {now}{' (quick smoke run)' if opts.quick else ''}; {platform.system()} "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"- {now}{' (quick smoke run)' if opts.quick else ''}; {machine()}",
         f"- load: `{label}` on 127.0.0.1, per target interleaved baseline, mailtwin, "
         f"baseline, mailtwin",
         f"- ratio = mailtwin rps / baseline rps, each side's **best** of its {ROUNDS} runs; "
@@ -552,8 +454,16 @@ def benchmark(opts: Options, procs: Processes, work_dir: Path) -> int:
         )
         log(notes[-1])
 
+    store = large_store(opts, procs, loadgen)
     report = render_markdown(opts, label, results, cold, notes)
+    rows = [Row(r.target.name, r.target.method, r.status, r.ratio, r.best("mailtwin"))
+            for r in results]
+    report += "\n".join(["", *render_store(store),
+                         *render_gates(gates(rows, cold.median("mailtwin") if cold else None,
+                                             store))])
     print(report)
+    if not opts.quick and opts.only is None:
+        update_readme(BENCH_DIR / "README.md", report)
     opts.output.parent.mkdir(parents=True, exist_ok=True)
     opts.output.write_text(report, encoding="utf-8")
     log(f"wrote {opts.output}")
@@ -563,6 +473,18 @@ def benchmark(opts: Options, procs: Processes, work_dir: Path) -> int:
         )
         log(f"wrote {opts.json_path}")
     return 0
+
+
+def large_store(opts: Options, procs: Processes, loadgen: LoadRun) -> list[StoreResult]:
+    """The large-store phase (skipped with --store-size 0)."""
+    if opts.store_size <= 0:
+        return []
+
+    def ready(proc: subprocess.Popen[bytes], port: int) -> None:
+        wait_ready(procs, proc, port, load_targets(opts.targets)[0], want_200=True)
+
+    return measure_store(procs, lambda port: mailtwin_command(opts, port), dict(os.environ),
+                         free_port, ready, loadgen, opts.store_size, log)
 
 
 def check_replay(port: int, targets: list[Target], captured: dict[str, dict[str, Any]]) -> None:

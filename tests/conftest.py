@@ -28,6 +28,7 @@ def sandbox(app: MailtwinApp) -> MailtwinApp:
     runtime = app.runtime
     runtime.store.reset()
     runtime.journal.clear()
+    runtime.faults.clear()
     runtime.clock.reset()
     runtime.clock.set(SEED_TIME)
     runtime.clock.freeze()

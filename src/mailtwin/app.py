@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -12,6 +13,8 @@ from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import Reply
 from mailtwin.errors import ApiError, Problem
+from mailtwin.faults import record_drop
+from mailtwin.gcpolicy import GcPolicy
 from mailtwin.runtime import Outcome, Request, Runtime
 
 Scope = MutableMapping[str, Any]
@@ -39,6 +42,8 @@ class MailtwinApp:
         self.runtime = runtime
         self.state = State({"runtime": runtime})
         self.control: ASGIApp | None = None
+        # Left as Python has it unless the server installs a policy (see server.serve).
+        self.gc = GcPolicy("default")
         if runtime.config.control:
             from mailtwin.control import control_app
 
@@ -66,12 +71,24 @@ class MailtwinApp:
         except BodyTooLarge:
             outcome = self.too_large(request)
         else:
-            outcome = self.runtime.handle(request)
+            fault = self.runtime.faults.decide(self.runtime, request)
+            if fault is not None and fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault is not None and fault.drop:
+                record_drop(self.runtime, fault, request)
+                # A declared length and no body: the client sees the connection cut short.
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-length", b"1")]})
+                return
+            outcome = (Outcome(fault.reply, fault.provider, None, fault.tenant)
+                       if fault is not None and fault.reply is not None
+                       else self.runtime.handle(request))
         _, out_headers, payload = self.runtime.finish(outcome, request)
         await send({"type": "http.response.start", "status": outcome.reply.status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1"))
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
+        self.gc.after_request()
 
     def too_large(self, request: Request) -> Outcome:
         provider = self.runtime.provider_for(request.path)

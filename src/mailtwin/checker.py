@@ -11,14 +11,17 @@ def check(config: Config) -> list[str]:
     """Problems found, one line each (empty when everything loads)."""
     from mailtwin.fixtures import fixture_files, load_fixture
     from mailtwin.runtime import Runtime
+    from mailtwin.speccheck import describe, locate, probe_all
 
     try:
         runtime = Runtime(config)
     except SourceError as error:
         return [str(error)]
-    except (ValueError, TypeError, KeyError, ImportError) as error:
-        return [f"{config.specs}: {type(error).__name__}: {error}"]
-    problems: list[str] = []
+    except Exception as error:  # a broken spec may fail in any way: find where, never raise
+        return [locate(config, error)]
+    problems: list[str] = probe_all(runtime.operations)
+    if problems:
+        return problems
     for name, provider in runtime.providers.items():
         for path in fixture_files(config.fixtures, name):
             try:
@@ -31,7 +34,8 @@ def check(config: Config) -> list[str]:
             runtime.store.pristine(name)
         except SourceError as error:
             problems.append(str(error))
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
-            problems.append(f"{config.fixtures / name}: cannot build fixtures: "
-                            f"{type(error).__name__}: {error}")
+        except Exception as error:  # a broken fixture may fail in any way: report, never raise
+            files = fixture_files(config.fixtures, name) or [config.fixtures / name]
+            problems.append(str(SourceError(files[0], 1, "",
+                                            f"cannot build fixtures: {describe(error)}")))
     return problems

@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path, default=None,
                        help="a spec file or folder (default: the built-in specs)")
     check.add_argument("--fixtures", type=Path, default=None)
+
+    openapi = sub.add_parser("openapi", help="write each provider's effective OpenAPI document")
+    openapi.add_argument("--provider", action="append", dest="providers", default=None,
+                         help="only this provider (repeatable)")
+    openapi.add_argument("--out", type=Path, default=None,
+                         help="folder for <provider>.json files (default: print to stdout)")
+    openapi.add_argument("--keep-extensions", action="store_true",
+                         help="keep the x- extension keys")
+    openapi.add_argument("--specs", type=Path, default=None)
     return parser
 
 
@@ -57,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(config, args.host, args.port, args.log_level)
     if args.command == "routes":
         return _routes(Config.from_env(specs=args.specs))
+    if args.command == "openapi":
+        from mailtwin.openapi_cli import write_documents
+
+        return write_documents(Config.from_env(specs=args.specs), args.providers, args.out,
+                               args.keep_extensions)
     if args.command == "check":
         from mailtwin.checker import check
 

@@ -22,6 +22,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str | None = None
     raw: bytes | None = None
+    spliced: bool = False  # the body holds rawjson.Raw parts
 
 
 @dataclass

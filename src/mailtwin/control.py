@@ -1,28 +1,67 @@
-"""The control plane under /__mailtwin/: health, reset, clock and journal (JSON over HTTP)."""
+"""The control plane under /__mailtwin/: a Starlette app routed from its own OpenAPI document."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mailtwin.control_ops import OPERATIONS, ControlState
+from mailtwin.control_spec import ControlOperation, check, operations, render_error
+from mailtwin.errors import ApiError, Problem
 from mailtwin.runtime import Runtime
+
+log = logging.getLogger("mailtwin")
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> Endpoint:
+    handler = OPERATIONS[op.operation_id]
+
+    async def endpoint(request: Request) -> Response:
+        raw = await request.body()
+        try:
+            call = check(op, dict(request.path_params), request.url.query.encode("latin-1"),
+                         raw)
+            body = handler(runtime, state, call)
+        except ApiError as error:
+            return JSONResponse(render_error(error), error.status)
+        except Exception:  # a bug must still answer in the control plane's shape
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            failure = ApiError(500, [Problem((), "internal sandbox error", "server_error")])
+            return JSONResponse(render_error(failure), 500)
+        return JSONResponse(body, op.status)
+
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown control paths and methods, in the control plane's error shape."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    message = (f"method {request.method} is not allowed on {request.url.path} "
+               f"(allowed: {headers.get('Allow', '')})" if status == 405
+               else f"no control endpoint at {request.url.path}")
+    kind = "method_not_allowed" if status == 405 else "not_found"
+    error = ApiError(status, [Problem(("path",), message, kind)])
+    return JSONResponse(render_error(error), status, headers=headers)
 
 
 def control_app(runtime: Runtime) -> Starlette:
-    """A Starlette app bound to one runtime."""
-
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "providers": sorted(runtime.providers)})
-
-    routes = [Route("/__mailtwin/health", health)]
-    app = Starlette(routes=routes)
+    """A Starlette app bound to one runtime, one route per operation of control.yaml."""
+    state = ControlState(start_seed=runtime.config.seed)
+    by_path: dict[str, list[ControlOperation]] = {}
+    for op in operations():
+        by_path.setdefault(op.path, []).append(op)
+    routes = []
+    for path, ops in by_path.items():
+        for op in ops:
+            routes.append(Route(path, _endpoint(runtime, state, op), methods=[op.method]))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.runtime = runtime
     return app
-
-
-def jsonable(value: Any) -> Any:
-    return value

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mailtwin.provider import Provider
-from mailtwin.store import Tenant
+from mailtwin.store import Collection, Tenant
 from mailtwin.yamlsource import SourceError, line_of, load_yaml, pointer_of
 
 RECIPE_KEYS = frozenset({"faker", "choice", "sequence", "pick", "sample", "template", "time",
@@ -168,14 +168,33 @@ def seed_tenant(provider: Provider, root: Path, seed: int) -> Tenant:
         data = load_fixture(path, provider)
         resource = provider.resources[data["resource"]]
         collection = tenant.collections[resource.name]
-        for record in data.get("records", []):
-            collection.insert(dict(record))
+        for i, record in enumerate(data.get("records", [])):
+            try:
+                collection.insert(dict(record))
+            except (KeyError, TypeError) as exc:
+                raise _broken(path, ("records", i), exc) from None
         generate = data.get("generate")
         if generate:
-            variants = generate.get("variants") or [{}]
-            for index in range(int(generate["count"])):
-                made = recipe.value(generate["fields"], index, {})
-                made.update(recipe.value(variants[index % len(variants)], index, made))
-                if made.get(resource.id_field) not in collection.records:
-                    collection.insert(made)
+            try:
+                _generate(recipe, generate, resource.id_field, collection)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                    OverflowError) as exc:
+                raise _broken(path, ("generate",), exc) from None
     return tenant
+
+
+def _generate(recipe: Recipe, generate: dict[str, Any], id_field: str,
+              collection: Collection) -> None:
+    """Add the records a recipe makes (an id already present is skipped)."""
+    variants = generate.get("variants") or [{}]
+    for index in range(int(generate["count"])):
+        made = recipe.value(generate["fields"], index, {})
+        made.update(recipe.value(variants[index % len(variants)], index, made))
+        if made.get(id_field) not in collection.records:
+            collection.insert(made)
+
+
+def _broken(path: Path, at: tuple[object, ...], exc: Exception) -> SourceError:
+    """A fixture that fails while records are built, located at the part that built them."""
+    return SourceError(path, line_of(path, at), pointer_of(at),
+                       f"cannot build records: {type(exc).__name__}: {exc}")

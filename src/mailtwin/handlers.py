@@ -3,14 +3,15 @@ action and related. Each checks everything before it changes anything."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import Listing, Predicate
+from mailtwin.listing import FieldIn, Listing, Predicate
 from mailtwin.provider import Resource
-from mailtwin.store import Record
+from mailtwin.rawjson import Raw, encode_value
+from mailtwin.store import Collection, Record
 
 
 def resource_of(ctx: Context) -> Resource:
@@ -130,12 +131,48 @@ def listing(ctx: Context, extra: list[Predicate] | None = None) -> Listing:
             predicates.append(predicate)
     predicates.extend(extra or [])
     plan = ctx.provider.query_style(ctx)
-    predicates.extend(plan.predicates)
+    for predicate in plan.predicates:
+        narrowed = _from_index(collection, predicate, reverse) if ids is None else None
+        if narrowed is None:
+            predicates.append(predicate)
+        else:
+            ids = narrowed
     if ids is None:
         ids = collection.ids(reverse)
     if plan.order:
         ids = sort_ids(collection.records, ids, plan.order)
-    return Listing(collection, ids, predicates, lambda r: render(ctx, r))
+    return Listing(collection, ids, predicates, lambda r: render(ctx, r), fragment(ctx))
+
+
+def _from_index(collection: Collection, predicate: Predicate, reverse: bool
+                ) -> Iterable[Any] | None:
+    """The ids a FieldIn predicate selects, read from the field's index, when the index
+    answers it exactly (no list values indexed by their text); else None."""
+    if not isinstance(predicate, FieldIn) or predicate.field not in collection.index:
+        return None
+    keys = list(collection.index[predicate.field])
+    if any(isinstance(key, str) and key[:1] in ("[", "{") for key in keys):
+        return None
+    chosen = [key for key in keys if predicate.text(key) in predicate.wanted]
+    return collection.ids_where(predicate.field, chosen, reverse) if chosen else []
+
+
+def fragment(ctx: Context) -> Callable[[Record], Raw]:
+    """Records as cached JSON bytes, for the operation's view and included fields."""
+    resource = resource_of(ctx)
+    view, extra = ctx.op.ext.get("view"), includes(ctx)
+    key = (view, extra)
+    cache = ctx.tenant.collections[resource.name].fragments
+    id_field = resource.id_field
+
+    def one(record: Record) -> Raw:
+        held = cache.setdefault(record[id_field], {})
+        found = held.get(key)
+        if found is None:
+            found = held[key] = Raw(encode_value(resource.render(record, view, extra)))
+        return found
+
+    return one
 
 
 def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 
 from mailtwin.app import CONTROL_PREFIX, MailtwinApp
-from mailtwin.runtime import Request
+from mailtwin.faults import record_drop
+from mailtwin.runtime import Outcome, Request
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -33,7 +35,17 @@ class InProcessTransport(httpx.BaseTransport):
             outcome = self.app.too_large(mine)
             _, out_headers, payload = runtime.finish(outcome, mine)
         else:
-            outcome, out_headers, payload = runtime.serve(mine)
+            fault = runtime.faults.decide(runtime, mine)
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)
+            if fault is not None and fault.drop:
+                record_drop(runtime, fault, mine)
+                raise httpx.RemoteProtocolError("the sandbox dropped the connection",
+                                                request=request)
+            outcome = (Outcome(fault.reply, fault.provider, None, fault.tenant)
+                       if fault is not None and fault.reply is not None
+                       else runtime.handle(mine))
+            _, out_headers, payload = runtime.finish(outcome, mine)
         return httpx.Response(outcome.reply.status, headers=out_headers, content=payload,
                               request=request)
 

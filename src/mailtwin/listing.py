@@ -2,59 +2,110 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
+from itertools import islice
 from typing import Any
 
+from mailtwin.rawjson import Raw
 from mailtwin.store import Collection, Record
 
 Predicate = Callable[[Record], bool]
+
+
+class FieldIn:
+    """The predicate `text(record[field]) in wanted`, which a list may answer from an index
+    of `field` instead of testing every record (see handlers.listing)."""
+
+    __slots__ = ("field", "test", "text", "wanted")
+
+    def __init__(self, field: str, wanted: set[str], text: Callable[[Any], str],
+                 test: Predicate) -> None:
+        self.field = field
+        self.wanted = wanted
+        self.text = text
+        self.test = test
+
+    def __call__(self, record: Record) -> bool:
+        return self.test(record)
 
 
 class Listing:
     """Records of a collection, in order, that pass every predicate; rendered on the way out."""
 
     def __init__(self, collection: Collection, ids: Iterable[Any],
-                 predicates: list[Predicate], render: Callable[[Record], Any]) -> None:
+                 predicates: list[Predicate], render: Callable[[Record], Any],
+                 fragment: Callable[[Record], Raw] | None = None) -> None:
         self._collection = collection
         self._ids = ids
         self._predicates = predicates
         self.render = render
+        self._fragment = fragment
         self._matched: list[Any] | None = None
 
     def _matches(self) -> Iterable[Record]:
         records = self._collection.records
+        tests = self._predicates
         for ident in self._ids:
             record = records.get(ident)
-            if record is not None and all(test(record) for test in self._predicates):
+            if record is None:
+                continue
+            for test in tests:
+                if not test(record):
+                    break
+            else:
                 yield record
 
     def all_ids(self) -> list[Any]:
         """Every matching id (computed once)."""
+        if self._matched is None and not self._predicates:
+            # Ids come from the collection or its indexes, so each names a stored record.
+            self._matched = list(self._ids)
         if self._matched is None:
             id_field = self._collection.id_field
             self._matched = [r[id_field] for r in self._matches()]
         return self._matched
 
+    def ids_window(self, offset: int, limit: int) -> list[Any]:
+        """Ids of the matches `offset` to `offset + limit`, without matching the rest."""
+        if self._matched is not None:
+            return self._matched[offset:offset + limit]
+        if not self._predicates:
+            return list(islice(self._ids, offset, offset + limit))
+        id_field = self._collection.id_field
+        return [r[id_field] for r in islice(self._matches(), offset, offset + limit)]
+
     def total(self) -> int:
+        if self._matched is None and not self._predicates and isinstance(self._ids, Sized):
+            return len(self._ids)  # counted by the index, without walking the records
         return len(self.all_ids())
 
-    def window(self, offset: int, limit: int) -> list[Any]:
-        """Rendered records `offset` to `offset + limit`, stopping as soon as the page is full."""
+    def window(self, offset: int, limit: int, raw: bool = False) -> list[Any]:
+        """Rendered records `offset` to `offset + limit`, stopping as soon as the page is full.
+
+        With `raw`, records come as cached JSON bytes when the listing can make them (the
+        answer must then be encoded with rawjson.dumps: see Reply.spliced).
+        """
         if limit <= 0:
             return []
+        render = self._fragment if raw and self._fragment is not None else self.render
         out: list[Any] = []
         if self._matched is not None:
             records = self._collection.records
-            return [self.render(records[i]) for i in self._matched[offset:offset + limit]]
+            return [render(records[i]) for i in self._matched[offset:offset + limit]]
         skipped = 0
         for record in self._matches():
             if skipped < offset:
                 skipped += 1
                 continue
-            out.append(self.render(record))
+            out.append(render(record))
             if len(out) >= limit:
                 break
         return out
+
+    @property
+    def splices(self) -> bool:
+        """True when `window(..., raw=True)` gives Raw fragments."""
+        return self._fragment is not None
 
     def has_more(self, offset: int) -> bool:
         """True when at least one match lies at or beyond `offset`."""

@@ -18,6 +18,7 @@ from mailtwin.lifecycle import Lifecycle
 from mailtwin.spec import ProviderSpec
 from mailtwin.store import Record, Tenant
 from mailtwin.validation import coerce
+from mailtwin.yamlsource import SourceError, line_of, pointer_of
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
@@ -109,8 +110,13 @@ class Provider:
                           for name, body in spec.resources.items()}
         self.hooks: dict[str, Hook] = {}
         if "hooks" in spec.ext:
-            module = importlib.import_module(spec.ext["hooks"])
-            self.hooks = dict(module.HOOKS)
+            try:
+                module = importlib.import_module(spec.ext["hooks"])
+                self.hooks = dict(module.HOOKS)
+            except (ImportError, AttributeError, TypeError, ValueError) as exc:
+                at = ("x-mailtwin", "hooks")
+                raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
+                                  f"cannot load hooks {spec.ext['hooks']!r}: {exc}") from exc
 
     def _resource(self, name: str, body: dict[str, Any]) -> Resource:
         life = body.get("lifecycle")
@@ -125,7 +131,8 @@ class Provider:
             views={k: tuple(v) for k, v in body.get("views", {}).items()},
             defaults=dict(body.get("defaults", {})), created=body.get("created"),
             updated=body.get("updated"), unique=tuple(body.get("unique", [])),
-            label=name.replace("_", " ").capitalize())
+            label=name.replace("_", " ").capitalize(),
+            extra={key: body[key] for key in ("jsonapi",) if key in body})
 
     def validation_status(self, place: str) -> int:
         return VALIDATION_STATUS[self.error_style].get(place, 400)

@@ -1,8 +1,31 @@
-"""The pytest plugin: registers the `mailtwin` marker (fixtures arrive with the sandbox API)."""
+"""The pytest plugin: a sandbox server per session (per xdist worker), a fresh sandbox per test.
+
+Fixtures: `mailtwin` (a Sandbox served over a socket), `mailtwin_inprocess` (the same API with
+no socket), `mailtwin_client` (an httpx client bound to the app in-process), and the
+overridable session fixtures `mailtwin_config`, `mailtwin_app` and `mailtwin_url`.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
 import pytest
+
+from mailtwin.app import MailtwinApp, create_app
+from mailtwin.config import Config
+from mailtwin.sandbox import Sandbox, SandboxError
+
+MARKER = "mailtwin"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mailtwin", "mailtwin sandbox")
+    group.addoption("--mailtwin-url", default=None, metavar="URL",
+                    help="use the mailtwin server at URL instead of starting one "
+                         "(or MAILTWIN_URL)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -10,3 +33,89 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "mailtwin(seed=None, providers=None, snapshot=None, clock=None): configure the "
         "mailtwin sandbox of this test")
+
+
+@pytest.fixture(scope="session")
+def mailtwin_config() -> Config:
+    """How the session's sandbox is built (override it in a conftest.py)."""
+    return Config.from_env()
+
+
+@pytest.fixture(scope="session")
+def mailtwin_app(mailtwin_config: Config) -> MailtwinApp:
+    """The session's sandbox app, with every provider's fixtures built once."""
+    return create_app(mailtwin_config)
+
+
+@pytest.fixture(scope="session")
+def mailtwin_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The sandbox server: `--mailtwin-url` / MAILTWIN_URL, else one started on 127.0.0.1."""
+    external = request.config.getoption("mailtwin_url") or os.environ.get("MAILTWIN_URL")
+    if external:
+        yield str(external).rstrip("/")
+        return
+    from mailtwin.server import ServerThread
+
+    app: MailtwinApp = request.getfixturevalue("mailtwin_app")
+    server = ServerThread(app).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mailtwin_server_sandbox(mailtwin_url: str) -> Iterator[Sandbox]:
+    """One control-plane client per session (its connection is kept alive between tests)."""
+    with Sandbox(mailtwin_url) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def mailtwin_local_sandbox(mailtwin_app: MailtwinApp) -> Iterator[Sandbox]:
+    with Sandbox(app=mailtwin_app) as sandbox:
+        yield sandbox
+
+
+def prepare(sandbox: Sandbox, request: pytest.FixtureRequest) -> Sandbox:
+    """Reset for one test: fixtures (or the marker's snapshot), frozen clock, empty journal,
+    no faults, all in one control-plane call."""
+    marker = request.node.get_closest_marker(MARKER)
+    options = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - {"seed", "providers", "snapshot", "clock"}
+    if unknown or (marker is not None and marker.args):
+        pytest.fail(f"@pytest.mark.mailtwin takes seed, providers, snapshot and clock "
+                    f"keywords only (got {sorted(unknown) or list(marker.args if marker else [])})",
+                    pytrace=False)
+    problem = None
+    try:
+        for provider in options.get("providers") or ():
+            sandbox.url_for(provider)
+        sandbox.reset(seed=options.get("seed"), snapshot=options.get("snapshot"),
+                      clock=options.get("clock") or datetime.now(UTC), frozen=True,
+                      journal=True, faults=True)
+    except SandboxError as error:
+        problem = str(error)
+    if problem is not None:
+        pytest.fail(f"mailtwin sandbox: {problem}", pytrace=False)
+    return sandbox
+
+
+@pytest.fixture
+def mailtwin(request: pytest.FixtureRequest, mailtwin_server_sandbox: Sandbox) -> Sandbox:
+    """A fresh sandbox on the session's server (see the `mailtwin` marker)."""
+    return prepare(mailtwin_server_sandbox, request)
+
+
+@pytest.fixture
+def mailtwin_inprocess(request: pytest.FixtureRequest, mailtwin_local_sandbox: Sandbox
+                       ) -> Sandbox:
+    """A fresh sandbox served in this process, no socket."""
+    return prepare(mailtwin_local_sandbox, request)
+
+
+@pytest.fixture
+def mailtwin_client(mailtwin_inprocess: Sandbox) -> Iterator[httpx.Client]:
+    """An httpx client bound to the fresh in-process sandbox (base URL http://mailtwin.test)."""
+    with mailtwin_inprocess.client() as client:
+        yield client

@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mailtwin import rawjson
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
+from mailtwin.faults import Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
 from mailtwin.journal import Journal
 from mailtwin.lifecycle import LifecycleEngine
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
+from mailtwin.ratelimit import rate_limit_headers
 from mailtwin.router import Router
 from mailtwin.spec import load_specs
 from mailtwin.store import Store, Tenant
@@ -80,9 +83,23 @@ class Runtime:
             if listener is not None:
                 self.engine.listeners[provider.name] = listener
         self.journal = Journal(config.journal_limit)
+        self.faults = Faults(config.seed)
+        # Named snapshots taken through the control plane: name -> (store blob, clock state).
+        self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
 
     def _seeder(self, provider: Provider) -> Any:
-        return lambda: seed_tenant(provider, self.config.fixtures, self.config.seed)
+        return lambda: self.seed(provider, self.config.seed)
+
+    def seed(self, provider: Provider, seed: int) -> Tenant:
+        """The provider's fixtures for a seed, from the disk cache when nothing changed."""
+        from mailtwin.diskcache import cached, key_of
+        from mailtwin.fixtures import fixture_files
+
+        files = fixture_files(self.config.fixtures, provider.name)
+        parts = [provider.spec.source.read_bytes(), str(seed).encode(),
+                 *(str(path.name).encode() + path.read_bytes() for path in files)]
+        return cached(key_of(f"fixtures-{provider.name}", parts),
+                      lambda: seed_tenant(provider, self.config.fixtures, seed))
 
     def _materialised(self, provider: str, name: str, tenant: Tenant) -> None:
         self.engine.materialised(provider, name, tenant, self.clock.now())
@@ -185,7 +202,8 @@ class Runtime:
         media = reply.media_type or (outcome.provider.media_type if outcome.provider
                                      else "application/json")
         headers = [("content-type", media), ("content-length", str(len(payload))),
-                   *reply.headers.items()]
+                   *reply.headers.items(),
+                   *rate_limit_headers(self, outcome.provider, outcome.tenant, reply.headers)]
         self.record(outcome, request, payload)
         if request.method == "HEAD":
             payload = b""
@@ -208,4 +226,6 @@ def encode(reply: Reply) -> bytes:
         return reply.raw
     if reply.status == 204 and reply.body is None:
         return b""
+    if reply.spliced:
+        return rawjson.dumps(reply.body)
     return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 
@@ -10,13 +11,28 @@ import uvicorn
 
 from mailtwin.app import MailtwinApp, create_app
 from mailtwin.config import Config
+from mailtwin.gcpolicy import GcPolicy
 
 
 def serve(config: Config, host: str, port: int, log_level: str = "info") -> int:
-    """Serve until interrupted."""
+    """Serve until interrupted; with a state file, start from it and write it back at the end."""
     app = create_app(config)
+    if config.state_file is not None and config.state_file.exists():
+        from mailtwin.statefile import StateFileError, load_file
+
+        try:
+            load_file(app.runtime, config.state_file)
+        except StateFileError as error:
+            print(f"mailtwin: {error}", file=sys.stderr)
+            return 2
+    app.gc = GcPolicy.from_env()
+    app.gc.settle()
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
                 lifespan="on")
+    if config.state_file is not None:
+        from mailtwin.statefile import save_file
+
+        save_file(app.runtime, config.state_file)
     return 0
 
 

@@ -89,6 +89,18 @@ def _check(source: Path, value: Any, definition: str, at: tuple[object, ...]) ->
 
 
 def load_provider(source: Path) -> ProviderSpec:
+    """Read and check one spec file; an unchanged file that passed before is read back from
+    the disk cache (only specs that pass are cached)."""
+    from mailtwin.diskcache import cached, key_of
+
+    try:
+        raw = source.read_bytes()
+    except OSError:
+        return _load_provider(source)
+    return cached(key_of("spec", [str(source).encode(), raw]), lambda: _load_provider(source))
+
+
+def _load_provider(source: Path) -> ProviderSpec:
     """Read one spec file and check its structure and extension vocabulary."""
     document = load_yaml(source)
     if not isinstance(document, dict):

@@ -9,13 +9,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtwin.rawjson import Raw
+
 Record = dict[str, Any]
 
 
 class Collection:
     """Records of one resource, by id, in insertion order, with optional field indexes."""
 
-    __slots__ = ("_next", "id_field", "index", "positions", "records")
+    __slots__ = ("_next", "fragments", "id_field", "index", "positions", "records")
 
     def __init__(self, id_field: str, indexed: Iterable[str] = ()) -> None:
         self.id_field = id_field
@@ -24,6 +26,17 @@ class Collection:
         # Insertion rank of each id: index buckets lose that order when records move.
         self.positions: dict[Any, int] = {}
         self._next = 0
+        # Rendered JSON of records by (view, extra fields); dropped whenever a record changes.
+        self.fragments: dict[Any, dict[Any, Raw]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"id_field": self.id_field, "records": self.records, "index": self.index,
+                "positions": self.positions, "_next": self._next}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.fragments = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -45,6 +58,7 @@ class Collection:
     def update(self, ident: Any, changes: Record) -> Record:
         """Apply changes to a stored record, keeping indexes right."""
         record = self.records[ident]
+        self.fragments.pop(ident, None)
         for name, buckets in self.index.items():
             if name in changes and _key(changes[name]) != _key(record.get(name)):
                 old = buckets.get(_key(record.get(name)))
@@ -58,6 +72,7 @@ class Collection:
         record = self.records.pop(ident, None)
         if record is not None:
             del self.positions[ident]
+            self.fragments.pop(ident, None)
             for name, buckets in self.index.items():
                 bucket = buckets.get(_key(record.get(name)))
                 if bucket is not None:
@@ -93,6 +108,11 @@ class _Walk:
                  reverse: bool) -> None:
         self._collection, self._name, self._wanted, self._reverse = (collection, name, wanted,
                                                                       reverse)
+
+    def __len__(self) -> int:
+        """How many ids the walk yields, from the index (no walk needed)."""
+        buckets = self._collection.index[self._name]
+        return sum(len(buckets.get(key, {})) for key in self._wanted)
 
     def __iter__(self) -> Iterator[Any]:
         records, name, wanted = self._collection.records, self._name, self._wanted

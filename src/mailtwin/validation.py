@@ -22,6 +22,7 @@ from mailtwin.spec import OperationSpec
 JSON_TYPES = ("application/json", "application/vnd.api+json")
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_DEPTH = 64
+RECENT_LIMIT = 2048
 
 FORMATS = FormatChecker(())
 
@@ -197,11 +198,27 @@ class ParameterSet:
                       "required": [n for n, p in self.specs.items() if p.get("required")]}
         self.validator = Validator(schema, registry, base)
         self.empty = not self.specs or not any(p.get("required") for p in self.specs.values())
+        self._recent: dict[tuple[tuple[str, str], ...],
+                           tuple[dict[str, Any], list[Problem]]] = {}
 
     def parse(self, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Problem]]:
-        """Coerce and validate; arrays accept repeated names and comma lists alike."""
+        """Coerce and validate; arrays accept repeated names and comma lists alike.
+
+        The answer depends only on the pairs, and clients repeat the same ones (an account
+        id in every path), so recent answers are kept.
+        """
         if not pairs and self.empty:
             return {}, []
+        key = tuple(pairs)
+        known = self._recent.get(key)
+        if known is None:
+            known = self._parse(pairs)
+            if len(self._recent) >= RECENT_LIMIT:
+                self._recent.clear()
+            self._recent[key] = known
+        return dict(known[0]), known[1]
+
+    def _parse(self, pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Problem]]:
         values: dict[str, Any] = {}
         for name, text in pairs:
             types = self.types.get(name)
@@ -238,8 +255,12 @@ class BodyParser:
         self.declared = bool(content)
         self.form = FORM_TYPE in content and not any(t in content for t in JSON_TYPES)
         media: Any = next((content[t] for t in (*JSON_TYPES, FORM_TYPE) if t in content), {})
-        self.validator = Validator(media.get("schema", {}) if isinstance(media, dict) else {},
-                                   registry, base)
+        schema = media.get("schema", {}) if isinstance(media, dict) else {}
+        self.validator = Validator(schema, registry, base)
+        # Form fields arrive as text: read them as the types their schema declares.
+        props = _deref(schema, document).get("properties", {}) if schema else {}
+        self.form_types = {str(name): _types(prop, document) for name, prop in props.items()
+                           if isinstance(prop, dict)}
 
     def parse(self, raw: bytes, content_type: str) -> tuple[Any, list[Problem], bool]:
         """(value, problems, malformed): JSON whatever the Content-Type says, or a form."""
@@ -253,18 +274,56 @@ class BodyParser:
             except UnicodeDecodeError:
                 problem = Problem(("body",), "the body is not valid UTF-8", "value_error")
                 return None, [problem], True
-            value: Any = dict(parse_qsl(text, keep_blank_values=True))
+            value: Any = {name: coerce(field, self.form_types.get(name, []))
+                          for name, field in parse_qsl(text, keep_blank_values=True)}
         else:
             try:
-                value = json.loads(raw)
+                value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
             except (ValueError, RecursionError) as exc:
                 return None, [Problem(("body",), f"malformed JSON: {exc}", "json_invalid")], True
+            if (b"\\ud" in raw or b"\\uD" in raw) and _lone_surrogate(value):
+                return None, [Problem(("body",), "the JSON holds a lone UTF-16 surrogate "
+                                      "(\\ud800-\\udfff), which is not text", "json_invalid")], True
             if _too_deep(value):
                 return None, [Problem(("body",), f"JSON nested deeper than {MAX_DEPTH} levels",
                                       "json_invalid")], True
         if not self.declared:
             return value, [], False
         return value, self.validator.problems(value, ("body",)), False
+
+
+def _not_json(constant: str) -> Any:
+    """Python's json reads NaN and Infinity, which are not JSON: refuse them."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one too large for a float (1e400) is refused, not infinity."""
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """True when a string (or key) holds an unpaired surrogate, which no UTF-8 can carry."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        texts: list[Any] = [node]
+        if isinstance(node, dict):
+            texts = list(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+            continue
+        for text in texts:
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+    return False
 
 
 def _too_deep(value: Any) -> bool:

@@ -29,7 +29,10 @@ def load_yaml(path: Path) -> Any:
     """Parse one YAML file; syntax errors become a SourceError with the line."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        row = exc.object.count(b"\n", 0, exc.start) + 1
+        raise SourceError(path, row, "", f"not UTF-8 text: {exc}") from exc
+    except OSError as exc:
         raise SourceError(path, None, "", f"cannot read file: {exc}") from exc
     try:
         return yaml.load(text, Loader=_Loader)
@@ -38,7 +41,10 @@ def load_yaml(path: Path) -> Any:
         line = mark.line + 1 if mark is not None else None
         raise SourceError(path, line, "", f"invalid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
-        raise SourceError(path, None, "", f"invalid YAML: {exc}") from exc
+        # A reader error (a control character) carries a character offset, not a mark.
+        position = getattr(exc, "position", None)
+        at = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+        raise SourceError(path, at, "", f"invalid YAML: {exc}") from exc
 
 
 def escape_pointer_token(token: object) -> str:

@@ -87,3 +87,11 @@ def test_bearer_token_is_required(tiny_app: MailtwinApp) -> None:
         response = http.get("/tiny/notes")
     assert response.status_code == 401
     assert response.json()["detail"][0]["type"] == "unauthorized"
+
+
+def test_lists_show_changes_made_after_an_earlier_list(tiny: httpx.Client) -> None:
+    assert tiny.get("/notes").json()["data"][0]["title"] == "First"
+    tiny.patch("/notes/1", json={"title": "Renamed"})
+    assert tiny.get("/notes").json()["data"][0]["title"] == "Renamed"
+    tiny.delete("/notes/1")
+    assert tiny.get("/notes").json()["data"][0]["id"] == 10

@@ -62,3 +62,12 @@ def test_index_follows_updates_and_deletes() -> None:
         notes.insert({"id": ident, "state": "c"})
     assert list(notes.ids_where("state", ["b", "a"])) == [1, 2]
     assert list(notes.ids_where("state", ["c"], reverse=True))[:2] == [99, 98]
+
+
+def test_snapshots_leave_rendered_caches_out(tiny: httpx.Client, tiny_app: MailtwinApp) -> None:
+    tiny.get("/notes")
+    store = tiny_app.runtime.store
+    tenant = store.tenant("tiny", "token-a")
+    assert tenant.collections["note"].fragments
+    store.restore(store.snapshot())
+    assert store.tenant("tiny", "token-a").collections["note"].fragments == {}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mailtwin.conventions import jsonapi
 from mailtwin.errors import Location
 
 if TYPE_CHECKING:
@@ -38,4 +39,5 @@ ENVELOPES: dict[str, Envelope] = {
     "bare": Envelope(_as_is, _fields),
     "data": Envelope(_in_data, _fields),
     "drf": Envelope(_as_is, _fields),
+    "jsonapi": Envelope(jsonapi.wrap, jsonapi.unwrap),
 }

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mailtwin.context import Reply
+from mailtwin.conventions import page_cursor
+from mailtwin.conventions.cursor import cursor_page
+from mailtwin.conventions.drf import drf_page
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
 
@@ -37,7 +40,8 @@ def start_end(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
     if end < start:
         raise ApiError(400, [Problem(("query", "end"), "end must not be before start",
                                      "bad_request")])
-    return Reply(200, listing.window(start, min(end - start, limit)))
+    raw = listing.splices
+    return Reply(200, listing.window(start, min(end - start, limit), raw), spliced=raw)
 
 
 def page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
@@ -48,8 +52,13 @@ def page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
     pagination: dict[str, Any] = {"page": number, "per_page": size}
     if _flag(ctx.query.get("with_count")):
         pagination["count"] = listing.total()
-    return Reply(200, {"pagination": pagination,
-                       "data": listing.window((number - 1) * size, size)})
+    offset = page_cursor.offset_of(ctx, (number - 1) * size)
+    raw = listing.splices
+    if page_cursor.documents_cursor(ctx):
+        data, pagination["cursor"] = page_cursor.window(listing, offset, size, raw)
+    else:
+        data = listing.window(offset, size, raw)
+    return Reply(200, {"pagination": pagination, "data": data}, spliced=raw)
 
 
 def unpaged(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
@@ -57,4 +66,5 @@ def unpaged(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
     return Reply(200, listing.window(0, listing.total()))
 
 
-PAGINATORS: dict[str, Paginator] = {"start-end": start_end, "page": page, "none": unpaged}
+PAGINATORS: dict[str, Paginator] = {"start-end": start_end, "page": page, "none": unpaged,
+                                    "jsonapi-cursor": cursor_page, "drf-page": drf_page}

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mailtwin.conventions.expression import expression
+from mailtwin.conventions.jsonapi_query import jsonapi
 from mailtwin.listing import Predicate
 
 if TYPE_CHECKING:
@@ -33,4 +35,5 @@ def plain(ctx: Context) -> QueryPlan:
     return QueryPlan()
 
 
-QUERY_STYLES: dict[str, QueryStyle] = {"none": plain}
+QUERY_STYLES: dict[str, QueryStyle] = {"none": plain, "expression": expression,
+                                       "jsonapi": jsonapi}

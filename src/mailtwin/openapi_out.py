@@ -1,0 +1,73 @@
+"""A provider's effective OpenAPI 3.1 document: the paths as served, under the mount prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mailtwin.provider import Provider
+from mailtwin.yamlsource import escape_pointer_token
+
+# Keys whose value is copied as it is: examples and values are data, not OpenAPI objects.
+LITERAL = frozenset({"example", "default", "const", "enum", "value", "security", "required"})
+# Keys whose value maps user-chosen names to objects: a name such as `x-id` is not an extension.
+NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas",
+                   "content", "headers", "links", "encoding", "variables", "scopes", "mapping",
+                   "schemas", "securitySchemes", "requestBodies", "pathItems", "webhooks",
+                   "callbacks", "examples", "parameters"})
+# Keys whose value maps names to objects but may also hold extensions (OpenAPI allows them).
+NAMED_WITH_EXTENSIONS = frozenset({"paths", "responses"})
+
+
+def effective_document(provider: Provider, keep_extensions: bool = False) -> dict[str, Any]:
+    """The provider's spec as served: paths under the mount, `x-` keys gone unless kept.
+
+    Example: mount `/emma` and path `/{account_id}/mailings` give `/emma/{account_id}/mailings`.
+    """
+    document = provider.spec.document
+    mount = provider.mount.rstrip("/")
+    prefix = "#/paths/"
+
+    def rewrite(ref: str) -> str:
+        if not ref.startswith(prefix):
+            return ref
+        return prefix + escape_pointer_token(mount) + ref[len(prefix):]
+
+    out: dict[str, Any] = _object(document, rewrite, keep_extensions)
+    out["paths"] = {(str(path) if str(path).startswith("x-") else mount + str(path)): item
+                    for path, item in out.get("paths", {}).items()}
+    # The real provider's servers are not where the sandbox answers; `/` is the sandbox root.
+    out["servers"] = [{"url": "/"}]
+    return out
+
+
+def _object(node: Any, rewrite: Callable[[str], str], keep: bool) -> Any:
+    """An OpenAPI or JSON Schema object with extensions stripped and local refs rewritten."""
+    if isinstance(node, list):
+        return [_object(item, rewrite, keep) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        name = str(key)
+        if name.startswith("x-") and not keep:
+            continue
+        if name == "$ref" and isinstance(value, str):
+            out[name] = rewrite(value)
+        elif name in LITERAL:
+            out[name] = value
+        elif isinstance(value, dict) and (name in NAMED or name in NAMED_WITH_EXTENSIONS
+                                          or name == "components"):
+            strip = not keep and name in NAMED_WITH_EXTENSIONS | {"components"}
+            out[name] = {k: _named(name, v, rewrite, keep) for k, v in value.items()
+                         if not (strip and str(k).startswith("x-"))}
+        else:
+            out[name] = _object(value, rewrite, keep)
+    return out
+
+
+def _named(parent: str, value: Any, rewrite: Callable[[str], str], keep: bool) -> Any:
+    """One entry of a name map; under `components` each entry is itself a name map."""
+    if parent == "components" and isinstance(value, dict):
+        return {k: _object(v, rewrite, keep) for k, v in value.items()}
+    return _object(value, rewrite, keep)

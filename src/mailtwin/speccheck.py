@@ -1,0 +1,76 @@
+"""Pinning failures the spec loader cannot foresee to the file, line and operation behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailtwin.config import Config
+from mailtwin.handlers import HANDLERS
+from mailtwin.operation import Operation, compile_operation
+from mailtwin.provider import Provider
+from mailtwin.spec import load_provider, spec_files
+from mailtwin.validation import registry_for
+from mailtwin.yamlsource import SourceError, line_of, pointer_of
+
+
+def describe(error: BaseException) -> str:
+    """`TypeError: message`, the way a problem line ends."""
+    return f"{type(error).__name__}: {error}"
+
+
+def probe(op: Operation) -> None:
+    """Run every validator of an operation once, so a broken schema fails now, not later."""
+    op.path_params.validator.problems({}, ("path",))
+    op.query_params.validator.problems({}, ("query",))
+    samples: tuple[object, ...] = (None, {})
+    for sample in samples:
+        op.body.validator.problems(sample, ("body",))
+
+
+def probe_all(operations: list[Operation]) -> list[str]:
+    """Problems of operations whose schemas cannot be used, one line each."""
+    problems = []
+    for op in operations:
+        try:
+            probe(op)
+        except Exception as error:  # a broken schema may fail in any way
+            source = op.provider.spec.source
+            problems.append(str(SourceError(source, line_of(source, op.spec.pointer),
+                                            pointer_of(op.spec.pointer), describe(error))))
+    return problems
+
+
+def locate(config: Config, error: Exception) -> str:
+    """The spec file, line and pointer behind a failure to build the runtime."""
+    files = spec_files(config.specs)
+    for path in files:
+        found = _locate_in(path)
+        if found is not None:
+            return found
+    first = files[0] if files else Path(config.specs)
+    return str(SourceError(first, 1, "", describe(error)))
+
+
+def _locate_in(path: Path) -> str | None:
+    """The first problem building one spec's provider and operations, if there is one."""
+    try:
+        spec = load_provider(path)
+        provider = Provider(spec)
+    except SourceError as error:
+        return str(error)
+    except Exception as error:  # any failure of a broken spec is reported, never raised
+        return str(SourceError(path, line_of(path, ("x-mailtwin",)), "/x-mailtwin",
+                               describe(error)))
+    try:
+        registry, base = registry_for(provider.name, spec.document)
+    except Exception as error:  # a document the schema registry cannot hold
+        return str(SourceError(path, 1, "", describe(error)))
+    for op_spec in spec.operations:
+        try:
+            probe(compile_operation(provider, op_spec, registry, base, HANDLERS))
+        except SourceError as error:
+            return str(error)
+        except Exception as error:  # any failure of a broken operation is reported
+            return str(SourceError(path, line_of(path, op_spec.pointer),
+                                   pointer_of(op_spec.pointer), describe(error)))
+    return None

@@ -1,0 +1,176 @@
+"""The whole sandbox state as a JSON document: export it, and import it back (checked first)."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mailtwin.clock import Clock
+from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.errors import ApiError, Location, Problem
+from mailtwin.store import Collection, Tenant, Timer
+
+if TYPE_CHECKING:
+    from mailtwin.runtime import Runtime
+
+FORMAT = "mailtwin-state"
+VERSION = 1
+
+
+def _stamp(clock: Clock) -> str:
+    return clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def export_state(runtime: Runtime) -> dict[str, Any]:
+    """Tenants -> collections -> records, with counters, versions, shared state and timers."""
+    store = runtime.store
+    tenants = []
+    for (provider, name), tenant in store.tenants.items():
+        tenants.append({
+            "provider": provider, "tenant": name,
+            "collections": {cname: {"id_field": c.id_field, "indexes": list(c.index),
+                                    "records": list(c.records.values())}
+                            for cname, c in tenant.collections.items()},
+            "counters": dict(tenant.counters), "extra": tenant.extra,
+            "versions": [[resource, ident, version]
+                         for (resource, ident), version in tenant.versions.items()]})
+    timers = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
+               "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
+              for t in sorted(store.timers)]
+    document = {"format": FORMAT, "version": VERSION, "seed": runtime.config.seed,
+                "clock": {"now": _stamp(runtime.clock), "frozen": runtime.clock.frozen},
+                "tenants": tenants, "shared": store.shared, "timers": timers}
+    # Round-trip through JSON so the answer holds JSON values only (dates become ISO text).
+    loaded: dict[str, Any] = json.loads(json.dumps(document, default=_plain))
+    return loaded
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} values cannot be written as JSON")
+
+
+@dataclass
+class Imported:
+    """A checked state, ready to put in place."""
+
+    tenants: dict[tuple[str, str], Tenant]
+    shared: dict[str, dict[str, Any]]
+    timers: list[Timer]
+    now: datetime
+    frozen: bool
+
+
+def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
+    """Build the state a document describes, or raise an ApiError listing every problem."""
+    problems: list[Problem] = []
+
+    def problem(at: Location, message: str) -> None:
+        problems.append(Problem(("body", *at), message, "value_error"))
+
+    if document.get("format") != FORMAT or document.get("version") != VERSION:
+        problem(("format",), f"not a {FORMAT} document of version {VERSION}")
+    now = parse_iso(document.get("clock", {}).get("now"))
+    if now is None:
+        problem(("clock", "now"), "an ISO 8601 moment is required")
+    tenants: dict[tuple[str, str], Tenant] = {}
+    for i, item in enumerate(document.get("tenants", [])):
+        key = (item["provider"], item["tenant"])
+        if item["provider"] not in runtime.providers:
+            problem(("tenants", i, "provider"), f"unknown provider {item['provider']!r}")
+            continue
+        if key in tenants:
+            problem(("tenants", i), f"tenant {key[1]!r} of {key[0]} appears twice")
+            continue
+        tenants[key] = _tenant(item, (("tenants", i)), problem)
+    timers = []
+    for i, t in enumerate(document.get("timers", [])):
+        if (t["provider"], t["tenant"]) not in tenants:
+            problem(("timers", i), "the timer names a tenant the document does not hold")
+            continue
+        life = runtime.engine.lifecycle(t["provider"], t["resource"])
+        held = tenants[(t["provider"], t["tenant"])].collections
+        if life is None or t["move"] >= len(life.timed) or t["resource"] not in held:
+            problem(("timers", i), "the timer names no timed move of that resource")
+            continue
+        if not isinstance(t["ident"], int | str):
+            problem(("timers", i, "ident"), "an id is a number or a string")
+            continue
+        timers.append(Timer(float(t["due"]), int(t["seq"]), t["provider"], t["tenant"],
+                            t["resource"], t["ident"], t["expect"], int(t["move"])))
+    shared = document.get("shared", {})
+    for name in shared:
+        if name not in runtime.providers:
+            problem(("shared", name), f"unknown provider {name!r}")
+    if problems or now is None:
+        raise ApiError(400, problems, title="Bad Request")
+    heapq.heapify(timers)
+    return Imported(tenants, dict(shared), timers, now, bool(document["clock"].get("frozen")))
+
+
+def _tenant(item: dict[str, Any], at: Location, problem: Any) -> Tenant:
+    tenant = Tenant(counters=dict(item.get("counters", {})), extra=dict(item.get("extra", {})))
+    for cname, body in item.get("collections", {}).items():
+        collection = Collection(body["id_field"], body.get("indexes", []))
+        for n, record in enumerate(body.get("records", [])):
+            where = (*at, "collections", cname, "records", n)
+            if not isinstance(record, dict) or body["id_field"] not in record:
+                problem(where, f"a record needs its id field {body['id_field']!r}")
+                continue
+            try:
+                collection.insert(dict(record))
+            except (KeyError, TypeError) as exc:
+                problem(where, str(exc.args[0]) if exc.args else str(exc))
+        tenant.collections[cname] = collection
+    for n, row in enumerate(item.get("versions", [])):
+        if len(row) != 3 or not isinstance(row[1], int | str) or not isinstance(row[2], int):
+            problem((*at, "versions", n), "a version is [resource, id, number]")
+            continue
+        tenant.versions[(row[0], row[1])] = row[2]
+    return tenant
+
+
+def import_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
+    """Replace the whole state by the document's; nothing changes if it has a problem."""
+    state = check_state(runtime, document)
+    store = runtime.store
+    store.tenants = state.tenants
+    store.shared = state.shared
+    store.timers = state.timers
+    runtime.clock.reset()
+    if state.frozen:
+        runtime.clock.freeze()
+    runtime.clock.set(state.now)
+    return state
+
+
+class StateFileError(Exception):
+    """A state file that cannot be read or does not describe a state."""
+
+
+def load_file(runtime: Runtime, path: Path) -> None:
+    """Start from a state file written by `save_file`; StateFileError says what is wrong."""
+    from mailtwin.control_spec import validate_state
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        validate_state(document)
+        import_state(runtime, document)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StateFileError(f"{path}: {exc}") from None
+    except ApiError as error:
+        raise StateFileError(f"{path}: {error.summary()}") from None
+
+
+def save_file(runtime: Runtime, path: Path) -> None:
+    """Write the whole state to a file (through a temporary file, so a crash keeps the old)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(export_state(runtime), ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)
