@@ -1,0 +1,141 @@
+"""Emailicious hooks: DRF-style authentication messages, mailing creation (list defaults,
+zipped layouts, scheduled deliveries) and deliveries marked sent on the mailing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.conventions.auth import basic
+from mailtwin.conventions.timestamps import STYLES
+from mailtwin.errors import ApiError, Location, Problem
+from mailtwin.providers.layouts import LayoutError, read_zip_layout
+from mailtwin.store import Record, Tenant
+
+if TYPE_CHECKING:
+    from mailtwin.provider import Provider
+    from mailtwin.runtime import Request, Runtime
+
+# Variant field -> the list field that supplies it when the variant leaves it out.
+LIST_DEFAULTS = {"from_name": "default_from_name", "from_email": "default_from_email",
+                 "replyto_email": "default_replyto_email"}
+
+
+def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
+    """HTTP Basic, answered with DRF's own 401 messages."""
+    given = bool(request.headers.get("authorization", "").strip())
+    try:
+        return basic(request.headers)
+    except ApiError as error:
+        message = ("Invalid username/password." if given
+                   else "Authentication credentials were not provided.")
+        raise ApiError(401, [Problem((), message, "not_authenticated")], title="Unauthorized",
+                       headers=dict(error.headers)) from None
+
+
+def _pk_problem(location: Location, value: Any) -> Problem:
+    return Problem(location, f'Invalid pk "{value}" - object does not exist.', "does_not_exist")
+
+
+def _references(ctx: Context, body: dict[str, Any], problems: list[Problem]) -> Record | None:
+    """The mailing's list, checking the list, campaign, segments and name on the way."""
+    collections = ctx.tenant.collections
+    chosen = collections["list"].get(body["list"])
+    if chosen is None:
+        problems.append(_pk_problem(("body", "list"), body["list"]))
+    campaign = body.get("campaign")
+    if campaign is not None and collections["campaign"].get(campaign) is None:
+        problems.append(_pk_problem(("body", "campaign"), campaign))
+    for index, segment in enumerate(body.get("segments") or []):
+        found = collections["segment"].get(segment)
+        if found is None or (chosen is not None and found.get("list") != chosen["id"]):
+            problems.append(_pk_problem(("body", "segments", index), segment))
+    if collections["mailing"].ids_where("name", [body["name"]]):
+        problems.append(Problem(("body", "name"), "mailing with this name already exists.",
+                                "unique"))
+    return chosen
+
+
+def _layout(layout: dict[str, Any], at: Location, problems: list[Problem]) -> str | None:
+    """The layout's HTML source, from its zip file or its text."""
+    if "zip_file" in layout:
+        try:
+            return read_zip_layout(str(layout["zip_file"]))
+        except LayoutError as error:
+            problems.append(Problem((*at, "zip_file"), str(error), "invalid"))
+            return None
+    if "text" in layout:
+        return str(layout["text"])
+    problems.append(Problem(at, "Provide either a zip_file or a text layout.", "required"))
+    return None
+
+
+def _variant(variant: dict[str, Any], source: str | None, defaults: Record) -> Record:
+    return {
+        **{name: variant.get(name, defaults.get(field, ""))
+           for name, field in LIST_DEFAULTS.items()},
+        "subject": variant["subject"],
+        "deliveries": [{"exclusions": list(d.get("exclusions", [])), "limit": d.get("limit"),
+                        "scheduled_datetime": d["scheduled_datetime"], "status": "scheduled",
+                        "sent_at": None} for d in variant.get("deliveries", [])],
+        "language": variant.get("language"),
+        "layout": {"id": None, "source": source},
+    }
+
+
+def create_mailing(ctx: Context) -> Reply:
+    """A mailing whose variants take the list's defaults; every problem is reported at once."""
+    body: dict[str, Any] = dict(ctx.body)
+    problems: list[Problem] = []
+    chosen = _references(ctx, body, problems)
+    sources = [_layout(v["layout"], ("body", "variants", i, "layout"), problems)
+               for i, v in enumerate(body["variants"])]
+    if problems:
+        raise ApiError(400, problems, title="Bad Request")
+    resource = handlers.resource_of(ctx)
+    variants = [_variant(v, source, chosen or {}) for v, source in zip(body["variants"], sources,
+                                                                       strict=True)]
+    record = handlers.new_record(ctx, resource, {
+        "name": body["name"], "list": body["list"], "campaign": body.get("campaign"),
+        "segments": list(body.get("segments") or []), "variants": variants})
+    _store_parts(ctx, record)
+    handlers.insert(ctx, resource, record)
+    return handlers.respond(ctx, record, 201)
+
+
+def _store_parts(ctx: Context, mailing: Record) -> None:
+    """Layouts and deliveries as records of their own (deliveries carry the send timers)."""
+    layouts = ctx.provider.resources["layout"]
+    deliveries = ctx.provider.resources["delivery"]
+    for v_index, variant in enumerate(mailing["variants"]):
+        layout = handlers.new_record(ctx, layouts, {"mailing": mailing["id"],
+                                                    "source": variant["layout"]["source"]})
+        variant["layout"]["id"] = handlers.insert(ctx, layouts, layout)["id"]
+        for d_index, delivery in enumerate(variant["deliveries"]):
+            handlers.insert(ctx, deliveries, handlers.new_record(ctx, deliveries, {
+                "mailing": mailing["id"], "variant": v_index, "index": d_index,
+                "scheduled_datetime": delivery["scheduled_datetime"], "sent_at": None}))
+
+
+def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
+            target: Any, moment: datetime) -> None:
+    """A sent delivery shows as sent in its mailing."""
+    if resource != "delivery":
+        return
+    mailing = tenant.collections["mailing"].get(record["mailing"])
+    if mailing is None:
+        return
+    variants = mailing["variants"]
+    shown = variants[record["variant"]]["deliveries"][record["index"]]
+    shown["status"] = target
+    shown["sent_at"] = record.get("sent_at") or STYLES["iso8601"].format(moment)
+    tenant.collections["mailing"].update(mailing["id"], {"variants": variants})
+
+
+HOOKS = {
+    "authenticate": authenticate,
+    "create_mailing": create_mailing,
+    "on_move": on_move,
+}
