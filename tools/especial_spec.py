@@ -1,12 +1,14 @@
 """Derive the Especial provider spec (specs/especial.yaml) from the upstream OpenAPI document."""
 
-# Usage: python tools/especial_spec.py --upstream PATH --out PATH
+# Usage: python tools/especial_spec.py [--upstream PATH] [--out PATH] [--check]
 #
 # Keeps the facts of the upstream document (paths, parameters, bodies, responses, component
 # schemas, security schemes), replaces every prose text by generated wording, adds the
 # x-mailtwin blocks, lists the seed-documented operations (tools/especial/seed_operations.yaml)
-# and deep-merges the hand-maintained overlay (tools/especial/overlay.yaml) last, so that hand
-# annotations survive regeneration. Same input, same bytes out.
+# and deep-merges the hand-maintained overlays (tools/especial/overlays/*.yaml, in name order)
+# last, so that hand annotations survive regeneration. Operations that nothing can serve yet
+# (a hook operation without a hook, an action its resource's lifecycle does not declare) are
+# left out and listed on stderr. Same input, same bytes out.
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ DEFAULT_UPSTREAM = "../shared/reference/especial/upstream-openapi.json"
 DEFAULT_SEED = "../shared/seeds/002_16a88ef0507f2ed5.txt"
 DEFAULT_OUT = "specs/especial.yaml"
 DEFAULT_SEED_OUT = "tools/especial/seed_operations.yaml"
-DEFAULT_OVERLAY = "tools/especial/overlay.yaml"
+DEFAULT_OVERLAYS = "tools/especial/overlays"
 
 PRODUCT = "Especial"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -156,14 +158,18 @@ SCHEMA_ONE = frozenset(
 EXTENSION: dict[str, Any] = {
     "provider": "especial",
     "mount": "/especial",
+    "hooks": "mailtwin.providers.especial",
     "conventions": {
         "auth": {"scheme": "bearer"},
         "errors": "fastapi",
-        "pagination": {"style": "page"},
+        "pagination": {"style": "page", "default": 50, "max": 1000},
         "envelope": "data",
         "timestamps": "unix",
+        "query": "expression",
     },
 }
+# Boolean flags of write answers ({"id", "object", "created": true, ...}) are found in the
+# response schema: a boolean property with a default (`"subscribed": false` after unsubscribe).
 OPERATION_KEYS = ("tags", "parameters", "requestBody", "responses", "security", "deprecated")
 
 
@@ -523,7 +529,7 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
 
 
 def operation_block(
-    method: str, path: str, found: Classified, op: dict[str, Any]
+    method: str, path: str, found: Classified, op: dict[str, Any], schemas: dict[str, Any]
 ) -> dict[str, Any]:
     """The x-mailtwin block of one operation."""
     block: dict[str, Any] = {"kind": found.kind, "resource": found.resource}
@@ -531,11 +537,62 @@ def operation_block(
         block["action"] = found.action
     if not op.get("security") or (method, path) in AUTH_NONE:
         block["auth"] = "none"
+    for param in op.get("parameters", []):
+        text = str(param.get("description") or param.get("schema", {}).get("description") or "")
+        if param.get("name") == "filter" and "Valid Terms:" in text:
+            block["filter_terms"] = backticked(section(text, "Valid Terms:"))
+        if param.get("name") == "sort" and "Sort term" in text:
+            block["sort_terms"] = backticked(section(text, "Valid terms:"))
+    if found.kind == "list" and record_schema(op, schemas).get("properties"):
+        block["view"] = "summary"
+    if found.kind != "hook":
+        respond = respond_block(op, schemas, found.kind)
+        if respond:
+            block["respond"] = respond
     return block
 
 
+def respond_block(
+    op: dict[str, Any], schemas: dict[str, Any], kind: str
+) -> dict[str, Any] | None:
+    """The answer template of a write: `{id, object, <flag>: true, data}` as the schema says.
+
+    A 2xx JSON schema holding `object` (with its default) and boolean flags with defaults
+    gives `{id: $id, object: campaign, created: $true, data: $record}`; `{data}` alone
+    is the envelope's default answer and needs no template, except for a delete (whose
+    default answer is an empty 204).
+    """
+    for code in sorted(op.get("responses", {})):
+        if not code.startswith("2"):
+            continue
+        content = op["responses"][code].get("content", {}).get("application/json", {})
+        props = deref(content.get("schema"), schemas).get("properties", {})
+        if "object" not in props and "id" not in props:
+            if kind == "delete" and "data" in props:
+                return {"status": int(code), "body": {"data": "$record"}}
+            return None
+        body: dict[str, Any] = {}
+        for name, sub in props.items():
+            prop = deref(sub, schemas)
+            if name == "id":
+                body["id"] = "$id"
+            elif name == "object" and "default" in prop:
+                body["object"] = prop["default"]
+            elif prop.get("type") == "boolean" and isinstance(prop.get("default"), bool):
+                body[name] = "$true" if prop["default"] else "$false"
+            elif name == "data":
+                body["data"] = "$record"
+        return {"status": int(code), "body": body}
+    return None
+
+
 def clean_operation(
-    path: str, method: str, op: dict[str, Any], found: Classified, route: Route
+    path: str,
+    method: str,
+    op: dict[str, Any],
+    found: Classified,
+    route: Route,
+    schemas: dict[str, Any],
 ) -> dict[str, Any]:
     """One operation: facts kept, wording ours, x-mailtwin added."""
     out: dict[str, Any] = {
@@ -558,7 +615,7 @@ def clean_operation(
             out[key] = {code: clean_response(code, r) for code, r in value.items()}
         else:
             out[key] = json.loads(json.dumps(value))
-    out["x-mailtwin"] = operation_block(method, path, found, op)
+    out["x-mailtwin"] = operation_block(method, path, found, op, schemas)
     return out
 
 
@@ -697,9 +754,19 @@ def resources_map(
     ops_of: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for _, method, op, found in items:
         ops_of.setdefault(found.resource, []).append((method, op))
-    return {
+    out = {
         name: resource_entry(name, facts[name], ops_of[name], oddities) for name in sorted(facts)
     }
+    for _, _, op, found in items:
+        view = VIEW_OF_KIND.get(found.kind)
+        fields = list(record_schema(op, schemas).get("properties", {}))
+        if view and fields:
+            out[found.resource].setdefault("views", {}).setdefault(view, fields)
+    return out
+
+
+# The record projection each conventional kind answers with, named as the resource's views.
+VIEW_OF_KIND = {"get": "detail", "list": "summary"}
 
 
 # ---------------------------------------------------------------------------- document
@@ -718,7 +785,7 @@ def build_document(upstream: dict[str, Any], oddities: list[str]) -> dict[str, A
         methods = set(upstream["paths"][path]) & set(HTTP_METHODS)
         found = classify(routes[path], method, methods, collections)
         items.append((routes[path], method, op, found))
-        cleaned = clean_operation(path, method, op, found, routes[path])
+        cleaned = clean_operation(path, method, op, found, routes[path], schemas)
         paths.setdefault(path, {})[method] = cleaned
     check_unique_summaries(paths)
     return {
@@ -934,8 +1001,123 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", help=f"generated spec ({DEFAULT_OUT})")
     parser.add_argument("--seed", help=f"seed document ({DEFAULT_SEED})")
     parser.add_argument("--seed-out", help=f"seed operation list ({DEFAULT_SEED_OUT})")
-    parser.add_argument("--overlay", help=f"hand-maintained overlay ({DEFAULT_OVERLAY})")
+    parser.add_argument("--overlays", help=f"hand-maintained overlay folder ({DEFAULT_OVERLAYS})")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if --out is not up to date"
+    )
     return parser.parse_args(argv)
+
+
+def apply_overlays(document: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The document with every overlay file of a folder merged over it, in name order."""
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        overlay = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = deep_merge(document, overlay)
+    return document
+
+
+def match_path_types(document: dict[str, Any]) -> None:
+    """Path parameters naming a resource take the type of that resource's record ids."""
+    resources = document["x-mailtwin"].get("resources", {})
+    for _, _, op in operations(document):
+        resource = resources.get(op.get("x-mailtwin", {}).get("resource"), {})
+        for param in op.get("parameters", []):
+            if param.get("in") != "path" or param.get("name") != resource.get("param"):
+                continue
+            schema = param.get("schema", {})
+            if schema.get("type") not in (None, resource.get("id_type", "integer")):
+                param["schema"] = {"type": resource.get("id_type", "integer")}
+
+
+def add_parents(document: dict[str, Any]) -> None:
+    """A list under another record's path (`/lists/{list_id}/contacts`) needs that record."""
+    resources = document["x-mailtwin"].get("resources", {})
+    named: dict[str, list[str]] = {}
+    for name, body in sorted(resources.items()):
+        named.setdefault(str(body.get("param")), []).append(name)
+    # A parameter several resources share (blueprint_id) names no parent for certain.
+    by_param = {param: names[0] for param, names in named.items() if len(names) == 1}
+    for path, _, op in operations(document):
+        block = op.get("x-mailtwin", {})
+        if block.get("kind") != "list" or "parent" in block:
+            continue
+        params = [s[1:-1] for s in path.split("/") if s.startswith("{")]
+        if params and params[-1] in by_param:
+            block["parent"] = {"resource": by_param[params[-1]]}
+
+
+def unserved(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """Operations nothing serves yet: a hook without a hook name, an undeclared action."""
+    ext = document["x-mailtwin"]
+    resources, lifecycles = ext.get("resources", {}), ext.get("lifecycles", {})
+    out: list[tuple[str, str]] = []
+    for path, method, op in operations(document):
+        block = op.get("x-mailtwin", {})
+        if "hook" in block:
+            continue
+        if block.get("kind") == "hook":
+            out.append((method, path))
+        elif block.get("kind") == "action":
+            life = lifecycles.get(resources.get(block.get("resource"), {}).get("lifecycle"), {})
+            if block.get("action") not in life.get("actions", {}):
+                out.append((method, path))
+    return out
+
+
+# Statuses the sandbox answers that the published document leaves out, when each applies,
+# with the error schema of its body (FastAPI `detail` lists).
+ERROR_RESPONSES = (
+    ("401", "HTTPUnauthorizedError", lambda op: op["x-mailtwin"].get("auth") != "none"),
+    ("403", "HTTPForbiddenError", lambda op: _has_param(op, "query", "account_id")),
+    ("404", "HTTPBadRequestError", lambda op: _has_param(op, "path", None)),
+)
+
+
+def _has_param(op: dict[str, Any], place: str, name: str | None) -> bool:
+    return any(
+        p.get("in") == place and (name is None or p.get("name") == name)
+        for p in op.get("parameters", [])
+    )
+
+
+def document_errors(document: dict[str, Any]) -> None:
+    """Add the error statuses an operation can answer (401, 403, 404) where it lacks them."""
+    schemas = document["components"]["schemas"]
+    for _, _, op in operations(document):
+        responses = op.setdefault("responses", {})
+        for code, schema, applies in ERROR_RESPONSES:
+            if code in responses or schema not in schemas or not applies(op):
+                continue
+            ref = {"$ref": f"#/components/schemas/{schema}"}
+            responses[code] = {
+                "description": RESPONSE_TEXT[code],
+                "content": {"application/json": {"schema": ref}},
+            }
+
+
+def drop_unused_schemas(document: dict[str, Any]) -> None:
+    """Remove component schemas no served operation reaches (a smaller spec loads faster)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    wanted: set[str] = set()
+    todo = [r for r in refs_of(document["paths"]) if r.startswith(prefix)]
+    while todo:
+        name = todo.pop()[len(prefix) :]
+        if name in wanted or name not in schemas:
+            continue
+        wanted.add(name)
+        todo.extend(r for r in refs_of(schemas[name]) if r.startswith(prefix))
+    for name in [n for n in schemas if n not in wanted]:
+        del schemas[name]
+
+
+def prune(document: dict[str, Any], doomed: list[tuple[str, str]]) -> None:
+    """Remove operations (and paths left empty) from a document."""
+    for method, path in doomed:
+        item = document["paths"][path]
+        del item[method]
+        if not any(m in item for m in HTTP_METHODS):
+            del document["paths"][path]
 
 
 def write(path: Path, value: Any) -> None:
@@ -955,19 +1137,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     upstream_path = resolve(args.upstream or DEFAULT_UPSTREAM, args.upstream is not None)
     out_path = resolve(args.out or DEFAULT_OUT, args.out is not None)
-    overlay_path = resolve(args.overlay or DEFAULT_OVERLAY, args.overlay is not None)
+    overlays = resolve(args.overlays or DEFAULT_OVERLAYS, args.overlays is not None)
     upstream = json.loads(upstream_path.read_text(encoding="utf-8"))
     oddities: list[str] = []
-    document = build_document(upstream, oddities)
-    if overlay_path.exists():
-        overlay = yaml.safe_load(overlay_path.read_text(encoding="utf-8")) or {}
-        document = deep_merge(document, overlay)
+    document = apply_overlays(build_document(upstream, oddities), overlays)
+    match_path_types(document)
+    add_parents(document)
     seed_path = resolve(args.seed or DEFAULT_SEED, args.seed is not None)
     seeds, unmatched = seed_operations(seed_path, upstream)
     problems = check_document(document, seeds)
+    left_out = unserved(document)
+    prune(document, left_out)
+    document_errors(document)
+    drop_unused_schemas(document)
     report("unmatched seed title", unmatched)
     report("note", oddities)
+    report("not served yet", [f"{m.upper()} {p}" for m, p in left_out])
     report("error", problems)
+    if args.check:
+        fresh = out_path.exists() and out_path.read_text(encoding="utf-8") == to_yaml(document)
+        print(f"{out_path}: {'up to date' if fresh else 'stale'}", file=sys.stderr)
+        return 0 if fresh and not problems else 1
     write(out_path, document)
     write(resolve(args.seed_out or DEFAULT_SEED_OUT, args.seed_out is not None), seeds)
     count = sum(1 for _ in operations(document))

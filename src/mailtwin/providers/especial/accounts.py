@@ -1,0 +1,246 @@
+"""The caller's account and its sub-accounts: a sub-account is stored with the caller's
+account as its parent (so `?account_id=` reaches it), starts pending unless
+`skip_verification`, is confirmed with the code the sandbox records, and takes its state
+with it when deleted. Suspending, unsuspending and converting are lifecycle moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.errors import not_found
+from mailtwin.providers.especial import issued
+from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
+from mailtwin.providers.especial.common import body_of, find, refuse, shown
+from mailtwin.providers.especial.users import by_email
+from mailtwin.store import Record, Tenant
+
+CONFIRM = "account_confirm"
+OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
+                "language", "timezone")
+
+
+def home(ctx: Context) -> tuple[str, Tenant]:
+    """The tenant that holds the caller's account record (the parent's, for a sub-account)."""
+    base = ctx.tenant_name.split(SUB_ACCOUNT, 1)[0]
+    if base == ctx.tenant_name:
+        return base, ctx.tenant
+    return base, ctx.runtime.store.tenant(ctx.provider.name, base)
+
+
+def own_account(ctx: Context) -> Record:
+    """The account the request acts as."""
+    base, tenant = home(ctx)
+    if base == ctx.tenant_name:
+        record = root_account(tenant)
+    else:
+        record = tenant.collections["account"].get(ctx.tenant_name.split(SUB_ACCOUNT, 1)[1])
+    if record is None:
+        raise not_found("Account", "self")
+    return record
+
+
+def _check_owner(ctx: Context, body: Record) -> None:
+    owner = body.get("account_owner")
+    if isinstance(owner, dict) and "user_id" in owner \
+            and ctx.tenant.collections["user"].get(str(owner["user_id"])) is None:
+        raise refuse(f"user {owner['user_id']} does not exist",
+                     ("body", "account_owner", "user_id"))
+
+
+def show_own_account(ctx: Context) -> Reply:
+    """The account the request acts as."""
+    return Reply(200, {"data": shown(ctx, "account", own_account(ctx))})
+
+
+def update_own_account(ctx: Context) -> Reply:
+    """Edit the account the request acts as; a new owner must be one of its users."""
+    record = own_account(ctx)
+    body = body_of(ctx)
+    _check_owner(ctx, body)
+    if isinstance(body.get("account_owner"), dict):
+        body["account_owner"] = {"user_id": str(body["account_owner"]["user_id"])}
+    _, tenant = home(ctx)
+    tenant.collections["account"].update(record["id"], body)
+    return Reply(200, {"data": shown(ctx, "account", record), "warnings": []})
+
+
+def _move(ctx: Context, record: Record, action: str) -> Record:
+    life = ctx.provider.resources["account"].lifecycle
+    assert life is not None, "the spec declares the account lifecycle"
+    changes = life.act(record, action, record["id"], ctx.now)
+    _, tenant = home(ctx)
+    tenant.collections["account"].update(record["id"], changes)
+    return record
+
+
+def convert_own_account(ctx: Context) -> Reply:
+    """Turn the account the request acts as into an organization."""
+    return Reply(200, {"data": shown(ctx, "account", _move(ctx, own_account(ctx),
+                                                           "convert_to_organization"))})
+
+
+def create_account(ctx: Context) -> Reply:
+    """A sub-account of the caller's account, with its owner user."""
+    if SUB_ACCOUNT in ctx.tenant_name:
+        raise refuse("a sub-account cannot own sub-accounts; act as the main account",
+                     ("query", "account_id"))
+    parent = own_account(ctx)
+    body = body_of(ctx)
+    owner = dict(body.pop("account_owner", None) or {})
+    status = "active" if ctx.query.get("skip_verification") else "pending"
+    resource = ctx.provider.resources["account"]
+    record = handlers.new_record(ctx, resource, {
+        **body, "status": status, "parent_account_id": parent["id"],
+        "lineage": f"{parent.get('lineage') or parent['id']}/{{id}}",
+        "created_on": ctx.stamp(), "last_activity_on": ctx.stamp()})
+    record["id"] = issued.numeric_id(ctx.tenant, "account", 1001)
+    record["lineage"] = str(record["lineage"]).replace("{id}", record["id"])
+    email = owner.get("email")
+    if email:
+        sub = ctx.runtime.store.tenant(ctx.provider.name,
+                                       f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+        user = _owner_user(ctx, sub, owner)
+        record["account_owner"] = {"user_id": user["id"]}
+        record["owner_email"] = user["email"]
+    handlers.insert(ctx, resource, record)
+    if status == "pending":
+        issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
+    return Reply(201, {"id": record["id"], "object": "account", "email": email,
+                       "created": True, "data": shown(ctx, "account", record)})
+
+
+def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
+    """The owner user of a new sub-account, in the sub-account's own state."""
+    found = by_email(tenant, str(owner["email"]))
+    if found is not None:
+        return found
+    record: Record = {name: owner.get(name) for name in OWNER_FIELDS if name in owner}
+    record.update({"id": issued.numeric_id(tenant, "user", 2001), "email": owner["email"],
+                   "status": "active", "created_on": ctx.stamp()})
+    tenant.collections["user"].insert(record)
+    return record
+
+
+def _sub_account(ctx: Context) -> Record:
+    """The sub-account a path names: one of the caller's, never the caller's own account."""
+    record = find(ctx, "account", ctx.path["account_id"])
+    if record["id"] == own_account(ctx)["id"]:
+        raise refuse(f"account {record['id']} is the account the request acts as; use "
+                     "/accounts/self", ("path", "account_id"))
+    return record
+
+
+def delete_sub_account(ctx: Context) -> Reply:
+    """Remove a sub-account and everything its state holds."""
+    record = _sub_account(ctx)
+    ctx.tenant.collections["account"].delete(record["id"])
+    ctx.runtime.store.reset(ctx.provider.name, f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+    return Reply(200, {"id": record["id"], "object": "account", "deleted": True})
+
+
+def move_sub_account(ctx: Context) -> Reply:
+    """Suspend, unsuspend or convert a sub-account."""
+    _sub_account(ctx)
+    return handlers.action(ctx)
+
+
+def confirm_account(ctx: Context) -> Reply:
+    """Confirm a pending sub-account with the code recorded when it was created."""
+    code = str(body_of(ctx)["confirmation"])
+    held = issued.holder(ctx, CONFIRM, code)
+    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
+    record = tenant.collections["account"].get(held["id"]) if tenant and held else None
+    if held is None or tenant is None or record is None:
+        raise refuse("the confirmation code is not valid (unknown, used or replaced)",
+                     ("body", "confirmation"))
+    if str(record["id"]) != str(ctx.path["account_id"]):
+        raise refuse(f"the confirmation code is not one of account {ctx.path['account_id']}",
+                     ("body", "confirmation"))
+    life = ctx.provider.resources["account"].lifecycle
+    assert life is not None, "the spec declares the account lifecycle"
+    tenant.collections["account"].update(record["id"], life.act(record, "confirm",
+                                                                record["id"], ctx.now))
+    issued.redeem(ctx, CONFIRM, code)
+    return Reply(200, {"id": record["id"], "object": "account",
+                       "email": record.get("owner_email"), "metadata": "",
+                       "data": shown(ctx, "account", record), "confirmed": True})
+
+
+def resend_account_verification(ctx: Context) -> Reply:
+    """Issue a new confirmation code to the pending sub-account an owner address names."""
+    email = str(body_of(ctx)["email"]).lower()
+    store = ctx.runtime.store
+    for (provider, name), tenant in list(store.tenants.items()):
+        if provider != ctx.provider.name:
+            continue
+        for record in tenant.collections["account"].records.values():
+            if str(record.get("owner_email", "")).lower() == email \
+                    and record.get("status") == "pending":
+                issued.issue(ctx, CONFIRM, name, record["id"])
+                return Reply(200, {"object": "account", "verification_resent": True})
+    raise refuse(f"no account awaiting verification belongs to {email}", ("body", "email"))
+
+
+def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
+    """Account figures counted from a tenant's contacts, lists and sends."""
+    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
+
+    def within(moment: Any) -> bool:
+        return isinstance(moment, int) and (start is None or moment >= start) \
+            and (end is None or moment <= end)
+
+    contacts = list(tenant.collections["contact"].records.values())
+    active = sum(1 for c in contacts if c.get("status") == "active")
+    sends = [s for batch in tenant.extra.get("sends", {}).values() for s in batch
+             if within(s.get("timestamp"))]
+    emails = [e for e in tenant.collections["transactional_email"].records.values()
+              if within(e.get("submitted_time"))]
+    actions = [s for s in tenant.extra.get("action_sends", []) if within(s.get("timestamp"))]
+    sent = len(sends) + len(emails) + len(actions)
+    sent_to = {str(s.get("email", "")).lower() for s in sends}
+    unsubscribed = sum(1 for c in contacts if c.get("status") == "unsubscribed"
+                       and str(c.get("email", "")).lower() in sent_to)
+    limits = record.get("usage_limits") or {}
+
+    def share(part: int, whole: Any) -> float:
+        return round(part / whole, 4) if isinstance(whole, int) and whole > 0 else 0.0
+
+    return {"active_contacts": active, "sent_emails": sent, "sent_campaign_emails": len(sends),
+            "sent_action_emails": len(actions), "sent_email_emails": len(emails),
+            "open_rate": 0.0, "bounce_rate": 0.0, "click_rate": 0.0, "spam_rate": 0.0,
+            "unsubscribe_rate": share(unsubscribed, len(sends)),
+            "emails_usage": share(sent, limits.get("per_month")),
+            "contacts_usage": share(len(contacts), limits.get("maximum_contacts")),
+            "bounces_hard": 0, "bounce_hard_rate": 0.0, "spams": 0,
+            "current_lists": len(tenant.collections["list"]),
+            "email_api": {"submitted": len(emails),
+                          "delivered": sum(1 for e in emails if e.get("status") == "sent")}}
+
+
+def own_account_report(ctx: Context) -> Reply:
+    """Figures of the account the request acts as."""
+    return Reply(200, {"data": _stats(ctx, ctx.tenant, own_account(ctx))})
+
+
+def account_report(ctx: Context) -> Reply:
+    """Figures of the caller's account or of one of its sub-accounts."""
+    wanted = str(ctx.path["account_id"])
+    base, tenant = home(ctx)
+    root = root_account(tenant)
+    if root is not None and str(root["id"]) == wanted and base == ctx.tenant_name:
+        return Reply(200, {"data": _stats(ctx, ctx.tenant, root)})
+    for record in sub_accounts(tenant):
+        if str(record["id"]) == wanted:
+            sub = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{wanted}")
+            return Reply(200, {"data": _stats(ctx, sub, record)})
+    raise not_found("Account", wanted)
+
+
+HOOKS = {"show_own_account": show_own_account, "update_own_account": update_own_account,
+         "convert_own_account": convert_own_account, "create_account": create_account,
+         "delete_sub_account": delete_sub_account, "move_sub_account": move_sub_account,
+         "confirm_account": confirm_account,
+         "resend_account_verification": resend_account_verification,
+         "own_account_report": own_account_report, "account_report": account_report}

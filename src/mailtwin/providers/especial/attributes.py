@@ -1,0 +1,180 @@
+"""What a list declares for its contacts: custom attributes and interests. The list must
+exist; names are unique (records are keyed by name across the account's lists); deleting
+or renaming follows on the list's contacts; interests are added to or removed from many
+contacts at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.providers.especial import audience
+from mailtwin.providers.especial.common import (
+    body_of,
+    change,
+    find,
+    list_contacts,
+    refuse,
+    shown,
+)
+from mailtwin.store import Record
+
+# Contact fields a custom attribute may not shadow.
+RESERVED = frozenset({"id", "email", "status", "tags", "interests", "list_id", "subscribed_on",
+                      "unsubscribed_on", "custom_attributes", "bounces_count",
+                      "last_bounce_type"})
+
+
+def _new_name(ctx: Context, resource: str, name: str, list_id: Any, what: str) -> None:
+    """Refuse a name the list (or, records being keyed by name, another list) already has."""
+    found = ctx.tenant.collections[resource].get(name)
+    if found is None:
+        return
+    if str(found.get("list_id")) == str(list_id):
+        raise refuse(f"list {list_id} already has the {what} {name!r}", ("body", "name"))
+    raise refuse(f"the {what} {name!r} is declared by list {found.get('list_id')}; names are "
+                 "unique across the account's lists", ("body", "name"))
+
+
+def create_custom_attribute(ctx: Context) -> Reply:
+    """Declare a custom attribute on a list."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    name = str(body_of(ctx)["name"])
+    if name.lower() in RESERVED:
+        raise refuse(f"{name!r} is a contact field; choose another attribute name",
+                     ("body", "name"))
+    _new_name(ctx, "custom_attribute", name, chosen["id"], "custom attribute")
+    return handlers.create(ctx)
+
+
+def delete_custom_attribute(ctx: Context) -> Reply:
+    """Remove a custom attribute from a list and from its contacts."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    record = find(ctx, "custom_attribute", ctx.path["name"])
+    for contact in list_contacts(ctx.tenant, chosen["id"]):
+        kept = [a for a in contact.get("custom_attributes") or []
+                if not (isinstance(a, dict) and a.get("name") == record["name"])]
+        if len(kept) != len(contact.get("custom_attributes") or []):
+            change(ctx, "contact", contact, {"custom_attributes": kept})
+    ctx.tenant.collections["custom_attribute"].delete(record["name"])
+    return handlers.respond(ctx, record)
+
+
+def create_interest(ctx: Context) -> Reply:
+    """Declare an interest on a list."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    _new_name(ctx, "interest", str(body_of(ctx)["name"]), chosen["id"], "interest")
+    return handlers.create(ctx)
+
+
+def _rename_on_contacts(ctx: Context, list_id: Any, old: str, new: str | None) -> None:
+    """Rename (or, with None, remove) an interest on the contacts of a list."""
+    for contact in list_contacts(ctx.tenant, list_id):
+        held = list(contact.get("interests") or [])
+        if old not in held:
+            continue
+        moved: list[str] = []
+        for name in held:
+            value = new if name == old else name
+            if value is not None and value not in moved:
+                moved.append(value)
+        change(ctx, "contact", contact, {"interests": moved})
+
+
+def update_interest(ctx: Context) -> Reply:
+    """Edit an interest; a new name follows on the list's contacts."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    record = find(ctx, "interest", ctx.path["interest_name"])
+    body = body_of(ctx)
+    new = body.get("name")
+    collection = ctx.tenant.collections["interest"]
+    if new is not None and new != record["name"]:
+        _new_name(ctx, "interest", str(new), chosen["id"], "interest")
+        _rename_on_contacts(ctx, chosen["id"], record["name"], str(new))
+        collection.delete(record["name"])
+        record = collection.insert({**record, **body})
+    else:
+        collection.update(record["name"], body)
+    return handlers.respond(ctx, record)
+
+
+def delete_interest(ctx: Context) -> Reply:
+    """Remove an interest from a list and from its contacts."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    record = find(ctx, "interest", ctx.path["interest_name"])
+    _rename_on_contacts(ctx, chosen["id"], record["name"], None)
+    ctx.tenant.collections["interest"].delete(record["name"])
+    return handlers.respond(ctx, record)
+
+
+def _targets(ctx: Context, list_id: Any) -> list[Record]:
+    """The contacts a body names: `contact_ids`, or a `query`, `fiql` or `json` selection."""
+    body = body_of(ctx)
+    contacts = list_contacts(ctx.tenant, list_id)
+    if body.get("contact_ids"):
+        by_id = {c["id"]: c for c in contacts}
+        missing = [i for i in body["contact_ids"] if i not in by_id]
+        if missing:
+            raise refuse(f"list {list_id} has no contacts {missing}", ("body", "contact_ids"))
+        return [by_id[i] for i in body["contact_ids"]]
+    selection = {k: body[k] for k in ("fiql", "query", "json") if body.get(k)}
+    if not selection:
+        raise refuse("name the contacts with contact_ids, query, fiql or json",
+                     ("body", "contact_ids"))
+    problem = audience.problem_of(selection)
+    if problem:
+        raise refuse(problem, ("body", next(iter(selection))))
+    test = audience.selection(selection)
+    return [c for c in contacts if test(c)]
+
+
+def _interests(ctx: Context, list_id: Any) -> list[str]:
+    names = [str(n) for n in body_of(ctx)["interests"]]
+    declared = {str(r["name"]) for r in ctx.tenant.collections["interest"].records.values()
+                if str(r.get("list_id")) == str(list_id)}
+    for index, name in enumerate(names):
+        if name not in declared:
+            raise refuse(f"list {list_id} has no interest {name!r}", ("body", "interests", index))
+    return names
+
+
+def add_interests(ctx: Context) -> Reply:
+    """Give interests the list declares to many of its contacts."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    names = _interests(ctx, chosen["id"])
+    for contact in _targets(ctx, chosen["id"]):
+        held = list(contact.get("interests") or [])
+        change(ctx, "contact", contact, {"interests": held + [n for n in names
+                                                              if n not in held]})
+    return Reply(200, {"object": "interests", "added": True})
+
+
+def remove_interests(ctx: Context) -> Reply:
+    """Take interests away from many contacts of a list."""
+    chosen = find(ctx, "list", ctx.path["list_id"])
+    names = _interests(ctx, chosen["id"])
+    for contact in _targets(ctx, chosen["id"]):
+        change(ctx, "contact", contact, {"interests": [n for n in contact.get("interests") or []
+                                                       if n not in names]})
+    return Reply(200, {"object": "interests", "removed": True})
+
+
+def interest_usage(ctx: Context, record: Record) -> Any:
+    """An interest as shown, with the number of the list's contacts holding it."""
+    count = sum(1 for c in list_contacts(ctx.tenant, record.get("list_id"))
+                if record["name"] in (c.get("interests") or []))
+    return {**shown(ctx, "interest", record), "usage": count}
+
+
+def show_interest(ctx: Context) -> Reply:
+    """One interest of a list, with its current usage."""
+    find(ctx, "list", ctx.path["list_id"])
+    return Reply(200, {"data": interest_usage(ctx, find(ctx, "interest",
+                                                        ctx.path["interest_name"]))})
+
+
+HOOKS = {"show_interest": show_interest, "create_custom_attribute": create_custom_attribute,
+         "delete_custom_attribute": delete_custom_attribute, "create_interest": create_interest,
+         "update_interest": update_interest, "delete_interest": delete_interest,
+         "add_interests": add_interests, "remove_interests": remove_interests}

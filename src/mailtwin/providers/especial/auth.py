@@ -1,0 +1,153 @@
+"""Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair,
+and every other call's bearer token names its account (`?account_id=` picks a sub-account).
+
+A token the sandbox issued maps to the account of the user who logged in; any other
+non-empty token is its own account, created from the fixtures (so tests need no login).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from mailtwin.context import Context, Reply
+from mailtwin.conventions.auth import bearer
+from mailtwin.errors import ApiError, Problem
+from mailtwin.provider import Provider
+from mailtwin.store import Record, Tenant
+from mailtwin.validation import parse_query
+
+if TYPE_CHECKING:
+    from mailtwin.runtime import Request, Runtime
+
+LIFETIME = 3600
+SUB_ACCOUNT = "#"
+
+
+def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
+                                                                       "authorization")
+             ) -> ApiError:
+    kind = {401: "unauthorized", 403: "forbidden"}.get(status, "bad_request")
+    headers = {"www-authenticate": "Bearer"} if status == 401 else {}
+    return ApiError(status, [Problem(location, message, kind)], headers=headers)
+
+
+def _tokens(runtime: Runtime, provider: str) -> dict[str, Any]:
+    shared = runtime.store.shared_state(provider)
+    tokens: dict[str, Any] = shared.setdefault("tokens", {})
+    return tokens
+
+
+def root_account(tenant: Tenant) -> Record | None:
+    """The account a tenant's users log in to (the one without a parent)."""
+    for record in tenant.collections["account"].records.values():
+        if record.get("parent_account_id") is None:
+            return record
+    return None
+
+
+def sub_accounts(tenant: Tenant) -> list[Record]:
+    """The accounts the root account owns."""
+    root = root_account(tenant)
+    if root is None:
+        return []
+    return [r for r in tenant.collections["account"].records.values()
+            if r.get("parent_account_id") is not None
+            and str(r["parent_account_id"]) == str(root["id"])]
+
+
+def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
+    """The tenant of a request: its token's account, or the sub-account it asks for."""
+    try:
+        token = bearer(request.headers)
+    except ApiError:
+        raise _refused(401, "Not authenticated") from None
+    grant = _tokens(runtime, provider.name).get(token)
+    if grant is not None and grant["kind"] != "access":
+        raise _refused(401, "Could not validate credentials: not an access token")
+    if grant is not None and grant["expires"] <= runtime.clock.timestamp():
+        raise _refused(401, "Could not validate credentials: the token has expired")
+    base = grant["tenant"] if grant is not None else token
+    wanted = dict(parse_query(request.query)).get("account_id")
+    if not wanted:
+        return str(base)
+    tenant = runtime.store.tenant(provider.name, base)
+    root = root_account(tenant)
+    if root is not None and str(root["id"]) == wanted:
+        return str(base)
+    if any(str(r["id"]) == wanted for r in sub_accounts(tenant)):
+        return f"{base}{SUB_ACCOUNT}{wanted}"
+    raise _refused(403, f"account {wanted} is not this user's account or one of its "
+                   "sub-accounts", ("query", "account_id"))
+
+
+def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
+    tokens = _tokens(ctx.runtime, ctx.provider.name)
+    access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    now = ctx.runtime.clock.timestamp()
+    tokens[access] = {"kind": "access", "tenant": tenant_name, "expires": now + seconds}
+    tokens[refresh] = {"kind": "refresh", "tenant": tenant_name, "expires": now + 30 * 86400,
+                       "seconds": seconds}
+    tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+    root = root_account(tenant)
+    accounts = ([int(root["id"])] if root else []) + [int(r["id"]) for r in sub_accounts(tenant)]
+    return Reply(200, {"access_token": access, "token_type": "bearer", "expires_in": seconds,
+                       "refresh_token": refresh, "accounts": accounts})
+
+
+def _field(ctx: Context, name: str) -> Any:
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    return body.get(name)
+
+
+def _refresh(ctx: Context) -> Reply:
+    token = _field(ctx, "refresh_token")
+    if not token:
+        raise _refused(422, "field required", ("body", "refresh_token"))
+    tokens = _tokens(ctx.runtime, ctx.provider.name)
+    grant = tokens.get(str(token))
+    if grant is None or grant["kind"] != "refresh":
+        raise _refused(401, "the refresh token is not valid", ("body", "refresh_token"))
+    if grant["expires"] <= ctx.runtime.clock.timestamp():
+        raise _refused(401, "the refresh token has expired", ("body", "refresh_token"))
+    del tokens[str(token)]
+    return _grant(ctx, grant["tenant"], int(grant["seconds"]))
+
+
+def issue_token(ctx: Context) -> Reply:
+    """Password grant (the default) or refresh grant: a new token pair."""
+    grant_type = _field(ctx, "grant_type") or "password"
+    if grant_type == "refresh_token":
+        return _refresh(ctx)
+    if grant_type != "password":
+        raise _refused(422, "grant_type must be password or refresh_token",
+                       ("body", "grant_type"))
+    username, password = _field(ctx, "username"), _field(ctx, "password")
+    problems = [Problem(("body", name), "field required", "missing")
+                for name, value in (("username", username), ("password", password))
+                if not value]
+    if problems:
+        raise ApiError(422, problems)
+    seconds = int(_field(ctx, "expiration_seconds") or LIFETIME)
+    tenant_name = str(username).lower()
+    account = _field(ctx, "account_id")
+    if account is not None:
+        tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+        if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
+            root = root_account(tenant)
+            if root is None or str(root["id"]) != str(account):
+                raise _refused(403, f"account {account} is not one of this user's accounts",
+                               ("body", "account_id"))
+            account = None
+        if account is not None:
+            tenant_name = f"{tenant_name}{SUB_ACCOUNT}{account}"
+    return _grant(ctx, tenant_name, seconds)
+
+
+def refresh_token(ctx: Context) -> Reply:
+    """Refresh grant: the refresh token for a new pair (it can be used once)."""
+    return _refresh(ctx)
+
+
+HOOKS = {"authenticate": authenticate, "issue_token": issue_token,
+         "refresh_token": refresh_token}

@@ -1,0 +1,67 @@
+"""Codes the sandbox issues in place of emailed links (user and account confirmations,
+password resets), and ids for records whose path parameters allow letters and digits only.
+
+Codes live in the provider's shared state under `codes` (visible in the control plane's
+state dump), keyed by purpose and code, each naming its tenant and record.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from mailtwin.context import Context
+from mailtwin.store import Tenant
+
+
+def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
+    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    by_purpose: dict[str, dict[str, dict[str, Any]]] = shared.setdefault("codes", {})
+    return by_purpose.setdefault(purpose, {})
+
+
+def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
+    """A new code for a record; earlier codes of the same record and purpose stop working."""
+    codes = _codes(ctx, purpose)
+    for code in [c for c, held in codes.items()
+                 if held["tenant"] == tenant_name and held["id"] == ident]:
+        del codes[code]
+    code = secrets.token_hex(12)
+    codes[code] = {"tenant": tenant_name, "id": ident}
+    return code
+
+
+def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
+    """The tenant and record a code was issued for, or None."""
+    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    found: dict[str, Any] | None = shared.get("codes", {}).get(purpose, {}).get(code)
+    return found
+
+
+def redeem(ctx: Context, purpose: str, code: str) -> None:
+    """Use a code up."""
+    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    shared.get("codes", {}).get(purpose, {}).pop(code, None)
+
+
+def numeric_id(tenant: Tenant, resource: str, first: int) -> str:
+    """The next id of a resource whose ids are digits held as text (`"2003"`)."""
+    key = f"{resource}:text"
+    current = tenant.counters.get(key)
+    if current is None:
+        taken = [int(i) for i in tenant.collections[resource].records
+                 if isinstance(i, str) and i.isdigit()]
+        current = max([first - 1, *taken])
+    tenant.counters[key] = current + 1
+    return str(current + 1)
+
+
+def short_id(tenant: Tenant, resource: str, prefix: str) -> str:
+    """The next letters-and-digits id of a resource (`sf3`): no underscores, never reused."""
+    key = f"{resource}:short"
+    records = tenant.collections[resource].records
+    number = tenant.counters.get(key, 0) + 1
+    while f"{prefix}{number}" in records:
+        number += 1
+    tenant.counters[key] = number
+    return f"{prefix}{number}"

@@ -1,0 +1,84 @@
+"""Two-factor authentication of the user logged in: a TOTP method is created with a secret,
+activated with a six-digit code computed from that secret at the sandbox clock's time
+(RFC 6238, 30 s steps, one step of drift allowed), and then gives recovery codes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+from urllib.parse import quote
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.providers.especial import issued
+from mailtwin.providers.especial.common import body_of, find, refuse
+from mailtwin.providers.especial.users import current_user
+
+STEP = 30
+PORTAL = "https://account.especial.example/mfa"
+
+
+def totp(secret: str, moment: float) -> str:
+    """The six-digit code of a base32 secret at a moment."""
+    key = base64.b32decode(secret)
+    digest = hmac.new(key, struct.pack(">Q", int(moment // STEP)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def create_mfa(ctx: Context) -> Reply:
+    """A new, inactive TOTP method with its secret and provisioning URI."""
+    user = current_user(ctx)
+    body = body_of(ctx)
+    secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    label = quote(f"Especial:{user.get('email')}")
+    resource = ctx.provider.resources["mfa_method"]
+    record = handlers.new_record(ctx, resource, {
+        "type": body["type"], "description": body.get("description") or "", "secret": secret,
+        "qr_code": f"otpauth://totp/{label}?secret={secret}&issuer=Especial",
+        "active": False, "user_id": user["id"]})
+    record["id"] = issued.short_id(ctx.tenant, "mfa_method", "mfa")
+    handlers.insert(ctx, resource, record)
+    return Reply(201, {"id": record["id"], "object": "mfa", "created": True,
+                       "data": {k: record[k] for k in ("id", "type", "description", "qr_code",
+                                                       "secret")}})
+
+
+def activate_mfa(ctx: Context) -> Reply:
+    """Activate a method with the code its authenticator shows now."""
+    record = find(ctx, "mfa_method", ctx.path["mfa_id"])
+    if record.get("active"):
+        raise refuse(f"MFA method {record['id']} is already active", ("path", "mfa_id"))
+    now = ctx.now.timestamp()
+    valid = {totp(str(record["secret"]), now + drift) for drift in (-STEP, 0, STEP)}
+    if str(body_of(ctx)["code"]) not in valid:
+        raise refuse("the code does not match the authenticator's current code",
+                     ("body", "code"))
+    ctx.tenant.collections["mfa_method"].update(record["id"], {"active": True})
+    codes = ctx.tenant.extra.setdefault("recovery_codes", {})
+    codes.setdefault(record["user_id"], [secrets.token_hex(6) for _ in range(10)])
+    return Reply(200, {"id": record["id"], "object": "mfa", "activated": True})
+
+
+def recovery_codes(ctx: Context) -> Reply:
+    """The recovery codes of the user logged in, once a method is active."""
+    user = current_user(ctx)
+    codes = ctx.tenant.extra.get("recovery_codes", {}).get(user["id"])
+    if not codes:
+        raise refuse("activate an MFA method first; recovery codes come with it", ("path",))
+    return Reply(200, {"data": list(codes)})
+
+
+def mfa_portal(ctx: Context) -> Reply:
+    """The address of the provider's page for managing MFA (a sandbox stand-in)."""
+    back = ctx.query.get("return_url")
+    url = PORTAL + (f"?return_url={quote(str(back), safe='')}" if back else "")
+    return Reply(200, {"url": url})
+
+
+HOOKS = {"create_mfa": create_mfa, "activate_mfa": activate_mfa,
+         "recovery_codes": recovery_codes, "mfa_portal": mfa_portal}

@@ -1,0 +1,105 @@
+"""Suppressed addresses: exact addresses and wildcards (`*@domain.com`, `john@*`; the forms
+`@domain.com` and `john@` are read the same way). `is_suppressed` is what sends consult."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.providers.especial.common import body_of, create, find, refuse
+from mailtwin.store import Record, Tenant
+
+KEEP = 7 * 86400
+
+_FORMS = re.compile(r"^(\*@[^@*]+\.[^@*]+|[^@*]+@\*|[^@*]+@[^@*]+\.[^@*]+)$")
+
+
+def normal(entry: str) -> str:
+    """`@Domain.com` -> `*@domain.com`, `john@` -> `john@*`, addresses lower-cased."""
+    text = entry.strip().lower()
+    if text.startswith("@"):
+        text = "*" + text
+    if text.endswith("@"):
+        text += "*"
+    return text
+
+
+def matches(entries: Iterable[str], address: str) -> bool:
+    """Whether an address is one of the entries or falls under one of their wildcards."""
+    email = address.strip().lower()
+    local, _, domain = email.partition("@")
+    wanted = {email, f"*@{domain}", f"{local}@*"}
+    return any(normal(e) in wanted for e in entries)
+
+
+def is_suppressed(tenant: Tenant, address: str) -> bool:
+    """Whether the tenant suppresses an address."""
+    return matches(tenant.collections["suppressed_email"].records, address)
+
+
+def create_suppressed_email(ctx: Context) -> Reply:
+    """Suppress an address or a wildcard; each is held once."""
+    body = body_of(ctx)
+    entry = normal(str(body["email"]))
+    if not _FORMS.match(entry):
+        raise refuse(f"{body['email']!r} is neither an address nor a wildcard such as "
+                     "*@domain.com or john@*", ("body", "email"))
+    if ctx.tenant.collections["suppressed_email"].get(entry) is not None:
+        raise refuse(f"{entry} is already suppressed", ("body", "email"))
+    resource = ctx.provider.resources["suppressed_email"]
+    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, {"email": entry}))
+    return handlers.respond(ctx, record, 201)
+
+
+def create_suppressed_export(ctx: Context) -> Reply:
+    """Start exporting the suppressed addresses: a task that is ready on the clock."""
+    description = str(ctx.query.get("description") or "Suppressed emails")
+    owner = next(iter(ctx.tenant.collections["user"].records.values()), {})
+    ident = str(owner.get("id", ""))
+    fields: Record = {
+        "type": "suppressedemailsexport", "description": description, "payload": {},
+        "progress": 0, "expires_on": int(ctx.now.timestamp()) + KEEP,
+        "requested_by": {"email": owner.get("email"),
+                         "id": int(ident) if ident.isdigit() else ident}}
+    task = create(ctx, "task", dict(fields))
+    record = create(ctx, "suppressed_emails_export", {**fields, "id": task["id"]})
+    return handlers.respond(ctx, record, 201)
+
+
+def download_suppressed_export(ctx: Context) -> Reply:
+    """The link of a finished export's CSV (served under /files/)."""
+    record = find(ctx, "suppressed_emails_export", ctx.path["export_id"])
+    if record.get("status") != "ready":
+        raise refuse(f"export {record['id']} is {record.get('status')}; it can be downloaded "
+                     "once ready", ("path", "export_id"))
+    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
+    key = secrets.token_urlsafe(16)
+    files[key] = (ctx.tenant_name, "suppressed_emails_export", record["id"])
+    return Reply(200, {"data": {"expires_on": record.get("expires_on"),
+                                "url": ctx.url(f"{ctx.provider.mount}/files/{key}")}})
+
+
+def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
+                  moment: datetime) -> None:
+    """A finished export holds the CSV of the addresses suppressed at that moment."""
+    if target != "ready":
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "source", "created_on"])
+    for entry in tenant.collections["suppressed_email"].records.values():
+        writer.writerow([entry.get("email"), entry.get("source"), entry.get("created_on")])
+    record["csv"] = out.getvalue()
+
+
+HOOKS = {"create_suppressed_email": create_suppressed_email,
+         "create_suppressed_export": create_suppressed_export,
+         "download_suppressed_export": download_suppressed_export}
+MOVE_LISTENERS = {"suppressed_emails_export": _export_ready}

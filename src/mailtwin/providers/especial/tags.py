@@ -1,0 +1,90 @@
+"""Account tags, kept coherent with the tags contacts carry: a tag in use on a contact is
+listed (without being stored until it is changed), renaming a tag renames it on every
+contact, deleting it removes it from them."""
+
+from __future__ import annotations
+
+from mailtwin import handlers
+from mailtwin.context import Context, Reply
+from mailtwin.errors import not_found
+from mailtwin.listing import Listing
+from mailtwin.providers.especial.common import body_of, change, refuse
+from mailtwin.store import Collection, Record
+
+
+def _all_tags(ctx: Context) -> list[str]:
+    """The stored tags, then those only contacts carry, in order of first appearance."""
+    names = list(ctx.tenant.collections["tag"].records)
+    seen = set(names)
+    for contact in ctx.tenant.collections["contact"].records.values():
+        for tag in contact.get("tags") or []:
+            if tag not in seen:
+                seen.add(tag)
+                names.append(tag)
+    return names
+
+
+def _existing(ctx: Context, name: str) -> str:
+    if name not in _all_tags(ctx):
+        raise not_found("Tag", name)
+    return name
+
+
+def _contacts_with(ctx: Context, tag: str) -> list[Record]:
+    return [c for c in ctx.tenant.collections["contact"].records.values()
+            if tag in (c.get("tags") or [])]
+
+
+def list_tags(ctx: Context) -> Reply:
+    """Every tag of the account, a page at a time."""
+    collection = Collection("tag")
+    for name in _all_tags(ctx):
+        collection.insert({"tag": name})
+    return ctx.provider.paginate(ctx, Listing(collection, collection.ids(), [], dict),
+                                 ctx.provider.paging)
+
+
+def show_tag(ctx: Context) -> Reply:
+    """One tag."""
+    return Reply(200, {"data": {"tag": _existing(ctx, ctx.path["tag"])}})
+
+
+def create_tag(ctx: Context) -> Reply:
+    """A new tag; its name must be new."""
+    name = str(body_of(ctx)["tag"])
+    if name in _all_tags(ctx):
+        raise refuse(f"the tag {name} already exists", ("body", "tag"))
+    return handlers.create(ctx)
+
+
+def rename_tag(ctx: Context) -> Reply:
+    """Rename a tag, on the account and on every contact carrying it."""
+    old = _existing(ctx, ctx.path["tag"])
+    new = str(body_of(ctx)["tag"])
+    if new != old and new in _all_tags(ctx):
+        raise refuse(f"the tag {new} already exists", ("body", "tag"))
+    for contact in _contacts_with(ctx, old):
+        renamed: list[str] = []
+        for tag in contact.get("tags") or []:
+            value = new if tag == old else tag
+            if value not in renamed:
+                renamed.append(value)
+        change(ctx, "contact", contact, {"tags": renamed})
+    tags = ctx.tenant.collections["tag"]
+    tags.delete(old)
+    record = tags.insert({"tag": new})
+    return handlers.respond(ctx, record)
+
+
+def delete_tag(ctx: Context) -> Reply:
+    """Remove a tag from the account and from every contact carrying it."""
+    name = _existing(ctx, ctx.path["tag"])
+    for contact in _contacts_with(ctx, name):
+        change(ctx, "contact", contact,
+               {"tags": [t for t in contact.get("tags") or [] if t != name]})
+    ctx.tenant.collections["tag"].delete(name)
+    return handlers.respond(ctx, {"tag": name})
+
+
+HOOKS = {"list_tags": list_tags, "show_tag": show_tag, "create_tag": create_tag,
+         "rename_tag": rename_tag, "delete_tag": delete_tag}
