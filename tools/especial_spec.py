@@ -166,6 +166,8 @@ EXTENSION: dict[str, Any] = {
         "envelope": "data",
         "timestamps": "unix",
         "query": "expression",
+        # The published schemas type optional fields as non-nullable: leave absent ones out.
+        "omit_nulls": True,
     },
 }
 # Boolean flags of write answers ({"id", "object", "created": true, ...}) are found in the

@@ -35,6 +35,15 @@ VALIDATION_STATUS: dict[str, dict[str, int]] = {
 MALFORMED_STATUS = {"error-key": 400, "jsonapi": 400, "fastapi": 422, "drf": 400}
 
 
+def without_nulls(value: Any) -> Any:
+    """A copy without null members of objects, at any depth (array items are kept)."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 @dataclass
 class Resource:
     """A kind of record: its id, scope, lifecycle, views and defaults."""
@@ -54,6 +63,7 @@ class Resource:
     unique: tuple[str, ...]
     label: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    omit_nulls: bool = False
 
     def ident(self, text: Any) -> Any:
         """A path value as this resource's id type."""
@@ -84,7 +94,7 @@ class Resource:
         out = dict(record) if fields is None else {name: record.get(name) for name in fields}
         for name in extra:
             out[name] = record.get(name)
-        return out
+        return without_nulls(out) if self.omit_nulls else out
 
 
 class Provider:
@@ -104,6 +114,7 @@ class Provider:
         self.style: TimestampStyle = STYLES[conv["timestamps"]]
         self.query_style: QueryStyle = QUERY_STYLES[conv.get("query", "none")]
         self.media_type: str = conv.get("media_type", "application/json")
+        self.omit_nulls: bool = bool(conv.get("omit_nulls", False))
         self.lifecycles = {name: Lifecycle(name, body, self.style)
                            for name, body in spec.lifecycles.items()}
         self.resources = {name: self._resource(name, body)
@@ -131,7 +142,7 @@ class Provider:
             views={k: tuple(v) for k, v in body.get("views", {}).items()},
             defaults=dict(body.get("defaults", {})), created=body.get("created"),
             updated=body.get("updated"), unique=tuple(body.get("unique", [])),
-            label=name.replace("_", " ").capitalize(),
+            label=name.replace("_", " ").capitalize(), omit_nulls=self.omit_nulls,
             extra={key: body[key] for key in ("jsonapi",) if key in body})
 
     def validation_status(self, place: str) -> int:

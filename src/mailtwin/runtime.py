@@ -20,7 +20,7 @@ from mailtwin.handlers import HANDLERS
 from mailtwin.journal import Journal
 from mailtwin.lifecycle import LifecycleEngine
 from mailtwin.operation import Operation, compile_operation
-from mailtwin.provider import Provider
+from mailtwin.provider import Provider, without_nulls
 from mailtwin.ratelimit import rate_limit_headers
 from mailtwin.router import Router
 from mailtwin.spec import load_specs
@@ -198,6 +198,8 @@ class Runtime:
                ) -> tuple[Outcome, list[tuple[str, str]], bytes]:
         """Encode an outcome, add the standard headers and write it into the journal."""
         reply = outcome.reply
+        if outcome.provider is not None and outcome.provider.omit_nulls and not reply.spliced:
+            reply.body = without_nulls(reply.body)
         payload = encode(reply)
         media = reply.media_type or (outcome.provider.media_type if outcome.provider
                                      else "application/json")
