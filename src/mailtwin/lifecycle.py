@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mailtwin.conventions.timestamps import TimestampStyle
+from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
 from mailtwin.store import Record, Store, Tenant
 
@@ -212,5 +212,5 @@ class LifecycleEngine:
             self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
                        changes, moment)
             moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
-                               source, move.target, moment.strftime("%Y-%m-%dT%H:%M:%SZ")))
+                               source, move.target, iso_z(moment)))
         return moved

@@ -28,12 +28,24 @@ def parse_iso(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _seconds(moment: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SS` in UTC, with four-digit years (strftime drops the zeros of
+    years before 1000)."""
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+
+
+def iso_z(moment: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ` in UTC."""
+    return _seconds(moment) + "Z"
+
+
 def _format_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return _seconds(moment) + ".000Z"
 
 
 def _format_at_d(moment: datetime) -> str:
-    return "@D:" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return "@D:" + _seconds(moment)
 
 
 def _parse_at_d(value: Any) -> datetime | None:
