@@ -8,9 +8,9 @@ from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Listing, Predicate
+from mailtwin.listing import FieldIn, Listing, Predicate, cached_json
 from mailtwin.provider import Resource
-from mailtwin.rawjson import Raw, encode_value
+from mailtwin.rawjson import Raw
 from mailtwin.store import Collection, Record
 
 
@@ -161,18 +161,8 @@ def fragment(ctx: Context) -> Callable[[Record], Raw]:
     """Records as cached JSON bytes, for the operation's view and included fields."""
     resource = resource_of(ctx)
     view, extra = ctx.op.ext.get("view"), includes(ctx)
-    key = (view, extra)
-    cache = ctx.tenant.collections[resource.name].fragments
-    id_field = resource.id_field
-
-    def one(record: Record) -> Raw:
-        held = cache.setdefault(record[id_field], {})
-        found = held.get(key)
-        if found is None:
-            found = held[key] = Raw(encode_value(resource.render(record, view, extra)))
-        return found
-
-    return one
+    return cached_json(ctx.tenant.collections[resource.name], (view, extra),
+                       lambda record: resource.render(record, view, extra))
 
 
 def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sized
 from itertools import islice
 from typing import Any
 
-from mailtwin.rawjson import Raw
+from mailtwin.rawjson import Raw, encode_value
 from mailtwin.store import Collection, Record
 
 Predicate = Callable[[Record], bool]
@@ -27,6 +27,23 @@ class FieldIn:
 
     def __call__(self, record: Record) -> bool:
         return self.test(record)
+
+
+def cached_json(collection: Collection, key: Any,
+                shape: Callable[[Record], Any]) -> Callable[[Record], Raw]:
+    """Records as the JSON bytes of `shape(record)`, cached on the collection under `key`
+    (the collection drops a record's bytes whenever the record changes)."""
+    cache = collection.fragments
+    id_field = collection.id_field
+
+    def one(record: Record) -> Raw:
+        held = cache.setdefault(record[id_field], {})
+        found = held.get(key)
+        if found is None:
+            found = held[key] = Raw(encode_value(shape(record)))
+        return found
+
+    return one
 
 
 class Listing:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mailtwin.errors import ApiError, Location, Problem
-from mailtwin.rawjson import Raw, encode_value
+from mailtwin.listing import cached_json
+from mailtwin.rawjson import Raw
 from mailtwin.store import Record
 
 if TYPE_CHECKING:
@@ -76,18 +77,8 @@ def fragments(ctx: Context, resource: Resource) -> Callable[[Record], Raw]:
     record's bytes whenever it changes) per view, base URL and meta flag."""
     view = ctx.op.ext.get("view")
     key = ("jsonapi", view, ctx.base_url, _flag(ctx.query.get("provideAuthorizationMeta")))
-    cache = ctx.tenant.collections[resource.name].fragments
-    id_field = resource.id_field
-
-    def one(record: Record) -> Raw:
-        held = cache.setdefault(record[id_field], {})
-        found = held.get(key)
-        if found is None:
-            shown = resource_object(ctx, resource, resource.render(record, view))
-            found = held[key] = Raw(encode_value(shown))
-        return found
-
-    return one
+    return cached_json(ctx.tenant.collections[resource.name], key,
+                       lambda record: resource_object(ctx, resource, resource.render(record, view)))
 
 
 def wrap(ctx: Context, resource: Resource, rendered: Any) -> Any:
