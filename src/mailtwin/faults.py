@@ -179,7 +179,7 @@ def _tenant(runtime: Runtime, provider: Provider, request: Request) -> str | Non
 def record_drop(runtime: Runtime, decision: Decision, request: Request) -> None:
     """Journal a dropped request: status 0, no answer."""
     runtime.journal.add(
-        time=runtime.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        time=runtime.clock.timestamp(),
         provider=decision.provider.name, tenant=decision.tenant, method=request.method,
         path=request.path, query=request.query.decode("latin-1"), headers=request.headers,
         body=request.body, status=0, response=b"", operation=None)

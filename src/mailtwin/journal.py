@@ -6,6 +6,7 @@ import json
 import re
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -14,7 +15,7 @@ class Entry:
     """One request and its answer, as received and sent."""
 
     seq: int
-    time: str
+    time: float  # sandbox clock, seconds since the epoch; written out as ISO 8601
     provider: str
     tenant: str | None
     method: str
@@ -27,7 +28,9 @@ class Entry:
     operation: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": self.time, "provider": self.provider,
+        moment = datetime.fromtimestamp(self.time, UTC)
+        return {"seq": self.seq, "time": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "provider": self.provider,
                 "tenant": self.tenant, "method": self.method, "path": self.path,
                 "query": self.query, "headers": self.headers, "body": _decode(self.body),
                 "status": self.status, "response": _decode(self.response),

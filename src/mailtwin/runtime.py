@@ -214,7 +214,7 @@ class Runtime:
     def record(self, outcome: Outcome, request: Request, payload: bytes) -> None:
         """Write a served request into the journal."""
         self.journal.add(
-            time=self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            time=self.clock.timestamp(),
             provider=outcome.provider.name if outcome.provider else "",
             tenant=outcome.tenant, method=request.method, path=request.path,
             query=request.query.decode("latin-1"), headers=request.headers, body=request.body,
