@@ -1048,6 +1048,15 @@ def add_parents(document: dict[str, Any]) -> None:
             block["parent"] = {"resource": by_param[params[-1]]}
 
 
+def bound_integers(document: dict[str, Any]) -> None:
+    """Integer parameters read from text hold at most 64 bits: give them that maximum."""
+    for _, _, op in operations(document):
+        for param in op.get("parameters", []):
+            schema = param.get("schema", {})
+            if schema.get("type") == "integer" and "maximum" not in schema:
+                schema["maximum"] = 2**63 - 1
+
+
 def unserved(document: dict[str, Any]) -> list[tuple[str, str]]:
     """Operations nothing serves yet: a hook without a hook name, an undeclared action."""
     ext = document["x-mailtwin"]
@@ -1144,6 +1153,7 @@ def main(argv: list[str] | None = None) -> int:
     oddities: list[str] = []
     document = apply_overlays(build_document(upstream, oddities), overlays)
     match_path_types(document)
+    bound_integers(document)
     add_parents(document)
     seed_path = resolve(args.seed or DEFAULT_SEED, args.seed is not None)
     seeds, unmatched = seed_operations(seed_path, upstream)

@@ -57,7 +57,7 @@ def test_system_emails_check_their_templates_and_senders(especial: httpx.Client)
     bad = especial.patch("/brands/default/system-emails", json={
         "password_reset": [{"language": "en_US", "template": {"id": 404}}]})
     assert bad.status_code == 400
-    assert bad.json()["detail"][0]["loc"] == ["body", "password_reset", 0, "template", "id"]
+    assert bad.json()["detail"][0]["loc"] == ["body", "password_reset", "0", "template", "id"]
     patched = especial.patch("/brands/default/system-emails", json={
         "password_reset": [{"language": "en_US", "template": {"id": 2},
                             "sender": {"id": "news-desk"}}]})

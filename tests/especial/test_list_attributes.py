@@ -68,7 +68,7 @@ def test_unknown_interests_or_contacts_change_nothing(especial: httpx.Client) ->
     unknown = especial.post("/lists/1/contacts/add-interests",
                             json={"interests": ["sports", "chess"], "contact_ids": [1]})
     assert unknown.status_code == 400
-    assert unknown.json()["detail"] == [{"loc": ["body", "interests", 1], "type": "bad_request",
+    assert unknown.json()["detail"] == [{"loc": ["body", "interests", "1"], "type": "bad_request",
                                          "msg": "list 1 has no interest 'chess'"}]
     nobody = especial.post("/lists/1/contacts/add-interests",
                            json={"interests": ["sports"], "contact_ids": [1, 999999]})

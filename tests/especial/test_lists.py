@@ -54,7 +54,7 @@ def test_custom_attributes_and_interests_must_be_declared(especial: httpx.Client
     answer = especial.post("/lists/1/contacts", json={
         "email": "new@example.com", "custom_attributes": [{"name": "shoe_size", "value": "9"}]})
     assert answer.status_code == 400
-    assert answer.json()["detail"][0]["loc"] == ["body", "custom_attributes", 0, "name"]
+    assert answer.json()["detail"][0]["loc"] == ["body", "custom_attributes", "0", "name"]
     answer = especial.patch("/lists/1/contacts/1", json={"interests": ["chess"]})
     assert answer.status_code == 400
     assert especial.get("/lists/1/contacts/1").json()["data"]["interests"] == ["travel"]
@@ -131,3 +131,24 @@ def test_unsubscribed_and_suppressed_contacts_are_not_sent_to(
     report = especial.get(f"/reports/lists/{ident}").json()["data"]
     assert report["active_contacts"] == 2 and report["unsubscribed_contacts"] == 1
     assert report["sent_emails"] == 1
+
+
+def test_a_transactional_template_names_a_sender_and_may_copy_a_template(
+        especial: httpx.Client) -> None:
+    unknown = especial.post("/lists/1/transactional-email-templates", json={
+        "name": "Receipt", "sender": {"id": "nobody"},
+        "content": {"type": "html", "subject": "Thanks"}})
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"][0]["loc"] == ["body", "sender", "id"]
+    made = especial.post("/lists/1/transactional-email-templates", json={
+        "name": "Receipt", "sender": {"id": "news-desk"},
+        "content": {"subject": "Your receipt", "template_id": 1}})
+    assert made.status_code == 201, made.text
+    data = made.json()["data"]
+    assert data["status"] == "active" and data["thumbnail_url"].startswith("https://")
+    assert set(data["sender"]) == {"name", "email"}
+    assert data["content"]["type"] == "html" and data["content"]["subject"] == "Your receipt"
+    edited = especial.patch(f"/lists/1/transactional-email-templates/{data['id']}",
+                            json={"content": {"subject": "Receipt"}})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["data"]["content"]["type"] == "html"

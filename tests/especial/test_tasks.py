@@ -77,7 +77,7 @@ def test_an_import_with_an_undeclared_attribute_changes_nothing(
         {"email": "x@example.com"},
         {"email": "y@example.com", "custom_attributes": [{"name": "age", "value": "3"}]}]})
     assert answer.status_code == 400
-    assert answer.json()["detail"][0]["loc"] == ["body", "contacts", 1, "custom_attributes", 0,
+    assert answer.json()["detail"][0]["loc"] == ["body", "contacts", "1", "custom_attributes", "0",
                                                  "name"]
     assert especial.get("/tasks?with_count=true").json()["pagination"]["count"] == before
 
@@ -88,3 +88,17 @@ def test_deleting_a_task_answers_it(especial: httpx.Client) -> None:
     assert answer.status_code == 200
     assert answer.json()["data"]["id"] == ident
     assert especial.get(f"/tasks/{ident}").status_code == 404
+
+
+def test_a_campaigns_report_export_is_a_task_of_its_own_type(
+        especial: httpx.Client, clock: Clock) -> None:
+    made = especial.post("/reports/campaigns-exports", json={"description": "Q1"})
+    assert made.status_code == 201, made.text
+    export = made.json()["data"]
+    assert export["status"] == "pending" and export["type"] == "campaignsreportsexport"
+    assert export["description"] == "Q1" and export["requested_by"]["id"] == 2001
+    assert especial.get(f"/tasks/{export['id']}").json()["data"]["type"] == (
+        "campaignsreportsexport")
+    clock.advance(5)
+    shown = especial.get(f"/reports/campaigns-exports/{export['id']}").json()["data"]
+    assert shown["status"] == "ready" and shown["progress"] == 100

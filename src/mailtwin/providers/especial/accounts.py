@@ -19,6 +19,11 @@ from mailtwin.store import Record, Tenant
 CONFIRM = "account_confirm"
 OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
                 "language", "timezone")
+# Required fields of the published account schemas, with the value an account shows by default.
+NEUTRAL: dict[str, Any] = {
+    "partner": False, "organization": False, "address": {}, "usage_limits": {}, "logo": "",
+    "overrides": {"bypass_recaptcha": False, "inject_address": False,
+                  "inject_unsubscribe_link": False}}
 
 
 def home(ctx: Context) -> tuple[str, Tenant]:
@@ -29,8 +34,46 @@ def home(ctx: Context) -> tuple[str, Tenant]:
     return base, ctx.runtime.store.tenant(ctx.provider.name, base)
 
 
+def _first_user(tenant: Tenant) -> str | None:
+    """The id of an account's first user, the owner an account without one shows."""
+    users = tenant.collections["user"].records
+    return str(next(iter(users))) if users else None
+
+
+def complete(ctx: Context) -> None:
+    """Give the accounts of the caller the fields every published account shows (records
+    that predate a field take its neutral value once, so every answer carries them)."""
+    base, tenant = home(ctx)
+    for held in (tenant, ctx.tenant) if ctx.tenant is not tenant else (tenant,):
+        _complete(ctx, base, held)
+
+
+def _complete(ctx: Context, base: str, tenant: Tenant) -> None:
+    collection = tenant.collections["account"]
+    for record in list(collection.records.values()):
+        parent = record.get("parent_account_id")
+        changes: Record = {}
+        if not record.get("lineage"):
+            changes["lineage"] = f"{parent}/{record['id']}" if parent else str(record["id"])
+        for name, value in NEUTRAL.items():
+            if record.get(name) is None:
+                changes[name] = dict(value) if isinstance(value, dict) else value
+        if record.get("last_activity_on") is None and record.get("created_on") is not None:
+            changes["last_activity_on"] = record["created_on"]
+        if not isinstance(record.get("account_owner"), dict):
+            # A sub-account's users live in its own state, which starts as the fixtures do.
+            holder = None if parent is None else ctx.runtime.store.peek(
+                ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+            owner = _first_user(holder or tenant)
+            if owner is not None:
+                changes["account_owner"] = {"user_id": owner}
+        if changes:
+            collection.update(record["id"], changes)
+
+
 def own_account(ctx: Context) -> Record:
     """The account the request acts as."""
+    complete(ctx)
     base, tenant = home(ctx)
     if base == ctx.tenant_name:
         record = root_account(tenant)
@@ -41,10 +84,11 @@ def own_account(ctx: Context) -> Record:
     return record
 
 
-def _check_owner(ctx: Context, body: Record) -> None:
+def _check_owner(ctx: Context, body: Record, tenant: Tenant | None = None) -> None:
     owner = body.get("account_owner")
+    users = (tenant or ctx.tenant).collections["user"]
     if isinstance(owner, dict) and "user_id" in owner \
-            and ctx.tenant.collections["user"].get(str(owner["user_id"])) is None:
+            and users.get(str(owner["user_id"])) is None:
         raise refuse(f"user {owner['user_id']} does not exist",
                      ("body", "account_owner", "user_id"))
 
@@ -105,6 +149,7 @@ def create_account(ctx: Context) -> Reply:
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
     handlers.insert(ctx, resource, record)
+    complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(201, {"id": record["id"], "object": "account", "email": email,
@@ -125,11 +170,37 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
 
 def _sub_account(ctx: Context) -> Record:
     """The sub-account a path names: one of the caller's, never the caller's own account."""
+    complete(ctx)
     record = find(ctx, "account", ctx.path["account_id"])
     if record["id"] == own_account(ctx)["id"]:
         raise refuse(f"account {record['id']} is the account the request acts as; use "
                      "/accounts/self", ("path", "account_id"))
     return record
+
+
+def list_accounts(ctx: Context) -> Reply:
+    """The caller's sub-accounts, each with every field the published schema requires."""
+    complete(ctx)
+    return handlers.list_(ctx)
+
+
+def show_account(ctx: Context) -> Reply:
+    """One account of the caller."""
+    complete(ctx)
+    return handlers.get(ctx)
+
+
+def update_sub_account(ctx: Context) -> Reply:
+    """Edit a sub-account; a new owner must be one of the sub-account's users."""
+    complete(ctx)
+    record = find(ctx, "account", ctx.path["account_id"])
+    base, _ = home(ctx)
+    users = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+    if isinstance(ctx.body, dict):
+        _check_owner(ctx, ctx.body, users)
+        if isinstance(ctx.body.get("account_owner"), dict):
+            ctx.body["account_owner"] = {"user_id": str(ctx.body["account_owner"]["user_id"])}
+    return handlers.update(ctx)
 
 
 def delete_sub_account(ctx: Context) -> Reply:
@@ -238,7 +309,9 @@ def account_report(ctx: Context) -> Reply:
     raise not_found("Account", wanted)
 
 
-HOOKS = {"show_own_account": show_own_account, "update_own_account": update_own_account,
+HOOKS = {"list_accounts": list_accounts, "show_account": show_account,
+         "update_sub_account": update_sub_account, "show_own_account": show_own_account,
+         "update_own_account": update_own_account,
          "convert_own_account": convert_own_account, "create_account": create_account,
          "delete_sub_account": delete_sub_account, "move_sub_account": move_sub_account,
          "confirm_account": confirm_account,

@@ -16,7 +16,8 @@ from mailtwin.store import Record
 
 BRAND = "default"
 DOMAIN_KINDS = ("auth", "bounce", "dkim", "tracking")
-SYSTEM_EMAILS = ("account_confirm", "user_confirm", "sender_confirm", "password_reset")
+SYSTEM_EMAILS = ("account_confirm", "user_confirm", "sender_confirm", "password_reset",
+                 "contact_double_opt_in")
 # Leading bytes of the image kinds a logo may be, and their file extension.
 IMAGES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF8": "gif"}
 ASSETS = "https://assets.especial.example/logos"
@@ -127,7 +128,8 @@ def show_system_emails(ctx: Context) -> Reply:
 
 
 def _store_system_emails(ctx: Context, replace: bool) -> Reply:
-    given = body_of(ctx)
+    # Members the schema does not name are ignored, as the schema leaves them open.
+    given = {kind: value for kind, value in body_of(ctx).items() if kind in SYSTEM_EMAILS}
     _check_system_emails(ctx, given)
     current = {} if replace else _system_emails(ctx)
     _brand(ctx)

@@ -26,8 +26,9 @@ def lookup(tenant: Tenant, resource: str, ident: Any) -> Record | None:
 
 
 def refuse(message: str, location: Location = ("body",)) -> ApiError:
-    """400 `bad_request` for an illegal move or a bad reference."""
-    return bad_request(message, location)
+    """400 `bad_request` for an illegal move or a bad reference; its `loc` items are text, as
+    the published bad-request schema types them (list positions too)."""
+    return bad_request(message, tuple(str(part) for part in location))
 
 
 def shown(ctx: Context, resource: str, record: Record, view: str = "detail") -> Any:

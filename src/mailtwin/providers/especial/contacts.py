@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailtwin import handlers
 from mailtwin.context import Context, Reply
 from mailtwin.listing import Listing
+from mailtwin.provider import without_nulls
 from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.common import (
     answer,
@@ -173,10 +175,24 @@ def segment_contacts(ctx: Context) -> Reply:
     plan = ctx.provider.query_style(ctx)
     found = Listing(ctx.tenant.collections["contact"], ids, plan.predicates,
                     lambda r: resource.render(r, "summary"))
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return _cursors_set(ctx.provider.paginate(ctx, found, ctx.provider.paging))
 
 
-HOOKS = {"create_contact": create_contact, "update_contact": update_contact,
+def _cursors_set(reply: Reply) -> Reply:
+    """A contacts page whose pagination block names only the cursors that exist (the first
+    page has no previous one, the last no next one)."""
+    if isinstance(reply.body, dict) and isinstance(reply.body.get("pagination"), dict):
+        reply.body["pagination"] = without_nulls(reply.body["pagination"])
+    return reply
+
+
+def list_contacts_page(ctx: Context) -> Reply:
+    """A page of a list's contacts."""
+    return _cursors_set(handlers.list_(ctx))
+
+
+HOOKS = {"list_contacts_page": list_contacts_page,
+"create_contact": create_contact, "update_contact": update_contact,
          "tag_contact": tag_contact, "untag_contact": untag_contact,
          "tag_contacts": tag_contacts, "untag_contacts": untag_contacts,
          "segment_contacts": segment_contacts}

@@ -7,6 +7,7 @@ from mailtwin import handlers
 from mailtwin.context import Context, Reply
 from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.common import answer, body_of, find, lookup, refuse
+from mailtwin.store import Record
 
 OWNED = ("contact", "segment", "contacts_export", "custom_attribute", "interest")
 
@@ -80,5 +81,52 @@ def update_segment(ctx: Context) -> Reply:
     return handlers.update(ctx)
 
 
+CONTENT_KEYS = ("type", "subject", "html", "json")
+
+
+def _template_fields(ctx: Context, old: Record | None) -> None:
+    """A transactional template names an existing sender (stored as its name and address) and
+    holds its content: given, copied from a template (`template_id`), or merged into the old."""
+    body = body_of(ctx)
+    named = body.get("sender")
+    if isinstance(named, dict):
+        sender = lookup(ctx.tenant, "sender", named.get("id"))
+        if sender is None:
+            raise refuse(f"sender {named.get('id')} does not exist", ("body", "sender", "id"))
+        body["sender"] = {"name": sender.get("name"), "email": sender.get("email")}
+    given = body.get("content")
+    if isinstance(given, dict):
+        content = dict((old or {}).get("content") or {})
+        if "template_id" in given:
+            template = lookup(ctx.tenant, "template", given["template_id"])
+            if template is None:
+                raise refuse(f"template {given['template_id']} does not exist",
+                             ("body", "content", "template_id"))
+            source = template.get("content") or {}
+            content = {k: source[k] for k in CONTENT_KEYS if source.get(k) is not None}
+            content.setdefault("type", "html")
+            content.setdefault("subject", "")
+        content.update({k: given[k] for k in CONTENT_KEYS if k in given})
+        body["content"] = content
+    ctx.body = body
+
+
+def create_transactional_template(ctx: Context) -> Reply:
+    """A new transactional email template of a list."""
+    find(ctx, "list", ctx.path["list_id"])
+    _template_fields(ctx, None)
+    return handlers.create(ctx)
+
+
+def update_transactional_template(ctx: Context) -> Reply:
+    """Edit a transactional email template; a new sender or source template must exist."""
+    find(ctx, "list", ctx.path["list_id"])
+    old = find(ctx, "transactional_email_template", ctx.path["transactional_email_template_id"])
+    _template_fields(ctx, old)
+    return handlers.update(ctx)
+
+
 HOOKS = {"delete_list": delete_list, "create_list": create_list, "update_list": update_list,
-         "create_segment": create_segment, "update_segment": update_segment}
+         "create_segment": create_segment, "update_segment": update_segment,
+         "create_transactional_template": create_transactional_template,
+         "update_transactional_template": update_transactional_template}

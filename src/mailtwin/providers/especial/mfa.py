@@ -19,6 +19,7 @@ from mailtwin.providers.especial.users import current_user
 
 STEP = 30
 PORTAL = "https://account.especial.example/mfa"
+URL_LIMIT = 2083  # the longest address the published schema allows
 
 
 def totp(secret: str, moment: float) -> str:
@@ -77,6 +78,9 @@ def mfa_portal(ctx: Context) -> Reply:
     """The address of the provider's page for managing MFA (a sandbox stand-in)."""
     back = ctx.query.get("return_url")
     url = PORTAL + (f"?return_url={quote(str(back), safe='')}" if back else "")
+    if len(url) > URL_LIMIT:
+        # A return address too long to carry stays with the portal session the link names.
+        url = f"{PORTAL}?session={hashlib.sha256(str(back).encode()).hexdigest()[:32]}"
     return Reply(200, {"url": url})
 
 

@@ -27,7 +27,13 @@ def _task(ctx: Context, kind: str, description: str, payload: dict[str, Any]) ->
     return create(ctx, "task", {
         "type": kind, "description": description, "payload": payload, "progress": 0,
         "expires_on": int(ctx.now.timestamp()) + KEEP,
-        "requested_by": {"email": owner.get("email"), "id": owner.get("id")}})
+        "requested_by": {"email": owner.get("email"), "id": _user_number(owner.get("id"))}})
+
+
+def _user_number(user_id: Any) -> Any:
+    """A user id as the task schemas type it (an integer), whatever the user record holds."""
+    text = str(user_id)
+    return int(text) if text.isdigit() else user_id
 
 
 def create_contacts_export(ctx: Context) -> Reply:
@@ -161,6 +167,17 @@ def create_list_log_export(ctx: Context) -> Reply:
                        "data": shown(ctx, "list_log_export", record)})
 
 
+def create_campaigns_export(ctx: Context) -> Reply:
+    """Start exporting the account's campaign reports."""
+    description = str(body_of(ctx).get("description") or "Campaign reports")
+    task = _task(ctx, "campaignsreportsexport", description, {})
+    record = create(ctx, "campaigns_export", {
+        "id": task["id"], "type": "campaignsreportsexport", "description": description,
+        "progress": 0, "payload": {}, "requested_by": task["requested_by"],
+        "expires_on": task["expires_on"]})
+    return Reply(201, {"data": shown(ctx, "campaigns_export", record)})
+
+
 def download_list_log_export(ctx: Context) -> Reply:
     """The link of a finished list log export's CSV."""
     find(ctx, "list", ctx.path["list_id"])
@@ -225,7 +242,7 @@ def _apply_import(tenant: Tenant, payload: dict[str, Any], moment: datetime) -> 
         if record is None:
             collection.insert({
                 "id": item["id"], "list_id": payload["list_id"], "email": item["email"],
-                "status": payload["import_to"], "subscribed_on": stamp, "last_bounce_type": None,
+                "status": payload["import_to"], "subscribed_on": stamp, "last_bounce_type": "",
                 "bounces_count": 0, "custom_attributes": item.get("custom_attributes") or [],
                 "tags": item.get("tags") or [], "interests": item.get("interests") or []})
             continue
@@ -253,6 +270,7 @@ HOOKS = {"create_contacts_export": create_contacts_export,
          "create_campaign_log_export": create_campaign_log_export,
          "download_campaign_log_export": download_campaign_log_export,
          "create_list_log_export": create_list_log_export,
-         "download_list_log_export": download_list_log_export}
+         "download_list_log_export": download_list_log_export,
+         "create_campaigns_export": create_campaigns_export}
 MOVE_LISTENERS = {"contacts_export": _export_ready, "campaign_log_export": _log_export_ready,
                   "list_log_export": _list_log_export_ready, "task": _task_done}
