@@ -9,7 +9,6 @@ from typing import Any
 
 from mailtwin import handlers
 from mailtwin.context import Context, Reply
-from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.common import (
     body_of,
     change,
@@ -18,6 +17,7 @@ from mailtwin.providers.especial.common import (
     refuse,
     shown,
 )
+from mailtwin.providers.especial.contacts import chosen_contacts
 from mailtwin.store import Record
 
 # Contact fields a custom attribute may not shadow.
@@ -108,27 +108,6 @@ def delete_interest(ctx: Context) -> Reply:
     return handlers.respond(ctx, record)
 
 
-def _targets(ctx: Context, list_id: Any) -> list[Record]:
-    """The contacts a body names: `contact_ids`, or a `query`, `fiql` or `json` selection."""
-    body = body_of(ctx)
-    contacts = list_contacts(ctx.tenant, list_id)
-    if body.get("contact_ids"):
-        by_id = {c["id"]: c for c in contacts}
-        missing = [i for i in body["contact_ids"] if i not in by_id]
-        if missing:
-            raise refuse(f"list {list_id} has no contacts {missing}", ("body", "contact_ids"))
-        return [by_id[i] for i in body["contact_ids"]]
-    selection = {k: body[k] for k in ("fiql", "query", "json") if body.get(k)}
-    if not selection:
-        raise refuse("name the contacts with contact_ids, query, fiql or json",
-                     ("body", "contact_ids"))
-    problem = audience.problem_of(selection)
-    if problem:
-        raise refuse(problem, ("body", next(iter(selection))))
-    test = audience.selection(selection)
-    return [c for c in contacts if test(c)]
-
-
 def _interests(ctx: Context, list_id: Any) -> list[str]:
     names = [str(n) for n in body_of(ctx)["interests"]]
     declared = {str(r["name"]) for r in ctx.tenant.collections["interest"].records.values()
@@ -143,7 +122,7 @@ def add_interests(ctx: Context) -> Reply:
     """Give interests the list declares to many of its contacts."""
     chosen = find(ctx, "list", ctx.path["list_id"])
     names = _interests(ctx, chosen["id"])
-    for contact in _targets(ctx, chosen["id"]):
+    for contact in chosen_contacts(ctx, chosen["id"]):
         held = list(contact.get("interests") or [])
         change(ctx, "contact", contact, {"interests": held + [n for n in names
                                                               if n not in held]})
@@ -154,7 +133,7 @@ def remove_interests(ctx: Context) -> Reply:
     """Take interests away from many contacts of a list."""
     chosen = find(ctx, "list", ctx.path["list_id"])
     names = _interests(ctx, chosen["id"])
-    for contact in _targets(ctx, chosen["id"]):
+    for contact in chosen_contacts(ctx, chosen["id"]):
         change(ctx, "contact", contact, {"interests": [n for n in contact.get("interests") or []
                                                        if n not in names]})
     return Reply(200, {"object": "interests", "removed": True})

@@ -127,7 +127,7 @@ def untag_contact(ctx: Context) -> Reply:
     return Reply(200, {"untagged": True})
 
 
-def _chosen(ctx: Context, list_id: Any) -> list[Record]:
+def chosen_contacts(ctx: Context, list_id: Any) -> list[Record]:
     """The contacts a many-contacts body names: `contact_ids`, or a selection."""
     body = body_of(ctx)
     contacts = list_contacts(ctx.tenant, list_id)
@@ -151,14 +151,14 @@ def _chosen(ctx: Context, list_id: Any) -> list[Record]:
 def tag_contacts(ctx: Context) -> Reply:
     """Add tags to many contacts of a list."""
     chosen = _list(ctx)
-    _retag(ctx, _chosen(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=True)
+    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=True)
     return Reply(200, {"tagged": True})
 
 
 def untag_contacts(ctx: Context) -> Reply:
     """Remove tags from many contacts of a list."""
     chosen = _list(ctx)
-    _retag(ctx, _chosen(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=False)
+    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=False)
     return Reply(200, {"untagged": True})
 
 
