@@ -13,6 +13,8 @@ from mailtwin.provider import Resource
 from mailtwin.rawjson import Raw
 from mailtwin.store import Collection, Record
 
+PAGES_KEPT = 64
+
 
 def resource_of(ctx: Context) -> Resource:
     resource = ctx.op.resource
@@ -191,7 +193,25 @@ def list_(ctx: Context) -> Reply:
     if parent:
         owner = ctx.provider.resources[parent["resource"]]
         owner.find(ctx, ctx.path.get(owner.param))
-    return ctx.provider.paginate(ctx, listing(ctx), ctx.provider.paging)
+    if ctx.op.handler is not list_:
+        # A hook around this handler may still change the answer: nothing to cache.
+        return ctx.provider.paginate(ctx, listing(ctx), ctx.provider.paging)
+    # A page depends only on the collection, the request and the server's address, so an
+    # unchanged collection answers a repeated request from its cache.
+    collection = ctx.tenant.collections[resource_of(ctx).name]
+    key = (id(ctx.op), ctx.raw_query, ctx.base_url, tuple(sorted(ctx.path.items())))
+    cached = collection.pages.get(key)
+    if cached is not None:
+        return Reply(cached.status, None, dict(cached.headers), cached.media_type, cached.raw)
+    reply = ctx.provider.paginate(ctx, listing(ctx), ctx.provider.paging)
+    if reply.status == 200:
+        from mailtwin.runtime import encode_for
+
+        reply.raw = encode_for(ctx.provider, reply)
+        if len(collection.pages) >= PAGES_KEPT:
+            collection.pages.clear()
+        collection.pages[key] = reply
+    return reply
 
 
 def get(ctx: Context) -> Reply:

@@ -198,9 +198,7 @@ class Runtime:
                ) -> tuple[Outcome, list[tuple[str, str]], bytes]:
         """Encode an outcome, add the standard headers and write it into the journal."""
         reply = outcome.reply
-        if outcome.provider is not None and outcome.provider.omit_nulls and not reply.spliced:
-            reply.body = without_nulls(reply.body)
-        payload = encode(reply)
+        payload = encode_for(outcome.provider, reply)
         media = reply.media_type or (outcome.provider.media_type if outcome.provider
                                      else "application/json")
         headers = [("content-type", media), ("content-length", str(len(payload))),
@@ -220,6 +218,13 @@ class Runtime:
             query=request.query.decode("latin-1"), headers=request.headers, body=request.body,
             status=outcome.reply.status, response=payload,
             operation=outcome.op.spec.operation_id if outcome.op else None)
+
+
+def encode_for(provider: Provider | None, reply: Reply) -> bytes:
+    """A reply's body as bytes, in the provider's style (which may leave nulls out)."""
+    if provider is not None and provider.omit_nulls and not reply.spliced and reply.raw is None:
+        reply.body = without_nulls(reply.body)
+    return encode(reply)
 
 
 def encode(reply: Reply) -> bytes:

@@ -17,7 +17,7 @@ Record = dict[str, Any]
 class Collection:
     """Records of one resource, by id, in insertion order, with optional field indexes."""
 
-    __slots__ = ("_next", "fragments", "id_field", "index", "positions", "records")
+    __slots__ = ("_next", "fragments", "id_field", "index", "pages", "positions", "records")
 
     def __init__(self, id_field: str, indexed: Iterable[str] = ()) -> None:
         self.id_field = id_field
@@ -28,6 +28,8 @@ class Collection:
         self._next = 0
         # Rendered JSON of records by (view, extra fields); dropped whenever a record changes.
         self.fragments: dict[Any, dict[Any, Raw]] = {}
+        # Whole list answers by request; any change to the collection drops them all.
+        self.pages: dict[Any, Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"id_field": self.id_field, "records": self.records, "index": self.index,
@@ -37,6 +39,7 @@ class Collection:
         for name, value in state.items():
             setattr(self, name, value)
         self.fragments = {}
+        self.pages = {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -49,6 +52,8 @@ class Collection:
         if ident in self.records:
             raise KeyError(f"duplicate id {ident!r}")
         self.records[ident] = record
+        if self.pages:
+            self.pages.clear()
         self.positions[ident] = self._next
         self._next += 1
         for name, buckets in self.index.items():
@@ -59,6 +64,8 @@ class Collection:
         """Apply changes to a stored record, keeping indexes right."""
         record = self.records[ident]
         self.fragments.pop(ident, None)
+        if self.pages:
+            self.pages.clear()
         for name, buckets in self.index.items():
             if name in changes and _key(changes[name]) != _key(record.get(name)):
                 old = buckets.get(_key(record.get(name)))
@@ -73,6 +80,8 @@ class Collection:
         if record is not None:
             del self.positions[ident]
             self.fragments.pop(ident, None)
+            if self.pages:
+                self.pages.clear()
             for name, buckets in self.index.items():
                 bucket = buckets.get(_key(record.get(name)))
                 if bucket is not None:

@@ -51,3 +51,11 @@ def test_tenants_have_their_own_timers(tiny: httpx.Client, tiny_app: MailtwinApp
     tiny_app.runtime.clock.advance(timedelta(minutes=90))
     assert tiny.get("/notes/1", headers=other).json()["data"]["state"] == "draft"
     assert tiny.get("/notes/1").json()["data"]["state"] == "live"
+
+
+def test_lists_follow_moves_the_clock_makes(tiny: httpx.Client, tiny_app: MailtwinApp) -> None:
+    tiny.patch("/notes/1", json={"publish_at": "2026-01-01T10:00:00Z"})
+    tiny.post("/notes/1/publish")
+    assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == []
+    tiny_app.runtime.clock.advance(timedelta(minutes=61))
+    assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == [1]
