@@ -8,6 +8,7 @@ from typing import Any
 from mailtwin import handlers
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem, bad_request, not_found
+from mailtwin.listing import cached_json
 from mailtwin.providers.personalization import invalid_tags, render
 from mailtwin.store import Record, Tenant
 
@@ -49,12 +50,18 @@ def update_status(ctx: Context) -> Reply:
 def mailing_detail(ctx: Context) -> Reply:
     """A mailing; segment names only with include_segment_names=true."""
     record = _mailing(ctx)
-    shown = ctx.op.resource.render(record) if ctx.op.resource else dict(record)
-    segments = record.get("recipient_segments") or []
-    if not ctx.query.get("include_segment_names"):
-        shown["recipient_segments"] = [s.get("segment_id") if isinstance(s, dict) else s
-                                       for s in segments]
-    return Reply(200, shown)
+    named = bool(ctx.query.get("include_segment_names"))
+    resource = ctx.provider.resources["mailing"]
+
+    def shape(found: Record) -> Record:
+        shown = resource.render(found)
+        if not named:
+            shown["recipient_segments"] = [s.get("segment_id") if isinstance(s, dict) else s
+                                           for s in found.get("recipient_segments") or []]
+        return shown
+
+    cached = cached_json(ctx.tenant.collections["mailing"], ("detail", named), shape)
+    return Reply(200, cached(record), spliced=True)
 
 
 def _day(value: Any, style_parse: Any) -> date | None:

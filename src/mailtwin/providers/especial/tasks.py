@@ -147,24 +147,27 @@ def create_campaign_log_export(ctx: Context) -> Reply:
     body = body_of(ctx)
     description = str(body.get("description") or ctx.query.get("description")
                       or f"Activity of campaign {campaign['id']}")
-    task = _task(ctx, "campaignlogexport", description, {"campaign_id": campaign["id"]})
-    record = create(ctx, "campaign_log_export", {
-        "id": task["id"], "description": description, "progress": 0,
-        "requested_by": task["requested_by"], "expires_on": task["expires_on"]})
-    return Reply(201, {"id": record["id"], "object": "task", "created": True,
-                       "data": shown(ctx, "campaign_log_export", record)})
+    return _log_export(ctx, "campaignlogexport", "campaign_log_export", description,
+                       {"campaign_id": campaign["id"]})
 
 
 def create_list_log_export(ctx: Context) -> Reply:
     """Start exporting the activity log of a list's contacts."""
     chosen = find(ctx, "list", ctx.path["list_id"])
     description = str(body_of(ctx).get("description") or f"Activity of list {chosen['id']}")
-    task = _task(ctx, "listlogsexport", description, {"list_id": chosen["id"]})
-    record = create(ctx, "list_log_export", {
+    return _log_export(ctx, "listlogsexport", "list_log_export", description,
+                       {"list_id": chosen["id"]})
+
+
+def _log_export(ctx: Context, kind: str, resource: str, description: str,
+                scope: dict[str, Any]) -> Reply:
+    """A log export record and the task that finishes it on the clock."""
+    task = _task(ctx, kind, description, scope)
+    record = create(ctx, resource, {
         "id": task["id"], "description": description, "progress": 0,
         "requested_by": task["requested_by"], "expires_on": task["expires_on"]})
     return Reply(201, {"id": record["id"], "object": "task", "created": True,
-                       "data": shown(ctx, "list_log_export", record)})
+                       "data": shown(ctx, resource, record)})
 
 
 def create_campaigns_export(ctx: Context) -> Reply:
