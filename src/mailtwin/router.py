@@ -54,7 +54,7 @@ class Router(Generic[T]):
 
     def match(self, method: str, path: str) -> Match[T]:
         """Find the target for a request; literal segments are tried before parameters."""
-        found = self._walk(self._root, _segments(path), 0, {}, method)
+        found = self._walk(self._root, _segments(path), 0, {})
         if found is None:
             return Match(None, {}, ())
         node, params = found
@@ -63,8 +63,8 @@ class Router(Generic[T]):
             target = node.targets.get("GET")
         return Match(target, params, tuple(sorted(node.targets)))
 
-    def _walk(self, node: _Node[T], parts: list[str], i: int, params: dict[str, str],
-              method: str) -> tuple[_Node[T], dict[str, str]] | None:
+    def _walk(self, node: _Node[T], parts: list[str], i: int, params: dict[str, str]
+              ) -> tuple[_Node[T], dict[str, str]] | None:
         if i == len(parts):
             return (node, params) if node.targets else None
         part = parts[i]
@@ -72,12 +72,12 @@ class Router(Generic[T]):
         if child is not None:
             # A concrete path wins over a template even without the method (OpenAPI's
             # matching rule), so `PUT /mailings/validate` is a 405, not a mailing id.
-            found = self._walk(child, parts, i + 1, params, method)
+            found = self._walk(child, parts, i + 1, params)
             if found is not None:
                 return found
         if node.param is not None and part:
             name, sub = node.param
-            return self._walk(sub, parts, i + 1, {**params, name: part}, method)
+            return self._walk(sub, parts, i + 1, {**params, name: part})
         return None
 
 

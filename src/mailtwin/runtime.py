@@ -18,7 +18,7 @@ from mailtwin.faults import Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
 from mailtwin.journal import Journal
-from mailtwin.lifecycle import LifecycleEngine
+from mailtwin.lifecycle import LifecycleEngine, Moved
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider, without_nulls
 from mailtwin.ratelimit import rate_limit_headers
@@ -116,7 +116,7 @@ class Runtime:
                 return provider
         return None
 
-    def tick(self) -> list[Any]:
+    def tick(self) -> list[Moved]:
         """Fire the timed moves the clock has reached."""
         due = self.store.next_due()
         if due is None or due > self.clock.timestamp():

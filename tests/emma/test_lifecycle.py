@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from mailtwin import MailtwinApp
+from mailtwin.lifecycle import Moved
 
 
-def advance(sandbox: MailtwinApp, **delta: float) -> list[object]:
+def advance(sandbox: MailtwinApp, **delta: float) -> list[Moved]:
     sandbox.runtime.clock.advance(timedelta(**delta))
     return sandbox.runtime.tick()
 
@@ -40,8 +41,7 @@ def test_a_long_jump_fires_every_move_in_order_once(emma: httpx.Client,
     emma.get("/100/mailings/211")
     sandbox.runtime.clock.set(datetime(2018, 9, 30, tzinfo=UTC))
     moved = sandbox.runtime.tick()
-    mine = [(m.ident, m.source, m.target, m.at) for m in moved  # type: ignore[attr-defined]
-            if m.ident == 211]  # type: ignore[attr-defined]
+    mine = [(m.ident, m.source, m.target, m.at) for m in moved if m.ident == 211]
     assert mine == [(211, "p", "i", "2018-09-22T10:30:00Z"),
                     (211, "i", "s", "2018-09-22T10:31:00Z"),
                     (211, "s", "c", "2018-09-22T10:36:00Z")]
