@@ -80,9 +80,7 @@ class MailtwinApp:
                 await send({"type": "http.response.start", "status": 200,
                             "headers": [(b"content-length", b"1")]})
                 return
-            outcome = (Outcome(fault.reply, fault.provider, None, fault.tenant)
-                       if fault is not None and fault.reply is not None
-                       else self.runtime.handle(request))
+            outcome = self.runtime.answer(request, fault)
         _, out_headers, payload = self.runtime.finish(outcome, request)
         await send({"type": "http.response.start", "status": outcome.reply.status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1"))

@@ -10,7 +10,7 @@ import httpx
 
 from mailtwin.app import CONTROL_PREFIX, MailtwinApp
 from mailtwin.faults import record_drop
-from mailtwin.runtime import Outcome, Request
+from mailtwin.runtime import Request
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -42,9 +42,7 @@ class InProcessTransport(httpx.BaseTransport):
                 record_drop(runtime, fault, mine)
                 raise httpx.RemoteProtocolError("the sandbox dropped the connection",
                                                 request=request)
-            outcome = (Outcome(fault.reply, fault.provider, None, fault.tenant)
-                       if fault is not None and fault.reply is not None
-                       else runtime.handle(mine))
+            outcome = runtime.answer(mine, fault)
             _, out_headers, payload = runtime.finish(outcome, mine)
         return httpx.Response(outcome.reply.status, headers=out_headers, content=payload,
                               request=request)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from mailtwin import rawjson
@@ -14,7 +13,7 @@ from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
-from mailtwin.faults import Faults
+from mailtwin.faults import Decision, Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
 from mailtwin.journal import Journal
@@ -187,12 +186,11 @@ class Runtime:
                        raw_path=request.path, raw_query=request.query.decode("latin-1"),
                        now=self.clock.now())
 
-    def now(self) -> datetime:
-        return self.clock.now()
-
-    def serve(self, request: Request) -> tuple[Outcome, list[tuple[str, str]], bytes]:
-        """Handle, encode and journal one request: (outcome, headers, body bytes)."""
-        return self.finish(self.handle(request), request)
+    def answer(self, request: Request, fault: Decision | None) -> Outcome:
+        """The answer a fault rule imposes, else the provider's own."""
+        if fault is not None and fault.reply is not None:
+            return Outcome(fault.reply, fault.provider, None, fault.tenant)
+        return self.handle(request)
 
     def finish(self, outcome: Outcome, request: Request
                ) -> tuple[Outcome, list[tuple[str, str]], bytes]:
