@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mailtwin.errors import ApiError, Problem
-from mailtwin.validation import MAX_DEPTH, ParameterSet, Validator, parse_query, registry_for
+from mailtwin.validation import MAX_DEPTH, ParameterSet, Schemas, Validator, parse_query
 from mailtwin.yamlsource import load_yaml
 
 DOCUMENT = Path(__file__).with_name("control.yaml")
@@ -49,7 +49,7 @@ def document() -> dict[str, Any]:
 def operations() -> list[ControlOperation]:
     """Every operation of the document, validators compiled."""
     doc = document()
-    registry, base = registry_for("control", doc)
+    schemas = Schemas("control", doc)
     out = []
     for path, item in doc["paths"].items():
         shared = item.get("parameters", [])
@@ -63,9 +63,9 @@ def operations() -> list[ControlOperation]:
             codes = sorted(int(c) for c in spec.get("responses", {}) if int(c) < 300)
             out.append(ControlOperation(
                 spec["operationId"], method.upper(), path,
-                ParameterSet("path", params, doc, registry, base),
-                ParameterSet("query", params, doc, registry, base),
-                Validator(schema, registry, base) if schema is not None else None,
+                ParameterSet("path", params, doc, schemas),
+                ParameterSet("query", params, doc, schemas),
+                Validator(schema, schemas) if schema is not None else None,
                 bool(spec.get("requestBody", {}).get("required")), codes[0] if codes else 200))
     return out
 
@@ -122,9 +122,9 @@ def problem(message: str, location: tuple[str | int, ...] = ("body",), status: i
 def validate_state(value: Any) -> None:
     """Check a state document against the control plane's schema (for state files too)."""
     doc = document()
-    registry, base = registry_for("control", doc)
+    schemas = Schemas("control", doc)
     schema = doc["paths"]["/__mailtwin/state"]["put"]["requestBody"]["content"][
         "application/json"]["schema"]
-    problems = Validator(schema, registry, base).problems(value, ("body",))
+    problems = Validator(schema, schemas).problems(value, ("body",))
     if problems:
         raise ApiError(400, problems, title="Bad Request")

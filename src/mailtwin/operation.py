@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mailtwin.spec import OperationSpec
-from mailtwin.validation import BodyParser, ParameterSet
+from mailtwin.validation import BodyParser, ParameterSet, Schemas
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
 
 if TYPE_CHECKING:
-    from referencing import Registry
-
     from mailtwin.context import Context, Reply
     from mailtwin.provider import Provider, Resource
 
@@ -73,7 +71,7 @@ def infer_resource(provider: Provider, path: str) -> str | None:
     return None
 
 
-def compile_operation(provider: Provider, spec: OperationSpec, registry: Registry, base: str,
+def compile_operation(provider: Provider, spec: OperationSpec, schemas: Schemas,
                       handlers: dict[str, Handler]) -> Operation:
     """Resolve the kind, resource, validators and handler of one operation."""
     ext = spec.ext
@@ -100,13 +98,10 @@ def compile_operation(provider: Provider, spec: OperationSpec, registry: Registr
                                           and "action_from" not in ext):
             raise fail("action", f"{resource.name} has no lifecycle action {action!r}")
     respond = ext.get("respond", {})
-    op_base = base
     return Operation(
         spec=spec, provider=provider, kind=kind, resource=resource,
-        path_params=ParameterSet("path", spec.parameters, provider.spec.document, registry,
-                                 op_base),
-        query_params=ParameterSet("query", spec.parameters, provider.spec.document, registry,
-                                  op_base),
-        body=BodyParser(spec, provider.spec.document, registry, op_base),
+        path_params=ParameterSet("path", spec.parameters, provider.spec.document, schemas),
+        query_params=ParameterSet("query", spec.parameters, provider.spec.document, schemas),
+        body=BodyParser(spec, provider.spec.document, schemas),
         handler=handler, respond_status=respond.get("status"), respond_body=respond.get("body"),
         needs_auth=ext.get("auth", "required") == "required")

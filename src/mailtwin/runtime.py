@@ -24,7 +24,7 @@ from mailtwin.ratelimit import rate_limit_headers
 from mailtwin.router import Router
 from mailtwin.spec import load_specs
 from mailtwin.store import Store, Tenant
-from mailtwin.validation import parse_query, registry_for
+from mailtwin.validation import Schemas, parse_query
 
 log = logging.getLogger("mailtwin")
 
@@ -66,9 +66,9 @@ class Runtime:
         self.router: Router[Operation] = Router()
         self.operations: list[Operation] = []
         for provider in self.providers.values():
-            registry, base = registry_for(provider.name, provider.spec.document)
+            schemas = Schemas(provider.name, provider.spec.document)
             for op_spec in provider.spec.operations:
-                op = compile_operation(provider, op_spec, registry, base, HANDLERS)
+                op = compile_operation(provider, op_spec, schemas, HANDLERS)
                 self.router.add(op_spec.method, op.full_path, op)
                 self.operations.append(op)
         self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},

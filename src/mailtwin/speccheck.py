@@ -9,7 +9,7 @@ from mailtwin.handlers import HANDLERS
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
 from mailtwin.spec import load_provider, spec_files
-from mailtwin.validation import registry_for
+from mailtwin.validation import Schemas
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
 
 
@@ -62,12 +62,12 @@ def _locate_in(path: Path) -> str | None:
         return str(SourceError(path, line_of(path, ("x-mailtwin",)), "/x-mailtwin",
                                describe(error)))
     try:
-        registry, base = registry_for(provider.name, spec.document)
+        schemas = Schemas(provider.name, spec.document)
     except Exception as error:  # a document the schema registry cannot hold
         return str(SourceError(path, 1, "", describe(error)))
     for op_spec in spec.operations:
         try:
-            probe(compile_operation(provider, op_spec, registry, base, HANDLERS))
+            probe(compile_operation(provider, op_spec, schemas, HANDLERS))
         except SourceError as error:
             return str(error)
         except Exception as error:  # any failure of a broken operation is reported
