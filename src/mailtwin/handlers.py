@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from mailtwin import rawjson
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import FieldIn, Listing, Predicate, cached_json
@@ -215,10 +216,19 @@ def list_(ctx: Context) -> Reply:
 
 
 def get(ctx: Context) -> Reply:
-    """One record."""
+    """One record; its JSON is cached on the collection until the record changes."""
     resource = resource_of(ctx)
     record = resource.find(ctx, ctx.path.get(resource.param))
-    return respond(ctx, record)
+    if ctx.op.respond_body is not None:
+        return respond(ctx, record)
+    # The answer depends only on the record, the operation, the query and the server's
+    # address: it is kept, as bytes, until the record changes.
+    answer = cached_json(ctx.tenant.collections[resource.name],
+                         ("get", id(ctx.op), ctx.raw_query, ctx.base_url),
+                         lambda found: ctx.provider.envelope.cached(ctx, resource, found,
+                                                                    fragment(ctx)),
+                         encode=rawjson.dumps)
+    return Reply(ctx.op.respond_status or 200, raw=answer(record))
 
 
 def check_unique(ctx: Context, resource: Resource, fields: Record, location: tuple[Any, ...],

@@ -29,10 +29,15 @@ class FieldIn:
         return self.test(record)
 
 
-def cached_json(collection: Collection, key: Any,
-                shape: Callable[[Record], Any]) -> Callable[[Record], Raw]:
+# Shapes kept per record at most: a client varying a query string cannot grow the cache.
+SHAPES_KEPT = 16
+
+
+def cached_json(collection: Collection, key: Any, shape: Callable[[Record], Any],
+                encode: Callable[[Any], bytes] = encode_value) -> Callable[[Record], Raw]:
     """Records as the JSON bytes of `shape(record)`, cached on the collection under `key`
-    (the collection drops a record's bytes whenever the record changes)."""
+    (the collection drops a record's bytes whenever the record changes). A shape holding
+    Raw parts needs `encode=rawjson.dumps`."""
     cache = collection.fragments
     id_field = collection.id_field
 
@@ -40,7 +45,9 @@ def cached_json(collection: Collection, key: Any,
         held = cache.setdefault(record[id_field], {})
         found = held.get(key)
         if found is None:
-            found = held[key] = Raw(encode_value(shape(record)))
+            if len(held) >= SHAPES_KEPT:
+                held.clear()
+            found = held[key] = Raw(encode(shape(record)))
         return found
 
     return one

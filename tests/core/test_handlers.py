@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
 from mailtwin import MailtwinApp
@@ -95,3 +97,16 @@ def test_lists_show_changes_made_after_an_earlier_list(tiny: httpx.Client) -> No
     assert tiny.get("/notes").json()["data"][0]["title"] == "Renamed"
     tiny.delete("/notes/1")
     assert tiny.get("/notes").json()["data"][0]["id"] == 10
+
+
+def test_a_read_shows_every_change_made_after_an_earlier_read(tiny: httpx.Client,
+                                                                tiny_app: MailtwinApp) -> None:
+    assert tiny.get("/notes/1").json()["data"]["title"] == "First"
+    tiny.patch("/notes/1", json={"title": "Renamed", "publish_at": "2026-01-01T10:00:00Z"})
+    assert tiny.get("/notes/1").json()["data"]["title"] == "Renamed"
+    tiny.post("/notes/1/publish")
+    assert tiny.get("/notes/1").json()["data"]["state"] == "scheduled"
+    tiny_app.runtime.clock.advance(timedelta(hours=1))
+    assert tiny.get("/notes/1").json()["data"]["state"] == "live"
+    tiny.delete("/notes/1")
+    assert tiny.get("/notes/1").status_code == 404

@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 
+from mailtwin import MailtwinApp
+from mailtwin.inprocess import client
+
 from .conftest import JSONAPI
 
 
@@ -164,3 +167,16 @@ def test_non_numeric_id_is_404(outreach: httpx.Client) -> None:
     response = outreach.get("/templates/abc")
     assert response.status_code == 404
     assert response.json()["errors"][0]["title"] == "Not Found"
+
+
+def test_a_read_links_to_the_host_it_was_asked_through(outreach: httpx.Client,
+                                                       sandbox: MailtwinApp) -> None:
+    here = outreach.get("/templates/1").json()["data"]["links"]["self"]
+    headers = {"Authorization": "Bearer test-token"}
+    with client(sandbox, base_url="http://other.test:9000/outreach/api/v2",
+                headers=headers) as other:
+        there = other.get("/templates/1").json()["data"]["links"]["self"]
+    assert (here, there) == ("http://mailtwin.test/outreach/api/v2/templates/1",
+                             "http://other.test:9000/outreach/api/v2/templates/1")
+    meta = outreach.get("/templates/1?provideAuthorizationMeta=true").json()["data"]
+    assert meta["meta"] and "meta" not in outreach.get("/templates/1").json()["data"]

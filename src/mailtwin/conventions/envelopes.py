@@ -9,18 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 from mailtwin.conventions import jsonapi
 from mailtwin.errors import Location
+from mailtwin.rawjson import Raw
+from mailtwin.store import Record
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
     from mailtwin.provider import Resource
 
+Fragment = Callable[[Record], Raw]
+
 
 @dataclass(frozen=True)
 class Envelope:
-    """wrap: rendered record -> body; unwrap: body -> (fields, where those fields live)."""
+    """wrap: rendered record -> body; unwrap: body -> (fields, where those fields live);
+    cached: a stored record -> body holding its cached JSON (given the operation's own cached
+    rendering, which an envelope showing records in another shape may ignore)."""
 
     wrap: Callable[[Context, Resource, Any], Any]
     unwrap: Callable[[Context, Any], tuple[dict[str, Any], Location]]
+    cached: Callable[[Context, Resource, Record, Fragment], Any]
 
 
 def _as_is(ctx: Context, resource: Resource, rendered: Any) -> Any:
@@ -35,9 +42,22 @@ def _fields(ctx: Context, body: Any) -> tuple[dict[str, Any], Location]:
     return (dict(body) if isinstance(body, dict) else {}), ("body",)
 
 
+def _cached_as_is(ctx: Context, resource: Resource, record: Record, shown: Fragment) -> Any:
+    return shown(record)
+
+
+def _cached_in_data(ctx: Context, resource: Resource, record: Record, shown: Fragment) -> Any:
+    return {"data": shown(record)}
+
+
+def _cached_resource_object(ctx: Context, resource: Resource, record: Record,
+                            shown: Fragment) -> Any:
+    return {"data": jsonapi.fragments(ctx, resource)(record)}
+
+
 ENVELOPES: dict[str, Envelope] = {
-    "bare": Envelope(_as_is, _fields),
-    "data": Envelope(_in_data, _fields),
-    "drf": Envelope(_as_is, _fields),
-    "jsonapi": Envelope(jsonapi.wrap, jsonapi.unwrap),
+    "bare": Envelope(_as_is, _fields, _cached_as_is),
+    "data": Envelope(_in_data, _fields, _cached_in_data),
+    "drf": Envelope(_as_is, _fields, _cached_as_is),
+    "jsonapi": Envelope(jsonapi.wrap, jsonapi.unwrap, _cached_resource_object),
 }

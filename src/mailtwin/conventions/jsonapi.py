@@ -52,10 +52,10 @@ def _linkage(kind: str, value: Any) -> Any:
 def resource_object(ctx: Context, resource: Resource, rendered: dict[str, Any]) -> Any:
     """A rendered record as `{"type", "id", "attributes", "relationships", "links"}`."""
     conf = settings(resource)
-    links = relationships(resource)
+    links: dict[str, dict[str, Any]] = conf.get("relationships", {})
     ident = rendered.get(resource.id_field)
     attributes = {k: rendered[k] for k in sorted(rendered)
-                  if k != resource.id_field and k not in links}
+                  if k not in links and k != resource.id_field}
     related: dict[str, Any] = {}
     for name, rel in links.items():
         value = rendered.get(name)

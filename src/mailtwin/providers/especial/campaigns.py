@@ -20,6 +20,7 @@ from mailtwin.providers.especial.common import (
     merge,
     refuse,
     shown,
+    shown_json,
 )
 from mailtwin.store import Collection, Record, Tenant
 
@@ -107,7 +108,7 @@ def show_campaign(ctx: Context) -> Reply:
     record = _campaign(ctx)
     wanted = ctx.query.get("revision_id")
     if wanted is None:
-        return Reply(200, {"data": shown(ctx, "campaign", record)})
+        return Reply(200, {"data": shown_json(ctx, "campaign", record)}, spliced=True)
     for revision in ctx.tenant.extra.get("revisions", {}).get(record["id"], []):
         if revision["id"] == wanted:
             return Reply(200, {"data": shown(ctx, "campaign", revision["snapshot"])})

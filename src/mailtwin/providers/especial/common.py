@@ -8,6 +8,8 @@ from typing import Any
 from mailtwin import handlers
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Location, bad_request
+from mailtwin.listing import cached_json
+from mailtwin.rawjson import Raw
 from mailtwin.store import Record, Tenant
 
 
@@ -34,6 +36,14 @@ def refuse(message: str, location: Location = ("body",)) -> ApiError:
 def shown(ctx: Context, resource: str, record: Record, view: str = "detail") -> Any:
     """A record projected on one of its resource's views."""
     return ctx.provider.resources[resource].render(record, view)
+
+
+def shown_json(ctx: Context, resource: str, record: Record, view: str = "detail") -> Raw:
+    """shown(), as JSON bytes kept on the collection until the record changes (the answer
+    holding them is a spliced Reply)."""
+    spec = ctx.provider.resources[resource]
+    return cached_json(ctx.tenant.collections[resource], ("shown", view),
+                       lambda found: spec.render(found, view))(record)
 
 
 def answer(ctx: Context, resource: str, record: Record, flag: str, status: int = 200,
