@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+RECENT_LIMIT = 4096
+RECENT_PATH_MAX = 512
 
 
 @dataclass
@@ -33,6 +35,9 @@ class Router(Generic[T]):
 
     def __init__(self) -> None:
         self._root: _Node[T] = _Node()
+        # Clients repeat their paths, so recent answers are kept (the tree never changes
+        # once served; `add` forgets them).
+        self._recent: dict[tuple[str, str], Match[T]] = {}
 
     def add(self, method: str, template: str, target: T) -> None:
         """Register a target; literal segments win over parameters at the same depth."""
@@ -51,9 +56,23 @@ class Router(Generic[T]):
         if method in node.targets:
             raise ValueError(f"{method} {template} is declared twice")
         node.targets[method] = target
+        self._recent.clear()
 
     def match(self, method: str, path: str) -> Match[T]:
-        """Find the target for a request; literal segments are tried before parameters."""
+        """Find the target for a request; literal segments are tried before parameters.
+        The answer's params are shared with later answers for the same path: read only."""
+        key = (method, path)
+        known = self._recent.get(key)
+        if known is None:
+            known = self._match(method, path)
+            if len(path) > RECENT_PATH_MAX:
+                return known
+            if len(self._recent) >= RECENT_LIMIT:
+                self._recent.clear()
+            self._recent[key] = known
+        return known
+
+    def _match(self, method: str, path: str) -> Match[T]:
         found = self._walk(self._root, _segments(path), 0, {})
         if found is None:
             return Match(None, {}, ())
