@@ -41,6 +41,8 @@ class Canned:
         self.status = int(captured["status"])
         content_type = captured.get("content_type")
         self.headers = {"content-type": str(content_type)} if content_type else {}
+        # The same headers mailtwin sent (rate-limit counters included), as fixed values.
+        self.headers.update({name: value for name, value in captured.get("headers", [])})
         self.body = base64.b64decode(captured["body_b64"])
         self.validator = validator
 

@@ -79,13 +79,20 @@ class Processes:
             self.stop(proc)
 
 
-def request(port: int, target: Target) -> tuple[int, str | None, bytes]:
-    """Send the target's request once and return status, content type and body."""
+# Headers each server writes for itself, which the baseline does not replay.
+OWN_HEADERS = frozenset({"content-type", "content-length", "date", "server"})
+
+
+def request(port: int, target: Target) -> tuple[int, str | None, bytes, list[list[str]]]:
+    """Send the target's request once; return status, content type, body and the other
+    headers of the answer (those a server writes for itself left out)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=PROBE_TIMEOUT_S)
     try:
         conn.request(target.method, target.path, body=target.body, headers=target.headers)
         response = conn.getresponse()
-        return response.status, response.getheader("content-type"), response.read()
+        headers = [[name.lower(), value] for name, value in response.getheaders()
+                   if name.lower() not in OWN_HEADERS]
+        return response.status, response.getheader("content-type"), response.read(), headers
     finally:
         conn.close()
 

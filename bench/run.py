@@ -210,10 +210,11 @@ def capture(port: int, targets: list[Target]) -> dict[str, dict[str, Any]]:
     """Record mailtwin's answer to each target, for the baseline to replay."""
     captured: dict[str, dict[str, Any]] = {}
     for target in targets:
-        status, content_type, body = request(port, target)
+        status, content_type, body, headers = request(port, target)
         captured[target.name] = {
             "status": status,
             "content_type": content_type,
+            "headers": headers,
             "body_b64": base64.b64encode(body).decode("ascii"),
         }
         log(f"captured {target.name}: {status} {content_type} {len(body)} bytes")
@@ -490,12 +491,13 @@ def large_store(opts: Options, procs: Processes, loadgen: LoadRun) -> list[Store
 def check_replay(port: int, targets: list[Target], captured: dict[str, dict[str, Any]]) -> None:
     """Fail unless the baseline answers each target with mailtwin's exact status and bytes."""
     for target in targets:
-        status, content_type, body = request(port, target)
+        status, content_type, body, headers = request(port, target)
         want = captured[target.name]
-        if (status, content_type, base64.b64encode(body).decode("ascii")) != (
+        if (status, content_type, base64.b64encode(body).decode("ascii"), len(headers)) != (
             want["status"],
             want["content_type"],
             want["body_b64"],
+            len(want["headers"]),
         ):
             raise RuntimeError(
                 f"baseline does not replay {target.name}: got {status} "
