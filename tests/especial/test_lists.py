@@ -115,12 +115,14 @@ def test_unsubscribed_and_suppressed_contacts_are_not_sent_to(
         especial: httpx.Client, clock: Clock) -> None:
     made = especial.post("/lists", json={"name": "Few", "default_sender": {"id": "news-desk"}})
     ident = made.json()["id"]
-    for email in ("a@example.com", "b@example.com", "c@example.com"):
+    for email in ("a@example.com", "b@example.com", "c@example.com", "d@blocked.example.org",
+                  "postmaster@example.net"):
         especial.post(f"/lists/{ident}/contacts", json={"email": email})
     first = especial.get(f"/lists/{ident}/contacts").json()["data"][0]["id"]
     especial.post(f"/lists/{ident}/contacts/{first}/unsubscribe")
-    suppressed = especial.post("/suppressed-emails", json={"email": "b@example.com"})
-    assert suppressed.status_code == 201, suppressed.text
+    for entry in ("b@example.com", "*@blocked.example.org", "postmaster@"):
+        suppressed = especial.post("/suppressed-emails", json={"email": entry})
+        assert suppressed.status_code == 201, suppressed.text
     campaign = especial.post("/campaigns", json={
         "name": "Few", "audience": {"list_id": ident}, "sender": {"id": "news-desk"},
         "content": {"subject": "s", "html": "<p>h</p>"}}).json()
@@ -129,7 +131,7 @@ def test_unsubscribed_and_suppressed_contacts_are_not_sent_to(
     logs = especial.get(f"/logs/campaigns/{campaign['id']}").json()["data"]
     assert [e["email"] for e in logs] == ["c@example.com"]
     report = especial.get(f"/reports/lists/{ident}").json()["data"]
-    assert report["active_contacts"] == 2 and report["unsubscribed_contacts"] == 1
+    assert report["active_contacts"] == 4 and report["unsubscribed_contacts"] == 1
     assert report["sent_emails"] == 1
 
 

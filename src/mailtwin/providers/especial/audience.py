@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mailtwin.providers.especial.common import attributes, list_contacts, suppressed
+from mailtwin.providers.especial.common import attributes, list_contacts
+from mailtwin.providers.especial.suppression import blocked_in
 from mailtwin.store import Record, Tenant
 
 Test = Callable[[Record], bool]
@@ -131,17 +132,18 @@ def members(tenant: Tenant, list_id: Any, segment: Record | None) -> list[Record
 
 
 def recipients(tenant: Tenant, audience: dict[str, Any]) -> list[Record]:
-    """The contacts a send reaches: active, not suppressed, in the list (and segment)."""
+    """The contacts a send reaches: active, not suppressed (wildcards included), in the list
+    (and segment)."""
     list_id = audience.get("list_id")
     if list_id is None:
         return []
     segment = None
     if audience.get("segment_id") is not None:
         segment = tenant.collections["segment"].get(audience["segment_id"])
-    blocked = suppressed(tenant)
+    blocked = blocked_in(tenant)
     try:
         chosen = members(tenant, list_id, segment)
     except ValueError:
         return []
     return [c for c in chosen if c.get("status") == "active"
-            and str(c.get("email", "")).lower() not in blocked]
+            and not blocked(str(c.get("email", "")))]

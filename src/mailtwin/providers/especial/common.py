@@ -97,14 +97,6 @@ def merge(text: Any, values: dict[str, Any]) -> Any:
                             else str(values[m.group(1)]), text)
 
 
-def suppressed(tenant: Tenant) -> set[str]:
-    """The suppressed email addresses, lower-cased."""
-    collection = tenant.collections.get("suppressed_email")
-    if collection is None:
-        return set()
-    return {str(r.get("email", ident)).lower() for ident, r in collection.records.items()}
-
-
 def list_contacts(tenant: Tenant, list_id: Any) -> list[Record]:
     """The contacts of one list, in insertion order."""
     collection = tenant.collections["contact"]

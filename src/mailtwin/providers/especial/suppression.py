@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,17 +31,26 @@ def normal(entry: str) -> str:
     return text
 
 
-def matches(entries: Iterable[str], address: str) -> bool:
-    """Whether an address is one of the entries or falls under one of their wildcards."""
-    email = address.strip().lower()
-    local, _, domain = email.partition("@")
-    wanted = {email, f"*@{domain}", f"{local}@*"}
-    return any(normal(e) in wanted for e in entries)
+def blocker(entries: Iterable[str]) -> Callable[[str], bool]:
+    """A test: is an address one of the entries, or under one of their wildcards?"""
+    held = {normal(entry) for entry in entries}
+
+    def blocked(address: str) -> bool:
+        email = address.strip().lower()
+        local, _, domain = email.partition("@")
+        return email in held or f"*@{domain}" in held or f"{local}@*" in held
+
+    return blocked
+
+
+def blocked_in(tenant: Tenant) -> Callable[[str], bool]:
+    """The tenant's suppression test, for checking many addresses against one list."""
+    return blocker(tenant.collections["suppressed_email"].records)
 
 
 def is_suppressed(tenant: Tenant, address: str) -> bool:
     """Whether the tenant suppresses an address."""
-    return matches(tenant.collections["suppressed_email"].records, address)
+    return blocked_in(tenant)(address)
 
 
 def create_suppressed_email(ctx: Context) -> Reply:
