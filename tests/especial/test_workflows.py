@@ -170,3 +170,15 @@ def test_a_resubscription_runs_the_welcome_workflow(especial: httpx.Client) -> N
     logs = especial.get("/logs/workflows/wf1/actions/act1").json()["data"]
     assert [(e["contact_id"], e["type"]) for e in logs] == [(contact["id"], "sent")]
     assert especial.get("/logs/workflows/wf1/actions/act2").json()["data"] == []
+
+
+def test_a_new_subscriber_runs_the_welcome_workflow(especial: httpx.Client) -> None:
+    made = especial.post("/lists/1/contacts", json={"email": "newcomer@demo.example.com"})
+    assert made.status_code == 201
+    logs = especial.get("/logs/workflows/wf1/actions/act1").json()["data"]
+    assert [(e["contact_id"], e["email"]) for e in logs] == [
+        (made.json()["id"], "newcomer@demo.example.com")]
+    other_list = especial.post("/lists/2/contacts", json={"email": "elsewhere@demo.example.com"})
+    assert other_list.status_code == 201
+    assert len(especial.get("/logs/workflows/wf1/actions/act1").json()["data"]) == 1
+

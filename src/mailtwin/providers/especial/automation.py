@@ -1,7 +1,7 @@
 """Workflow runs: when a contact enters the state an active workflow's trigger names
-(`subscribed`: back to active; `unsubscribed`: unsubscribed) in the workflow's list (and
-segment), the workflow's first actions (no parent, no delay) send to it. The sends feed the
-action reports and logs."""
+(`subscribed`: added to the list, or back to active; `unsubscribed`: unsubscribed) in the
+workflow's list (and segment), the workflow's first actions (no parent, no delay) send to
+it. The sends feed the action reports and logs."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from mailtwin import handlers
 from mailtwin.context import Context, Reply
 from mailtwin.listing import Listing
 from mailtwin.provider import without_nulls
-from mailtwin.providers.especial import audience
+from mailtwin.providers.especial import audience, automation
 from mailtwin.providers.especial.common import (
     answer,
     body_of,
@@ -62,7 +62,8 @@ def _merge_attributes(old: list[Any], new: list[Any]) -> list[Any]:
 
 
 def create_contact(ctx: Context) -> Reply:
-    """Add an address to a list; an unsubscribed one comes back only with resubscribe."""
+    """Add an address to a list (workflows triggered by `subscribed` start for it); an
+    unsubscribed one comes back only with resubscribe."""
     chosen = _list(ctx)
     body = body_of(ctx)
     check_fields(ctx, chosen["id"], body)
@@ -78,6 +79,8 @@ def create_contact(ctx: Context) -> Reply:
                      ("body", "email"))
     fields = {"email": body["email"], "custom_attributes": body.get("custom_attributes") or []}
     record = create(ctx, "contact", fields)
+    if record.get("status") == "active":  # a new subscriber: welcome workflows start
+        automation.run(ctx.tenant, record, "subscribed", ctx.now)
     return answer(ctx, "contact", record, "created", 201)
 
 
