@@ -26,6 +26,8 @@ class Config:
     control: bool = True
     journal_limit: int = 10_000
     max_body_bytes: int = 5 * 1024 * 1024
+    # State imports carry whole stores, hence the larger limit of the control plane.
+    control_max_body_bytes: int = 256 * 1024 * 1024
     state_file: Path | None = None
 
     @classmethod

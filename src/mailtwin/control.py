@@ -24,7 +24,12 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
     handler = OPERATIONS[op.operation_id]
 
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
+        limit = runtime.config.control_max_body_bytes
+        raw = await _body_within(request, limit)
+        if raw is None:
+            error = ApiError(413, [Problem(("body",), f"the request body is over {limit} bytes",
+                                           "too_large")])
+            return JSONResponse(render_error(error), 413)
         try:
             call = check(op, dict(request.path_params), request.url.query.encode("latin-1"),
                          raw)
@@ -38,6 +43,22 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
         return JSONResponse(body, op.status)
 
     return endpoint
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it grows past the limit (the rest is not read)."""
+    chunks: list[bytes] = []
+    size = 0
+    stream = request.stream()
+    try:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    finally:
+        await stream.aclose()
+    return b"".join(chunks)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from mailtwin import MailtwinApp, Sandbox
+from mailtwin import Clock, Config, MailtwinApp, Sandbox, create_app
+from mailtwin.inprocess import client
 from mailtwin.statefile import StateFileError, load_file, save_file
 
 
@@ -102,3 +104,19 @@ def test_unusable_ids_are_refused(sb: Sandbox, api: httpx.Client, control: httpx
     response = control.put("/__mailtwin/state", json=document)
     assert response.status_code == 400
     assert response.json()["error"] == message
+
+
+def test_a_body_over_the_control_limit_is_refused_unread(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    config = Config(specs=root / "specs", fixtures=root / "fixtures", providers=("emma",),
+                    control_max_body_bytes=1000)
+    clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
+    with client(create_app(config, clock), base_url="http://mailtwin.test") as http:
+        before = http.get("/__mailtwin/state").json()
+        answer = http.put("/__mailtwin/state", content=b"{" + b" " * 2000 + b"}")
+        assert answer.status_code == 413
+        assert answer.json()["problems"] == [{"loc": ["body"], "type": "too_large",
+                                              "msg": "the request body is over 1000 bytes"}]
+        assert http.get("/__mailtwin/state").json() == before
+        small = http.post("/__mailtwin/clock/advance", json={"seconds": 1})
+        assert small.status_code == 200, small.text
