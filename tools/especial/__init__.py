@@ -1,0 +1,1 @@
+"""Modules of the Especial spec generator (tools/especial_spec.py)."""
