@@ -42,10 +42,14 @@ class Context:
     raw_path: str
     raw_query: str
     now: datetime
+    _stamp: Any = field(default=None, init=False, repr=False)
 
     def stamp(self) -> Any:
-        """The current moment in the provider's timestamp style."""
-        return self.provider.style.format(self.now)
+        """The current moment in the provider's timestamp style (one value per request, so
+        the records it stamps share it)."""
+        if self._stamp is None:
+            self._stamp = self.provider.style.format(self.now)
+        return self._stamp
 
     def url(self, path: str, query: str = "") -> str:
         """An absolute URL on this server."""
