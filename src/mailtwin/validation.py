@@ -61,8 +61,16 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.match(value))
 
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@FORMATS.checks("uuid")
+def _is_uuid(value: object) -> bool:
+    return not isinstance(value, str) or bool(_UUID.match(value))
+
+
 FAST_FORMATS = {"date": _is_date_text, "date-time": _is_datetime, "email": _is_email,
-                "uri": _is_uri}
+                "uri": _is_uri, "uuid": _is_uuid}
 
 
 class Schemas:
