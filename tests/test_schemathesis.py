@@ -100,6 +100,11 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
        for op in ("listAccounts", "listUsers", "listWorkflows", "listActions", "listForms",
                   "listWorkflowBlueprints", "listWorkflowBlueprintActions",
                   "listSuppressedEmails", "getCampaignLogs")},
+    # The Email API's activity reads take `tags` and `providers` as JSON filters of and / or /
+    # not / is (a language the published document describes in prose only), a closed list of
+    # sort terms, start_time not after end_time, and a bounded number of report intervals.
+    **{("especial", op): {"positive_data_acceptance": "JSON filters, sort terms, time window"}
+       for op in ("getEmailAPILogs", "getEmailAPISummary", "getEmailAPIStats")},
     # Especial campaigns, lists, contacts, senders and tokens: the same kinds of rules (records
     # that must exist, unique addresses, moves a state forbids, codes and cursors this server
     # issued), and rules between fields or in a query language no schema states.

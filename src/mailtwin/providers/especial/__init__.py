@@ -17,7 +17,8 @@ MODULES = ("auth", "campaigns", "delivery", "lists", "contacts", "senders", "tem
            "tasks", "reports",
            "users", "accounts", "workflows", "tags", "attributes", "brand", "forms",
            "suppression", "emails", "blueprints", "automation",
-           "emails_v2", "mfa")
+           "emails_v2", "mfa", "links", "campaigns_exports",
+           "template_sends", "email_activity")
 
 Listener = Any
 

@@ -1,4 +1,5 @@
 """Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair,
+a user with an active MFA method completes a challenge first (see `challenge`),
 and every other call's bearer token names its account (`?account_id=` picks a sub-account).
 
 A token the sandbox issued maps to the account of the user who logged in; any other
@@ -14,6 +15,7 @@ from mailtwin.context import Context, Reply
 from mailtwin.conventions.auth import bearer
 from mailtwin.errors import ApiError, Problem
 from mailtwin.provider import Provider
+from mailtwin.providers.especial import challenge
 from mailtwin.store import Record, Tenant
 from mailtwin.validation import parse_query
 
@@ -141,6 +143,14 @@ def issue_token(ctx: Context) -> Reply:
             account = None
         if account is not None:
             tenant_name = f"{tenant_name}{SUB_ACCOUNT}{account}"
+    pending = challenge.challenge_for(ctx, str(username).lower(), tenant_name, seconds)
+    return pending or _grant(ctx, tenant_name, seconds)
+
+
+def token_from_challenge(ctx: Context) -> Reply:
+    """The token pair of a password grant whose MFA challenge the code completes."""
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    tenant_name, seconds = challenge.redeem(ctx, str(body["challenge"]), str(body["code"]))
     return _grant(ctx, tenant_name, seconds)
 
 
@@ -150,4 +160,4 @@ def refresh_token(ctx: Context) -> Reply:
 
 
 HOOKS = {"authenticate": authenticate, "issue_token": issue_token,
-         "refresh_token": refresh_token}
+         "refresh_token": refresh_token, "token_from_challenge": token_from_challenge}

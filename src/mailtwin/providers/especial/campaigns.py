@@ -9,6 +9,7 @@ from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.listing import Listing
+from mailtwin.providers.especial import links
 from mailtwin.providers.especial.common import (
     answer,
     attributes,
@@ -100,6 +101,7 @@ def create_campaign(ctx: Context) -> Reply:
     fields["status"] = "active" if complete({**fields}) else "incomplete"
     record = create(ctx, "campaign", fields)
     record_revision(ctx.tenant, record, ctx.now)
+    links.track(ctx.tenant, record)
     return answer(ctx, "campaign", record, "created", 201)
 
 
@@ -128,6 +130,7 @@ def update_campaign(ctx: Context) -> Reply:
     change(ctx, "campaign", record, fields)
     if not moved:  # a move records its revision through the move listener
         record_revision(ctx.tenant, record, ctx.now)
+    links.track(ctx.tenant, record)
     return answer(ctx, "campaign", record, "updated")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from mailtwin import handlers
@@ -106,3 +107,16 @@ def list_contacts(tenant: Tenant, list_id: Any) -> list[Record]:
             wanted.append(int(list_id))
         return [collection.records[i] for i in collection.ids_where("list_id", wanted)]
     return [r for r in collection.records.values() if str(r.get("list_id")) == str(list_id)]
+
+
+def export_download(ctx: Context, resource: str, export: Record, param: str) -> Reply:
+    """The link of a finished export's CSV (served under /files/); refused until ready."""
+    if export.get("status") != "ready":
+        raise refuse(f"export {export['id']} is {export.get('status')}; it can be downloaded "
+                     "once ready", ("path", param))
+    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
+    key = secrets.token_urlsafe(16)
+    files[key] = (ctx.tenant_name, resource, export["id"])
+    url = ctx.url(f"{ctx.provider.mount}/files/{key}")
+    return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})
+

@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from mailtwin import handlers
 from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import body_of, create, find, refuse
+from mailtwin.providers.especial.common import body_of, create, export_download, find, refuse
 from mailtwin.store import Record, Tenant
 
 KEEP = 7 * 86400
@@ -85,14 +84,7 @@ def create_suppressed_export(ctx: Context) -> Reply:
 def download_suppressed_export(ctx: Context) -> Reply:
     """The link of a finished export's CSV (served under /files/)."""
     record = find(ctx, "suppressed_emails_export", ctx.path["export_id"])
-    if record.get("status") != "ready":
-        raise refuse(f"export {record['id']} is {record.get('status')}; it can be downloaded "
-                     "once ready", ("path", "export_id"))
-    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
-    key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, "suppressed_emails_export", record["id"])
-    return Reply(200, {"data": {"expires_on": record.get("expires_on"),
-                                "url": ctx.url(f"{ctx.provider.mount}/files/{key}")}})
+    return export_download(ctx, "suppressed_emails_export", record, "export_id")
 
 
 def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,

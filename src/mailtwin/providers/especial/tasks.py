@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from datetime import datetime
 from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
 from mailtwin.providers.especial import audience
-from mailtwin.providers.especial.common import body_of, create, find, refuse, shown
+from mailtwin.providers.especial.common import (
+    body_of,
+    create,
+    export_download,
+    find,
+    refuse,
+    shown,
+)
 from mailtwin.providers.especial.contacts import check_fields
 from mailtwin.providers.especial.reports import events_of
 from mailtwin.store import Record, Tenant
@@ -122,23 +128,11 @@ def _list_log_export_ready(tenant_name: str, tenant: Tenant, record: Record, sou
     record["csv"] = out.getvalue()
 
 
-def _link(ctx: Context, resource: str, export: Record, param: str) -> Reply:
-    """The link of a finished export's CSV."""
-    if export.get("status") != "ready":
-        raise refuse(f"export {export['id']} is {export.get('status')}; it can be downloaded "
-                     "once ready", ("path", param))
-    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
-    key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, resource, export["id"])
-    url = ctx.url(f"{ctx.provider.mount}/files/{key}")
-    return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})
-
-
 def download_contacts_export(ctx: Context) -> Reply:
     """The link of a finished contacts export's CSV."""
     find(ctx, "list", ctx.path["list_id"])
     export = find(ctx, "contacts_export", ctx.path["export_id"])
-    return _link(ctx, "contacts_export", export, "export_id")
+    return export_download(ctx, "contacts_export", export, "export_id")
 
 
 def create_campaign_log_export(ctx: Context) -> Reply:
@@ -185,14 +179,14 @@ def download_list_log_export(ctx: Context) -> Reply:
     """The link of a finished list log export's CSV."""
     find(ctx, "list", ctx.path["list_id"])
     export = find(ctx, "list_log_export", ctx.path["list_logs_export_id"])
-    return _link(ctx, "list_log_export", export, "list_logs_export_id")
+    return export_download(ctx, "list_log_export", export, "list_logs_export_id")
 
 
 def download_campaign_log_export(ctx: Context) -> Reply:
     """The link of a finished campaign log export's CSV."""
     find(ctx, "campaign", ctx.path["campaign_id"])
     export = find(ctx, "campaign_log_export", ctx.path["campaign_log_export_id"])
-    return _link(ctx, "campaign_log_export", export, "campaign_log_export_id")
+    return export_download(ctx, "campaign_log_export", export, "campaign_log_export_id")
 
 
 def download_file(ctx: Context) -> Reply:

@@ -1,0 +1,102 @@
+"""Multi-factor challenges of the password grant.
+
+A user with an active MFA method (see `mfa`) who asks `POST /token` for a password grant gets
+`401 {"detail": [...], "challenge": "<id>"}` instead of tokens; `POST /token/challenge` with
+that id and a code then issues the token pair. The user is the one `users/self` answers for
+the login's account: the user whose address is the username, else the account's first user.
+
+Codes a challenge accepts, both discoverable by a test:
+- the six-digit TOTP code of any of the user's active methods at the sandbox clock's time
+  (`mfa.totp(secret, now)`, RFC 6238, 30 s steps, one step of drift either way), where the
+  secret is the one `POST /users/self/mfa` answered;
+- one of the user's recovery codes (`GET /users/self/mfa-recovery-codes`), used up once taken.
+
+A challenge is used once and lapses `LIFETIME` seconds after it was issued (sandbox clock);
+a wrong code leaves it open. Challenges are kept in the provider's shared state under
+`challenges`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from mailtwin.context import Context, Reply
+from mailtwin.errors import ApiError, Problem
+from mailtwin.providers.especial.mfa import STEP, totp
+from mailtwin.providers.especial.users import by_email
+from mailtwin.store import Record, Tenant
+
+LIFETIME = 300
+
+
+def _challenges(ctx: Context) -> dict[str, dict[str, Any]]:
+    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    held: dict[str, dict[str, Any]] = shared.setdefault("challenges", {})
+    return held
+
+
+def _unauthorized(message: str, location: tuple[str, ...]) -> ApiError:
+    return ApiError(401, [Problem(location, message, "unauthorized")],
+                    headers={"www-authenticate": "Bearer"})
+
+
+def _login_user(tenant: Tenant, login: str) -> Record | None:
+    found = by_email(tenant, login)
+    return found or next(iter(tenant.collections["user"].records.values()), None)
+
+
+def _active_secrets(tenant: Tenant, user: Record) -> list[str]:
+    return [str(m["secret"]) for m in tenant.collections["mfa_method"].records.values()
+            if m.get("active") and str(m.get("user_id")) == str(user["id"])]
+
+
+def challenge_for(ctx: Context, login: str, tenant_name: str, seconds: int) -> Reply | None:
+    """The 401 challenge answer when the login's user has an active MFA method, else None."""
+    tenant = ctx.runtime.store.tenant(ctx.provider.name, login)
+    user = _login_user(tenant, login)
+    if user is None or not _active_secrets(tenant, user):
+        return None
+    ident = secrets.token_urlsafe(24)
+    _challenges(ctx)[ident] = {"login": login, "user_id": user["id"], "tenant": tenant_name,
+                               "seconds": seconds,
+                               "expires": ctx.runtime.clock.timestamp() + LIFETIME}
+    return Reply(401, {"detail": [{"msg": "multi-factor authentication required: send the "
+                                          "challenge and a code to /token/challenge",
+                                   "type": "unauthorized"}],
+                       "challenge": ident}, headers={"www-authenticate": "Bearer"})
+
+
+def _code_matches(ctx: Context, tenant: Tenant, user: Record, code: str) -> bool:
+    """A current TOTP code of an active method, or a recovery code (used up)."""
+    now = ctx.now.timestamp()
+    for secret in _active_secrets(tenant, user):
+        if code in {totp(secret, now + drift) for drift in (-STEP, 0, STEP)}:
+            return True
+    recovery: list[str] = tenant.extra.get("recovery_codes", {}).get(user["id"], [])
+    if code.lower() in recovery:
+        recovery.remove(code.lower())
+        return True
+    return False
+
+
+def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int]:
+    """The tenant and token lifetime of a challenge its code completes; the challenge is
+    used up. 401 for an unknown or lapsed challenge or a wrong code."""
+    challenges = _challenges(ctx)
+    held = challenges.get(ident)
+    if held is None or held["expires"] <= ctx.runtime.clock.timestamp():
+        challenges.pop(ident, None)
+        raise _unauthorized("the challenge is unknown, used or expired; ask /token for a new "
+                            "one", ("body", "challenge"))
+    tenant = ctx.runtime.store.tenant(ctx.provider.name, held["login"])
+    user = tenant.collections["user"].records.get(held["user_id"])
+    if user is None or not _active_secrets(tenant, user):
+        del challenges[ident]
+        raise _unauthorized("the user no longer has an active MFA method; ask /token again",
+                            ("body", "challenge"))
+    if not _code_matches(ctx, tenant, user, code):
+        raise _unauthorized("the code matches neither the authenticator's current code nor "
+                            "an unused recovery code", ("body", "code"))
+    del challenges[ident]
+    return str(held["tenant"]), int(held["seconds"])
