@@ -82,7 +82,11 @@ def test_suspend_unsuspend_and_convert_a_sub_account(especial: httpx.Client) -> 
     assert refused.status_code == 400
     assert refused.json()["detail"][0]["msg"] == (
         "Account 1002 cannot be converted: its status is suspended.")
+    acting = especial.get("/campaigns?account_id=1002")
+    assert acting.status_code == 403
+    assert acting.json()["detail"][0]["loc"] == ["query", "account_id"]
     back = especial.post("/accounts/1002/unsuspend")
+    assert especial.get("/campaigns?account_id=1002").status_code == 200
     assert back.json()["unsuspended"] is True and back.json()["data"]["status"] == "active"
     converted = especial.post("/accounts/1002/convert-to-organization", json={})
     assert converted.json()["data"]["organization"] is True

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 LIFETIME = 3600
 SUB_ACCOUNT = "#"
+# A sub-account in these states cannot be acted as (its parent can still unsuspend it).
+SUSPENDED = ("suspended", "suspended_by_partner")
 
 
 def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
@@ -77,7 +79,11 @@ def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
         return str(base)
-    if any(str(r["id"]) == wanted for r in sub_accounts(tenant)):
+    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == wanted), None)
+    if chosen is not None and chosen.get("status") in SUSPENDED:
+        raise _refused(403, f"account {wanted} is {chosen['status']}; unsuspend it to act as "
+                       "it", ("query", "account_id"))
+    if chosen is not None:
         return f"{base}{SUB_ACCOUNT}{wanted}"
     raise _refused(403, f"account {wanted} is not this user's account or one of its "
                    "sub-accounts", ("query", "account_id"))
