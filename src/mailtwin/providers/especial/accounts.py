@@ -231,8 +231,9 @@ def confirm_account(ctx: Context) -> Reply:
                      ("body", "confirmation"))
     life = ctx.provider.resources["account"].lifecycle
     assert life is not None, "the spec declares the account lifecycle"
-    tenant.collections["account"].update(record["id"], life.act(record, "confirm",
-                                                                record["id"], ctx.now))
+    # The account may live in another tenant than the caller's: move it there.
+    ctx.runtime.engine.apply(ctx.provider.name, held["tenant"], tenant, "account", record["id"],
+                             life.act(record, "confirm", record["id"], ctx.now), ctx.now)
     issued.redeem(ctx, CONFIRM, code)
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
