@@ -64,6 +64,8 @@ class Resource:
     label: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     omit_nulls: bool = False
+    # The field a path value names a record by when it is not the id (unique within scope).
+    lookup: str | None = None
 
     def ident(self, text: Any) -> Any:
         """A path value as this resource's id type."""
@@ -80,9 +82,16 @@ class Resource:
         return True
 
     def find(self, ctx: Context, ident: Any) -> Record:
-        """The record with this id in the request's scope, or the provider's 404."""
+        """The record with this id (or `lookup` value) in the request's scope, or the
+        provider's 404."""
+        collection = ctx.tenant.collections[self.name]
+        if self.lookup is not None:
+            for key in collection.ids_where(self.lookup, [ident]):
+                if self.in_scope(collection.records[key], ctx.path):
+                    return collection.records[key]
+            raise not_found(self.label, ident)
         key = self.ident(ident)
-        record = ctx.tenant.collections[self.name].get(key) if key is not None else None
+        record = collection.get(key) if key is not None else None
         if record is None or not self.in_scope(record, ctx.path):
             raise not_found(self.label, ident)
         return record
@@ -133,8 +142,9 @@ class Provider:
         life = body.get("lifecycle")
         lifecycle = self.lifecycles[life] if life else None
         indexes = list(body.get("indexes", []))
-        if lifecycle is not None and lifecycle.field not in indexes:
-            indexes.append(lifecycle.field)
+        for needed in (lifecycle.field if lifecycle else None, body.get("lookup")):
+            if needed is not None and needed not in indexes:
+                indexes.append(needed)
         return Resource(
             name=name, id_field=body["id"], id_type=body.get("id_type", "integer"),
             first_id=int(body.get("first_id", 1)), param=body.get("param", body["id"]),
@@ -143,6 +153,7 @@ class Provider:
             defaults=dict(body.get("defaults", {})), created=body.get("created"),
             updated=body.get("updated"), unique=tuple(body.get("unique", [])),
             label=name.replace("_", " ").capitalize(), omit_nulls=self.omit_nulls,
+            lookup=body.get("lookup"),
             extra={key: body[key] for key in ("jsonapi",) if key in body})
 
     def validation_status(self, place: str) -> int:
