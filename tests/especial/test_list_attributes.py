@@ -87,8 +87,19 @@ def test_renaming_and_deleting_an_interest_follow_on_contacts(especial: httpx.Cl
     assert _contact(especial)["interests"] == []
 
 
-def test_interest_names_clash_across_lists(especial: httpx.Client) -> None:
-    answer = especial.post("/lists/2/interests", json={"name": "travel"})
-    assert answer.status_code == 400
-    assert "declared by list 1" in answer.json()["detail"][0]["msg"]
-    assert especial.get("/lists/2/interests/travel").status_code == 404
+def test_each_list_declares_its_own_names(especial: httpx.Client) -> None:
+    interest = especial.post("/lists/2/interests", json={"name": "travel", "alias": "Trips"})
+    assert interest.status_code == 201, interest.text
+    attribute = especial.post("/lists/2/custom-attributes", json={"name": "city",
+                                                                  "type": "text"})
+    assert attribute.status_code == 201, attribute.text
+    assert especial.get("/lists/2/interests/travel").json()["data"]["alias"] == "Trips"
+    assert especial.get("/lists/1/interests/travel").json()["data"]["alias"] == "Travel"
+    renamed = especial.patch("/lists/2/interests/travel", json={"name": "journeys"})
+    assert renamed.status_code == 200, renamed.text
+    assert especial.get("/lists/1/interests/travel").status_code == 200
+    assert especial.delete("/lists/2/custom-attributes/city").status_code == 200
+    assert "city" in _attributes(especial)
+    names = [a["name"] for a in especial.get("/lists/1/custom-attributes").json()["data"]]
+    assert "city" in names
+    assert especial.get("/lists/2/custom-attributes").json()["data"] == []

@@ -1,5 +1,5 @@
 """What a list declares for its contacts: custom attributes and interests. The list must
-exist; names are unique (records are keyed by name across the account's lists); deleting
+exist; names are unique within the list (another list may declare the same name); deleting
 or renaming follows on the list's contacts; interests are added to or removed from many
 contacts at once."""
 
@@ -27,14 +27,16 @@ RESERVED = frozenset({"id", "email", "status", "tags", "interests", "list_id", "
 
 
 def _new_name(ctx: Context, resource: str, name: str, list_id: Any, what: str) -> None:
-    """Refuse a name the list (or, records being keyed by name, another list) already has."""
-    found = ctx.tenant.collections[resource].get(name)
-    if found is None:
-        return
-    if str(found.get("list_id")) == str(list_id):
+    """Refuse a name the list already has."""
+    collection = ctx.tenant.collections[resource]
+    if any(str(collection.records[key].get("list_id")) == str(list_id)
+           for key in collection.ids_where("name", [name])):
         raise refuse(f"list {list_id} already has the {what} {name!r}", ("body", "name"))
-    raise refuse(f"the {what} {name!r} is declared by list {found.get('list_id')}; names are "
-                 "unique across the account's lists", ("body", "name"))
+
+
+def _drop(ctx: Context, resource: str, record: Record) -> None:
+    spec = ctx.provider.resources[resource]
+    ctx.tenant.collections[resource].delete(record[spec.id_field])
 
 
 def create_custom_attribute(ctx: Context) -> Reply:
@@ -57,7 +59,7 @@ def delete_custom_attribute(ctx: Context) -> Reply:
                 if not (isinstance(a, dict) and a.get("name") == record["name"])]
         if len(kept) != len(contact.get("custom_attributes") or []):
             change(ctx, "contact", contact, {"custom_attributes": kept})
-    ctx.tenant.collections["custom_attribute"].delete(record["name"])
+    _drop(ctx, "custom_attribute", record)
     return handlers.respond(ctx, record)
 
 
@@ -88,15 +90,11 @@ def update_interest(ctx: Context) -> Reply:
     record = find(ctx, "interest", ctx.path["interest_name"])
     body = body_of(ctx)
     new = body.get("name")
-    collection = ctx.tenant.collections["interest"]
     if new is not None and new != record["name"]:
         _new_name(ctx, "interest", str(new), chosen["id"], "interest")
         _rename_on_contacts(ctx, chosen["id"], record["name"], str(new))
-        collection.delete(record["name"])
-        record = collection.insert({**record, **body})
-    else:
-        collection.update(record["name"], body)
-    return handlers.respond(ctx, record)
+    key = record[ctx.provider.resources["interest"].id_field]
+    return handlers.respond(ctx, ctx.tenant.collections["interest"].update(key, body))
 
 
 def delete_interest(ctx: Context) -> Reply:
@@ -104,7 +102,7 @@ def delete_interest(ctx: Context) -> Reply:
     chosen = find(ctx, "list", ctx.path["list_id"])
     record = find(ctx, "interest", ctx.path["interest_name"])
     _rename_on_contacts(ctx, chosen["id"], record["name"], None)
-    ctx.tenant.collections["interest"].delete(record["name"])
+    _drop(ctx, "interest", record)
     return handlers.respond(ctx, record)
 
 
