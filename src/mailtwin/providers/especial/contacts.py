@@ -46,8 +46,9 @@ def check_fields(ctx: Context, list_id: Any, fields: Record,
                          (*where, "interests", index))
 
 
-def _by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
-    wanted = email.lower()
+def by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
+    """The list's contact with this address (compared without case), if any."""
+    wanted = email.strip().lower()
     for contact in list_contacts(ctx.tenant, list_id):
         if str(contact.get("email", "")).lower() == wanted:
             return contact
@@ -67,7 +68,7 @@ def create_contact(ctx: Context) -> Reply:
     chosen = _list(ctx)
     body = body_of(ctx)
     check_fields(ctx, chosen["id"], body)
-    existing = _by_email(ctx, chosen["id"], str(body["email"]))
+    existing = by_email(ctx, chosen["id"], str(body["email"]))
     if existing is not None:
         if existing.get("status") == "unsubscribed" and ctx.query.get("resubscribe", True):
             change(ctx, "contact", existing, {
@@ -77,11 +78,17 @@ def create_contact(ctx: Context) -> Reply:
             return answer(ctx, "contact", existing, "created", 201)
         raise refuse(f"{body['email']} is already a contact of list {chosen['id']}",
                      ("body", "email"))
-    fields = {"email": body["email"], "custom_attributes": body.get("custom_attributes") or []}
-    record = create(ctx, "contact", fields)
-    if record.get("status") == "active":  # a new subscriber: welcome workflows start
-        automation.run(ctx.tenant, record, "subscribed", ctx.now)
+    record = subscribe(ctx, {"email": body["email"],
+                             "custom_attributes": body.get("custom_attributes") or []})
     return answer(ctx, "contact", record, "created", 201)
+
+
+def subscribe(ctx: Context, fields: Record) -> Record:
+    """A new contact of the request's list; the workflows its subscription triggers start."""
+    record = create(ctx, "contact", fields)
+    if record.get("status") == "active":
+        automation.run(ctx.tenant, record, "subscribed", ctx.now)
+    return record
 
 
 def update_contact(ctx: Context) -> Reply:
@@ -92,7 +99,7 @@ def update_contact(ctx: Context) -> Reply:
     check_fields(ctx, chosen["id"], body)
     email = body.get("email")
     if email is not None:
-        other = _by_email(ctx, chosen["id"], str(email))
+        other = by_email(ctx, chosen["id"], str(email))
         if other is not None and other["id"] != contact["id"]:
             raise refuse(f"{email} is already a contact of list {chosen['id']}",
                          ("body", "email"))

@@ -15,6 +15,7 @@ from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.conventions.timestamps import iso_z
+from mailtwin.provider import without_nulls
 from mailtwin.providers.especial import filter_language
 from mailtwin.providers.especial.common import refuse
 from mailtwin.store import Record
@@ -115,10 +116,6 @@ def _events(record: Record) -> Iterable[str]:
     yield "rejected" if record.get("status") == "rejected" else "queued"
 
 
-def _dropping_nulls(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if v is not None}
-
-
 def email_activity_logs(ctx: Context) -> Reply:
     """The events of submitted emails, filtered by type, email and the common selection."""
     selection = Selection(ctx)
@@ -131,7 +128,7 @@ def email_activity_logs(ctx: Context) -> Reply:
         for kind in _events(record):
             if wanted not in ("all", kind):
                 continue
-            rows.append(_dropping_nulls({
+            rows.append(without_nulls({
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{record['email_id']}/{kind}")),
                 "type": kind, "email_id": record["email_id"],
                 "time": record["submitted_time"], "submitted_time": record["submitted_time"],
@@ -175,7 +172,7 @@ def email_activity_summary(ctx: Context) -> Reply:
                 or (query.get("engagement") and not ENGAGED[query["engagement"]](record)) \
                 or (address and not address(str(record.get("email") or "").lower())):
             continue
-        rows.append(_dropping_nulls({
+        rows.append(without_nulls({
             "email_id": record["email_id"], "status": record.get("status"),
             "email": record.get("email"),
             "subject": (record.get("content") or {}).get("subject"),

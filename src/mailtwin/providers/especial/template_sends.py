@@ -12,18 +12,16 @@ from typing import Any
 
 from mailtwin import handlers
 from mailtwin.context import Context, Reply
-from mailtwin.providers.especial import automation
 from mailtwin.providers.especial.common import (
     attributes,
     body_of,
     change,
-    create,
     find,
-    list_contacts,
     lookup,
     merge,
     refuse,
 )
+from mailtwin.providers.especial.contacts import by_email, subscribe
 from mailtwin.providers.especial.suppression import is_suppressed
 from mailtwin.store import Record
 
@@ -70,14 +68,9 @@ def _contact_by_id(ctx: Context, list_id: Any, contact_id: Any) -> Record:
 
 def _contact_by_address(ctx: Context, list_id: Any, email: str) -> Record:
     """The list's contact with that address; an address the list lacks becomes a contact."""
-    wanted = email.strip().lower()
-    for contact in list_contacts(ctx.tenant, list_id):
-        if str(contact.get("email") or "").lower() == wanted:
-            return contact
-    contact = create(ctx, "contact", {"email": email, "custom_attributes": []})
-    if contact.get("status") == "active":  # a new subscriber, as if added through the API
-        automation.run(ctx.tenant, contact, "subscribed", ctx.now)
-    return contact
+    found = by_email(ctx, list_id, email)
+    return found if found is not None else subscribe(ctx, {"email": email,
+                                                           "custom_attributes": []})
 
 
 def _recipient(ctx: Context, list_id: Any, body: dict[str, Any]) -> tuple[Record, str]:
