@@ -34,8 +34,9 @@ def test_archive_unarchive_and_policy(especial: httpx.Client) -> None:
                                                         "archived": True}
     again = especial.post("/lists/2/archive")
     assert again.status_code == 400 and "archived" in again.json()["detail"][0]["msg"]
+    # The seed's sample of "Unarchive a list": the list is no longer archived.
     assert especial.post("/lists/2/unarchive").json() == {"id": 2, "object": "list",
-                                                          "unarchived": True}
+                                                          "archived": False}
     assert especial.get("/lists/2").json()["data"]["status"] == "active"
     accepted = especial.post("/lists/3/accept-policy")
     assert accepted.json() == {"id": 3, "object": "list", "policy_accepted": True}
