@@ -45,7 +45,11 @@ def start_end(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
 
 
 def page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
-    """`?page=1&per_page=50&with_count=true` -> `{"pagination": {...}, "data": [...]}`."""
+    """`?page=1&per_page=50&with_count=true` -> `{"pagination": {...}, "data": [...]}`; an
+    operation that documents no `page` parameter answers every match as `{"data": [...]}`."""
+    raw = listing.splices
+    if "page" not in ctx.op.query_params.specs:
+        return Reply(200, {"data": listing.window(0, listing.total(), raw)}, spliced=raw)
     number = _int(ctx.query, "page", 1, 1)
     size = _int(ctx.query, "per_page", int(options.get("default", 50)), 1)
     size = min(size, int(options.get("max", 1000)))
@@ -53,7 +57,6 @@ def page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
     if _flag(ctx.query.get("with_count")):
         pagination["count"] = listing.total()
     offset = page_cursor.offset_of(ctx, (number - 1) * size)
-    raw = listing.splices
     if page_cursor.documents_cursor(ctx):
         data, pagination["cursor"] = page_cursor.window(listing, offset, size, raw)
     else:
