@@ -307,12 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     report("note", oddities)
     report("not served yet", [f"{m.upper()} {p}" for m, p in left_out])
     report("error", problems)
+    seed_out = resolve(args.seed_out or DEFAULT_SEED_OUT, args.seed_out is not None)
     if args.check:
-        fresh = out_path.exists() and out_path.read_text(encoding="utf-8") == to_yaml(document)
-        print(f"{out_path}: {'up to date' if fresh else 'stale'}", file=sys.stderr)
+        fresh = all(path.exists() and path.read_text(encoding="utf-8") == to_yaml(value)
+                    for path, value in ((out_path, document), (seed_out, seeds)))
+        print(f"{out_path}, {seed_out.name}: {'up to date' if fresh else 'stale'}",
+              file=sys.stderr)
         return 0 if fresh and not problems else 1
     write(out_path, document)
-    write(resolve(args.seed_out or DEFAULT_SEED_OUT, args.seed_out is not None), seeds)
+    write(seed_out, seeds)
     count = sum(1 for _ in operations(document))
     print(f"{out_path}: {count} operations, {len(seeds)} seed-documented", file=sys.stderr)
     return 1 if problems else 0

@@ -1,5 +1,6 @@
 """Every seed-documented operation is routed and answers a valid request without a 404, 405
-or 500 (requests are built from the spec's schemas and the fixtures' ids)."""
+or 500 (requests are built from the spec's schemas and the fixtures' ids); a successful answer
+has the top-level keys of the seed's response sample, with its `object` name and flags."""
 
 from __future__ import annotations
 
@@ -77,3 +78,9 @@ def test_a_valid_request_is_served(especial: httpx.Client, seed: dict[str, str])
         kwargs["data"] = body
     answer = especial.request(seed["method"], _path(seed["path"], made), **kwargs)
     assert answer.status_code not in (404, 405, 500), answer.text
+    sample: dict[str, Any] | None = seed.get("sample")  # type: ignore[assignment]
+    if sample is None or not 200 <= answer.status_code < 300:
+        return  # a refusal of this state (an unscheduled campaign cannot be unscheduled)
+    body = answer.json()
+    assert [key for key in sample["keys"] if key not in body] == [], body
+    assert {key: body.get(key) for key in sample["literals"]} == sample["literals"]

@@ -47,7 +47,7 @@ def resolve_pointer(document: Any, ref: str) -> bool:
     return True
 
 
-def check_document(document: dict[str, Any], seeds: list[dict[str, str]]) -> list[str]:
+def check_document(document: dict[str, Any], seeds: list[dict[str, Any]]) -> list[str]:
     """Problems of the final document: dangling $refs, missing seed operations, stray brand."""
     problems = sorted(
         {f"unresolved $ref {r}" for r in refs_of(document) if not resolve_pointer(document, r)}

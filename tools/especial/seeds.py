@@ -22,6 +22,8 @@ SEED_ALIASES = {
     "show all tags": "List Contact Tags",
     "create a tag": "Create a Contact Tag",
 }
+# Seed operations the published document lacks, served through an overlay.
+SEED_ADDED = {"unarchive a list": ("post", "/lists/{list_id}/unarchive")}
 SEED_MARKERS = (
     "Authorizations:",
     "path Parameters",
@@ -33,21 +35,55 @@ SEED_MARKERS = (
 SEED_BLOCK_ENDS = ("}", "]", "{}", "[]")
 
 
-def seed_titles(text: str, tags: set[str]) -> list[str]:
-    """Operation titles of the seed document, in document order."""
+def seed_blocks(text: str, tags: set[str]) -> list[tuple[str, dict[str, Any] | None]]:
+    """(title, response sample) of each seed operation, in document order; the sample holds
+    the top-level keys of the first JSON object answer and its literal values (`object`
+    names and boolean flags), or is None when the seed shows no such answer."""
     # A block runs from the end of the previous response sample up to its "Responses" line;
     # its title is the paragraph after the last tag heading, else its first paragraph.
-    titles: list[str] = []
+    found: list[tuple[str, dict[str, Any] | None]] = []
     block: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
         if line in SEED_BLOCK_ENDS or line.startswith("Download OpenAPI specification"):
             block = []
         elif line == "Responses":
-            titles.append(block_title(block, tags))
+            title = block_title(block, tags)
+            if title:
+                found.append((title, response_sample(lines, index + 1)))
             block = []
         else:
             block.append(line)
-    return [t for t in titles if t]
+    return found
+
+
+_SAMPLE_KEY = re.compile('^  \u2022 "([^"]+)": ?(.*?),?$')
+
+
+def response_sample(lines: list[str], start: int) -> dict[str, Any] | None:
+    """The first response sample after `start`, if it is a JSON object."""
+    at = start
+    while at < len(lines) and lines[at].strip() in ("", "Response samples", "Content type"):
+        at += 1
+    if lines[at:at + 2] != ["application/json", "{"]:
+        return None
+    keys: list[str] = []
+    literals: dict[str, Any] = {}
+    for line in lines[at + 2:]:
+        if line == "}":
+            break
+        found = _SAMPLE_KEY.match(line)
+        if found is None:
+            continue
+        name, value = found.groups()
+        keys.append(name)
+        if value in ("true", "false"):
+            literals[name] = value == "true"
+        elif name == "object" and value.startswith('"'):
+            literals[name] = value.strip('"')
+    if keys == ["detail"]:  # the validation error's sample: the success answer is not JSON
+        return None
+    return {"keys": keys, "literals": literals}
 
 
 def block_title(block: list[str], tags: set[str]) -> str:
@@ -70,30 +106,34 @@ def normal_title(title: str) -> str:
 
 
 def match_seed(
-    titles: list[str], upstream: dict[str, Any]
-) -> tuple[list[dict[str, str]], list[str]]:
-    """Seed titles matched to upstream operations, and the titles left unmatched."""
+    blocks: list[tuple[str, dict[str, Any] | None]], upstream: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Seed operations matched to upstream ones (with their response samples), and the
+    titles left unmatched."""
     by_summary: dict[str, tuple[str, str]] = {}
     for path, method, op in operations(upstream):
         by_summary.setdefault(normal_title(str(op.get("summary", ""))), (method, path))
-    matched: list[dict[str, str]] = []
+    matched: list[dict[str, Any]] = []
     unmatched: list[str] = []
-    for title in titles:
+    for title, sample in blocks:
         key = normal_title(title)
         key = normal_title(SEED_ALIASES.get(key, key))
-        if key in by_summary:
-            method, path = by_summary[key]
-            matched.append({"method": method.upper(), "path": path, "summary": title})
-        else:
+        place = by_summary.get(key) or SEED_ADDED.get(key)
+        if place is None:
             unmatched.append(title)
+            continue
+        entry: dict[str, Any] = {"method": place[0].upper(), "path": place[1],
+                                 "summary": title}
+        if sample is not None:
+            entry["sample"] = sample
+        matched.append(entry)
     return matched, unmatched
 
 
 def seed_operations(
     seed_path: Path, upstream: dict[str, Any]
-) -> tuple[list[dict[str, str]], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The seed-documented operations of the upstream document, and unmatched seed titles."""
     brand = str(upstream.get("info", {}).get("title", "")).split(" ")[0]
     tags = {rebrand(str(t), brand) for _, _, op in operations(upstream) for t in op.get("tags", [])}
-    titles = seed_titles(seed_path.read_text(encoding="utf-8"), tags)
-    return match_seed(titles, upstream)
+    return match_seed(seed_blocks(seed_path.read_text(encoding="utf-8"), tags), upstream)
