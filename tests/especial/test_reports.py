@@ -58,6 +58,8 @@ def test_the_links_report_lists_the_campaign_links(especial: httpx.Client) -> No
     links = especial.get("/reports/campaigns/2/links").json()["data"]
     assert [link["link"] for link in links] == ["https://a.example.com", "https://b.example.com"]
     assert all(link["total"] == 0 for link in links)
+    tracked = especial.get("/campaigns/2/links").json()["data"]
+    assert [link["id"] for link in links] == [link["id"] for link in tracked]
 
 
 def test_a_campaign_log_export_is_a_csv_of_its_log(especial: httpx.Client, clock: Clock) -> None:

@@ -6,11 +6,11 @@ unsubscribes after a send are counted from state.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mailtwin.context import Context, Reply
 from mailtwin.listing import Listing
+from mailtwin.providers.especial import links
 from mailtwin.providers.especial.common import find, list_contacts, lookup
 from mailtwin.store import Collection, Record, Tenant
 
@@ -124,16 +124,13 @@ def list_logs(ctx: Context) -> Reply:
                   "campaign_id"))
 
 
-_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-
-
 def campaign_links_report(ctx: Context) -> Reply:
-    """The links of a campaign's HTML; nobody clicks in the sandbox, so counts stay at 0."""
+    """The tracked links of a campaign (ids as /campaigns/{id}/links shows them); nobody
+    clicks in the sandbox, so counts stay at 0."""
     record = find(ctx, "campaign", ctx.path["campaign_id"])
-    html = str((record.get("content") or {}).get("html") or "")
     collection = Collection("id")
-    for number, link in enumerate(dict.fromkeys(_HREF.findall(html)), start=1):
-        collection.insert({"id": number, "link": link, "unique": 0, "total": 0,
+    for link in links.track(ctx.tenant, record):
+        collection.insert({"id": link["id"], "link": link["url"], "unique": 0, "total": 0,
                            "unique_rate": 0.0, "total_rate": 0.0})
     found = Listing(collection, collection.ids(), [], dict)
     return ctx.provider.paginate(ctx, found, ctx.provider.paging)
