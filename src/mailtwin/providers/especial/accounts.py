@@ -220,19 +220,16 @@ def move_sub_account(ctx: Context) -> Reply:
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
     code = str(body_of(ctx)["confirmation"])
-    held = issued.holder(ctx, CONFIRM, code)
-    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
-    record = tenant.collections["account"].get(held["id"]) if tenant and held else None
-    if held is None or tenant is None or record is None:
-        raise refuse("the confirmation code is not valid (unknown, used or replaced)",
-                     ("body", "confirmation"))
+    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, code, "account",
+                                                     ("body", "confirmation"),
+                                                     "confirmation code")
     if str(record["id"]) != str(ctx.path["account_id"]):
         raise refuse(f"the confirmation code is not one of account {ctx.path['account_id']}",
                      ("body", "confirmation"))
     life = ctx.provider.resources["account"].lifecycle
     assert life is not None, "the spec declares the account lifecycle"
     # The account may live in another tenant than the caller's: move it there.
-    ctx.runtime.engine.apply(ctx.provider.name, held["tenant"], tenant, "account", record["id"],
+    ctx.runtime.engine.apply(ctx.provider.name, tenant_name, tenant, "account", record["id"],
                              life.act(record, "confirm", record["id"], ctx.now), ctx.now)
     issued.redeem(ctx, CONFIRM, code)
     return Reply(200, {"id": record["id"], "object": "account",

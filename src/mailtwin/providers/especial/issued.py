@@ -11,7 +11,8 @@ import secrets
 from typing import Any
 
 from mailtwin.context import Context
-from mailtwin.store import Tenant
+from mailtwin.providers.especial.common import refuse
+from mailtwin.store import Record, Tenant
 
 
 def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
@@ -36,6 +37,17 @@ def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
     shared = ctx.runtime.store.shared_state(ctx.provider.name)
     found: dict[str, Any] | None = shared.get("codes", {}).get(purpose, {}).get(code)
     return found
+
+
+def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tuple[str, ...],
+                what: str = "code") -> tuple[str, Tenant, Record]:
+    """The tenant (name and state) and record a code was issued for, or a 400 at `where`."""
+    held = holder(ctx, purpose, code)
+    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
+    record = tenant.collections[resource].get(held["id"]) if tenant and held else None
+    if held is None or tenant is None or record is None:
+        raise refuse(f"the {what} is not valid (unknown, used or replaced)", where)
+    return str(held["tenant"]), tenant, record
 
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:

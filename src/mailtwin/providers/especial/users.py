@@ -81,22 +81,11 @@ def delete_user(ctx: Context) -> Reply:
     return handlers.delete(ctx)
 
 
-def _held_user(ctx: Context, purpose: str, code: str, where: tuple[str, ...]
-               ) -> tuple[str, Tenant, Record]:
-    """The tenant and user a code was issued for, or a 400 naming the code."""
-    held = issued.holder(ctx, purpose, code)
-    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
-    record = tenant.collections["user"].get(held["id"]) if tenant and held else None
-    if held is None or tenant is None or record is None:
-        raise refuse("the code is not valid (unknown, used or replaced)", where)
-    return str(held["tenant"]), tenant, record
-
-
 def confirm_user(ctx: Context) -> Reply:
     """Confirm a pending user with the code issued when it was created, and set its password."""
     body = body_of(ctx)
-    tenant_name, tenant, record = _held_user(ctx, CONFIRM, str(body["confirmation"]),
-                                             ("body", "confirmation"))
+    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, str(body["confirmation"]),
+                                                     "user", ("body", "confirmation"))
     if str(record["id"]) != str(ctx.path["user_id"]):
         raise refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
                      ("body", "confirmation"))
@@ -163,7 +152,8 @@ def confirm_password_reset(ctx: Context) -> Reply:
     password = str(body["password"])
     if len(password) < 8:
         raise refuse("the password must hold at least 8 characters", ("body", "password"))
-    _, tenant, record = _held_user(ctx, RESET, str(body["token"]), ("body", "token"))
+    _, tenant, record = issued.held_record(ctx, RESET, str(body["token"]), "user",
+                                           ("body", "token"))
     _passwords(tenant)[record["id"]] = password
     issued.redeem(ctx, RESET, str(body["token"]))
     return Reply(200, {"object": "user", "password_reset": True})
