@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +30,10 @@ def normal(entry: str) -> str:
     return text
 
 
-def blocker(entries: Iterable[str]) -> Callable[[str], bool]:
-    """A test: is an address one of the entries, or under one of their wildcards?"""
-    held = {normal(entry) for entry in entries}
+def blocked_in(tenant: Tenant) -> Callable[[str], bool]:
+    """The tenant's suppression test (is an address suppressed, or under a suppressed
+    wildcard?), for checking many addresses against one reading of the list."""
+    held = {normal(entry) for entry in tenant.collections["suppressed_email"].records}
 
     def blocked(address: str) -> bool:
         email = address.strip().lower()
@@ -40,11 +41,6 @@ def blocker(entries: Iterable[str]) -> Callable[[str], bool]:
         return email in held or f"*@{domain}" in held or f"{local}@*" in held
 
     return blocked
-
-
-def blocked_in(tenant: Tenant) -> Callable[[str], bool]:
-    """The tenant's suppression test, for checking many addresses against one list."""
-    return blocker(tenant.collections["suppressed_email"].records)
 
 
 def is_suppressed(tenant: Tenant, address: str) -> bool:
