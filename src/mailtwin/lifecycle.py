@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from string import Formatter
 from typing import Any
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
@@ -67,7 +68,8 @@ class Lifecycle:
         self.changed: str | None = spec.get("changed")
         self.style = style
         self.enter: dict[Any, dict[str, Any]] = dict(spec.get("enter", {}))
-        self.actions = {key: _action(key, value) for key, value in spec.get("actions", {}).items()}
+        self.actions = {key: _action(key, value, self.field)
+                        for key, value in spec.get("actions", {}).items()}
         self.timed = tuple(TimedMove(t["from"], t["to"], t.get("at"), t.get("after"),
                                      dict(t.get("set", {}))) for t in spec.get("timed", []))
 
@@ -97,7 +99,8 @@ class Lifecycle:
         """The first refusal matching the current state."""
         for refusal in spec.refusals:
             if refusal.states is None or state in refusal.states:
-                message = refusal.message.format(id=ident, state=state, action=spec.name)
+                values = {self.field: state, "id": ident, "state": state, "action": spec.name}
+                message = refusal.message.format_map(values)
                 return ApiError(refusal.status, [Problem(("body",), message, "bad_request")])
         message = f"cannot {spec.name} while the status is {state!r}"
         return ApiError(400, [Problem(("body",), message, "bad_request")])
@@ -118,12 +121,19 @@ class Lifecycle:
         return out
 
 
-def _action(name: str, spec: dict[str, Any]) -> Action:
+def _action(name: str, spec: dict[str, Any], state_field: str) -> Action:
     sources = frozenset(spec["from"]) if "from" in spec else None
     refusals = [Refusal(frozenset(r["from"]) if "from" in r else None, r["status"], r["message"])
                 for r in spec.get("refusals", [])]
     if "refuse" in spec:
         refusals.append(Refusal(None, spec["refuse"]["status"], spec["refuse"]["message"]))
+    known = {"id", "state", "action", state_field}
+    for refusal in refusals:
+        for _, placeholder, _, _ in Formatter().parse(refusal.message):
+            if placeholder is not None and placeholder not in known:
+                names = ", ".join(sorted(known))
+                raise ValueError(f"action {name!r}: the refusal message names {{{placeholder}}}; "
+                                 f"it may name only {names}")
     return Action(name, sources, spec.get("to"), dict(spec.get("set", {})), tuple(refusals))
 
 

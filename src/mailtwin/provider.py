@@ -124,7 +124,7 @@ class Provider:
         self.query_style: QueryStyle = QUERY_STYLES[conv.get("query", "none")]
         self.media_type: str = conv.get("media_type", "application/json")
         self.omit_nulls: bool = bool(conv.get("omit_nulls", False))
-        self.lifecycles = {name: Lifecycle(name, body, self.style)
+        self.lifecycles = {name: self._lifecycle(name, body)
                            for name, body in spec.lifecycles.items()}
         self.resources = {name: self._resource(name, body)
                           for name, body in spec.resources.items()}
@@ -137,6 +137,14 @@ class Provider:
                 at = ("x-mailtwin", "hooks")
                 raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
                                   f"cannot load hooks {spec.ext['hooks']!r}: {exc}") from exc
+
+    def _lifecycle(self, name: str, body: dict[str, Any]) -> Lifecycle:
+        try:
+            return Lifecycle(name, body, self.style)
+        except ValueError as error:
+            at = ("x-mailtwin", "lifecycles", name)
+            raise SourceError(self.spec.source, line_of(self.spec.source, at), pointer_of(at),
+                              str(error)) from None
 
     def _resource(self, name: str, body: dict[str, Any]) -> Resource:
         life = body.get("lifecycle")
