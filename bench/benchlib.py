@@ -17,7 +17,7 @@ from referencing.jsonschema import DRAFT202012
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 DEFAULT_TARGETS = BENCH_DIR / "targets.yaml"
-DEFAULT_SPECS = REPO_DIR / "specs"
+DEFAULT_SPECS = REPO_DIR / "src" / "mailtwin" / "data" / "specs"
 
 # Environment variables through which the runner configures the baseline process.
 ENV_TARGETS = "MAILTWIN_BENCH_TARGETS"

@@ -19,7 +19,7 @@ SEED_TIME = datetime(2018, 9, 16, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def app() -> MailtwinApp:
-    config = Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0)
+    config = Config(seed=0)
     return create_app(config, Clock(frozen_at=SEED_TIME))
 
 

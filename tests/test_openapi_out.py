@@ -17,14 +17,15 @@ from mailtwin.cli import main
 from mailtwin.inprocess import client
 from mailtwin.openapi_out import effective_document
 from mailtwin.provider import Provider
+from mailtwin.sources import builtin_data
 
 ROOT = Path(__file__).resolve().parents[1]
-PROVIDERS = sorted(path.stem for path in (ROOT / "specs").glob("*.yaml"))
+PROVIDERS = sorted(path.stem for path in (builtin_data() / "specs").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
 def every_provider() -> MailtwinApp:
-    return create_app(Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0))
+    return create_app(Config(seed=0))
 
 
 def _keys(node: Any) -> Iterator[str]:
@@ -81,7 +82,7 @@ def test_extension_like_names_that_are_data_survive(every_provider: MailtwinApp)
 
 def test_the_cli_writes_one_file_per_provider(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["openapi", "--specs", str(ROOT / "specs"), "--out", str(tmp_path)])
+    status = main(["openapi", "--out", str(tmp_path)])
     assert status == 0
     assert sorted(p.stem for p in tmp_path.glob("*.json")) == PROVIDERS
     for path in tmp_path.glob("*.json"):
@@ -90,7 +91,7 @@ def test_the_cli_writes_one_file_per_provider(tmp_path: Path,
 
 
 def test_the_cli_prints_one_provider_with_extensions(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["openapi", "--specs", str(ROOT / "specs"), "--provider", "emma",
+    status = main(["openapi", "--provider", "emma",
                    "--keep-extensions"])
     document = json.loads(capsys.readouterr().out)
     assert status == 0
@@ -99,7 +100,7 @@ def test_the_cli_prints_one_provider_with_extensions(capsys: pytest.CaptureFixtu
 
 
 def test_the_cli_refuses_an_unknown_provider(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["openapi", "--specs", str(ROOT / "specs"), "--provider", "nobody"])
+    status = main(["openapi", "--provider", "nobody"])
     assert status == 2
     assert "unknown provider(s): nobody" in capsys.readouterr().err
 

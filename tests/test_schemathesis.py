@@ -14,10 +14,11 @@ import pytest
 from mailtwin import Config, MailtwinApp, create_app
 from mailtwin.openapi_out import effective_document
 from mailtwin.server import ServerThread
+from mailtwin.sources import spec_sources
 from mailtwin.spec import load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-SPECS = sorted(spec.name for spec in load_specs(ROOT / "specs"))
+SPECS = sorted(spec.name for spec in load_specs(spec_sources(Config())[0]))
 SEED = 20261123
 # Examples per operation, fewer for large specs so each provider's run stays near a minute.
 MAX_EXAMPLES = 25
@@ -154,7 +155,7 @@ IGNORED_AUTH_REASON = "any well-formed credentials are accepted by design"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    app = create_app(Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0))
+    app = create_app(Config(seed=0))
     thread = ServerThread(app).start()
     try:
         yield thread

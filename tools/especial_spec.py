@@ -1,4 +1,5 @@
-"""Derive the Especial provider spec (specs/especial.yaml) from the upstream OpenAPI document."""
+"""Derive the Especial provider spec (src/mailtwin/data/specs/especial.yaml) from the upstream
+OpenAPI document."""
 
 # Usage: python tools/especial_spec.py [--upstream PATH] [--out PATH] [--check]
 #
@@ -33,7 +34,7 @@ from especial.seeds import seed_operations
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_UPSTREAM = "../shared/reference/especial/upstream-openapi.json"
 DEFAULT_SEED = "../shared/seeds/002_16a88ef0507f2ed5.txt"
-DEFAULT_OUT = "specs/especial.yaml"
+DEFAULT_OUT = "src/mailtwin/data/specs/especial.yaml"
 DEFAULT_SEED_OUT = "tools/especial/seed_operations.yaml"
 DEFAULT_OVERLAYS = "tools/especial/overlays"
 

@@ -3,7 +3,7 @@ each problem with its file, line and JSON pointer instead of a traceback."""
 
 from __future__ import annotations
 
-from mailtwin.config import Config
+from mailtwin.config import Config, ConfigError
 from mailtwin.yamlsource import SourceError
 
 
@@ -15,7 +15,7 @@ def check(config: Config) -> list[str]:
 
     try:
         runtime = Runtime(config)
-    except SourceError as error:
+    except (SourceError, ConfigError) as error:
         return [str(error)]
     except Exception as error:  # a broken spec may fail in any way: find where, never raise
         return [locate(config, error)]
@@ -23,7 +23,8 @@ def check(config: Config) -> list[str]:
     if problems:
         return problems
     for name, provider in runtime.providers.items():
-        for path in fixture_files(config.fixtures, name):
+        folder = runtime.fixture_folders[name]
+        for path in fixture_files(folder):
             try:
                 load_fixture(path, provider)
             except SourceError as error:
@@ -35,7 +36,7 @@ def check(config: Config) -> list[str]:
         except SourceError as error:
             problems.append(str(error))
         except Exception as error:  # a broken fixture may fail in any way: report, never raise
-            files = fixture_files(config.fixtures, name) or [config.fixtures / name]
+            files = fixture_files(folder) or [folder or provider.spec.source]
             problems.append(str(SourceError(files[0], 1, "",
                                             f"cannot build fixtures: {describe(error)}")))
     return problems

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailtwin.config import Config
+from mailtwin.config import Config, ConfigError
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -24,9 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(_env("PORT", "8040") or 8040))
     serve.add_argument("--seed", type=int, default=None, help="Faker seed (MAILTWIN_SEED)")
-    serve.add_argument("--specs", type=Path, default=None, help="spec folder (MAILTWIN_SPECS)")
-    serve.add_argument("--fixtures", type=Path, default=None,
-                       help="fixture folder (MAILTWIN_FIXTURES)")
+    _add_sources(serve)
     serve.add_argument("--provider", action="append", dest="providers", default=None,
                        help="serve only this provider (repeatable; MAILTWIN_PROVIDERS)")
     serve.add_argument("--no-control", action="store_true",
@@ -36,12 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
 
     routes = sub.add_parser("routes", help="print every route")
-    routes.add_argument("--specs", type=Path, default=None)
+    _add_sources(routes)
 
     check = sub.add_parser("check", help="check specs and fixtures; exit 2 on any problem")
     check.add_argument("path", nargs="?", type=Path, default=None,
-                       help="a spec file or folder (default: the built-in specs)")
-    check.add_argument("--fixtures", type=Path, default=None)
+                       help="a spec file or folder to check alone (default: the built-in specs)")
+    check.add_argument("--fixtures", type=Path, action="append", default=None,
+                       help="a fixture folder for the specs checked (repeatable)")
 
     openapi = sub.add_parser("openapi", help="write each provider's effective OpenAPI document")
     openapi.add_argument("--provider", action="append", dest="providers", default=None,
@@ -50,31 +49,67 @@ def build_parser() -> argparse.ArgumentParser:
                          help="folder for <provider>.json files (default: print to stdout)")
     openapi.add_argument("--keep-extensions", action="store_true",
                          help="keep the x- extension keys")
-    openapi.add_argument("--specs", type=Path, default=None)
+    _add_sources(openapi)
     return parser
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    """The options that add providers beside the built-in ones, or serve only those."""
+    parser.add_argument("--specs", type=Path, action="append", default=None,
+                        help="a folder (or file) of provider specs to serve beside the built-in "
+                             "ones; a provider named like a built-in one replaces it "
+                             "(repeatable; MAILTWIN_SPECS, folders separated by os.pathsep)")
+    parser.add_argument("--fixtures", type=Path, action="append", default=None,
+                        help="a folder holding <provider>/*.yaml fixtures (repeatable; "
+                             "MAILTWIN_FIXTURES)")
+    parser.add_argument("--no-builtin", action="store_true",
+                        help="serve only the providers of --specs (MAILTWIN_NO_BUILTIN=1)")
+
+
+def _sources(args: argparse.Namespace) -> dict[str, object]:
+    """Config overrides from the source options (None leaves the environment's value)."""
+    return {"specs": tuple(args.specs) if args.specs else None,
+            "fixtures": tuple(args.fixtures) if args.fixtures else None,
+            "builtin": False if args.no_builtin else None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigError as error:
+        print(f"mailtwin: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`mailtwin routes | head`): stop quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from mailtwin.server import serve
 
-        config = Config.from_env(seed=args.seed, specs=args.specs, fixtures=args.fixtures,
+        config = Config.from_env(seed=args.seed, **_sources(args),
                                  providers=tuple(args.providers) if args.providers else None,
                                  control=False if args.no_control else None,
                                  state_file=args.state)
         return serve(config, args.host, args.port, args.log_level)
     if args.command == "routes":
-        return _routes(Config.from_env(specs=args.specs))
+        return _routes(Config.from_env(**_sources(args)))
     if args.command == "openapi":
         from mailtwin.openapi_cli import write_documents
 
-        return write_documents(Config.from_env(specs=args.specs), args.providers, args.out,
+        return write_documents(Config.from_env(**_sources(args)), args.providers, args.out,
                                args.keep_extensions)
     if args.command == "check":
         from mailtwin.checker import check
 
-        config = Config.from_env(specs=args.path, fixtures=args.fixtures)
+        if args.path is None:
+            config = Config.from_env(fixtures=tuple(args.fixtures or ()) or None)
+        else:
+            config = Config.from_env(specs=(args.path,), fixtures=tuple(args.fixtures or ()),
+                                     builtin=False)
         problems = check(config)
         for problem in problems:
             print(problem, file=sys.stderr)

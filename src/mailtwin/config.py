@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def _default_root() -> Path:
-    """The folder holding specs/ and fixtures/: the working directory, else the source tree."""
-    here = Path.cwd()
-    if (here / "specs").is_dir():
-        return here
-    return Path(__file__).resolve().parents[2]
+class ConfigError(ValueError):
+    """A setting that cannot be used: a missing folder, an unknown provider, a bad value."""
+
+
+def _paths(value: object) -> tuple[Path, ...]:
+    """One path or several (a sequence, or text separated by os.pathsep) as a tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(Path(part) for part in value.split(os.pathsep) if part)
+    if isinstance(value, os.PathLike):
+        return (Path(value),)
+    return tuple(Path(part) for part in value)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Config:
-    """How a sandbox is built: where specs and fixtures live, the seed, the limits."""
+    """How a sandbox is built: which specs and fixtures, the seed, the limits.
 
-    specs: Path = field(default_factory=lambda: _default_root() / "specs")
-    fixtures: Path = field(default_factory=lambda: _default_root() / "fixtures")
+    `specs` and `fixtures` are the user's folders (or spec files), served beside the built-in
+    providers; `builtin=False` serves only those.
+    """
+
+    specs: tuple[Path, ...] = ()
+    fixtures: tuple[Path, ...] = ()
+    builtin: bool = True
     seed: int = 0
     providers: tuple[str, ...] = ()
     control: bool = True
@@ -30,15 +42,22 @@ class Config:
     control_max_body_bytes: int = 256 * 1024 * 1024
     state_file: Path | None = None
 
+    def __post_init__(self) -> None:
+        # A single path is accepted where a tuple of them is meant.
+        object.__setattr__(self, "specs", _paths(self.specs))
+        object.__setattr__(self, "fixtures", _paths(self.fixtures))
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         """Defaults, then MAILTWIN_* environment variables, then explicit overrides."""
         env = os.environ
         values: dict[str, object] = {}
         if "MAILTWIN_SPECS" in env:
-            values["specs"] = Path(env["MAILTWIN_SPECS"])
+            values["specs"] = env["MAILTWIN_SPECS"]
         if "MAILTWIN_FIXTURES" in env:
-            values["fixtures"] = Path(env["MAILTWIN_FIXTURES"])
+            values["fixtures"] = env["MAILTWIN_FIXTURES"]
+        if env.get("MAILTWIN_NO_BUILTIN", "").lower() in ("1", "true", "yes"):
+            values["builtin"] = False
         if "MAILTWIN_SEED" in env:
             values["seed"] = int(env["MAILTWIN_SEED"])
         if "MAILTWIN_PROVIDERS" in env:

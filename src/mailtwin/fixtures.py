@@ -122,10 +122,9 @@ def _moment(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def fixture_files(root: Path, provider: str) -> list[Path]:
+def fixture_files(folder: Path | None) -> list[Path]:
     """A provider's fixture files, in name order (so later files may pick earlier records)."""
-    folder = root / provider
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    return sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else []
 
 
 def load_fixture(path: Path, provider: Provider) -> dict[str, Any]:
@@ -159,12 +158,12 @@ def load_fixture(path: Path, provider: Provider) -> dict[str, Any]:
     return data
 
 
-def seed_tenant(provider: Provider, root: Path, seed: int) -> Tenant:
+def seed_tenant(provider: Provider, folder: Path | None, seed: int) -> Tenant:
     """The tenant every new tenant of this provider starts as."""
     tenant = provider.empty_tenant()
     mixed = (seed * 1_000_003) ^ zlib.crc32(provider.name.encode())
     recipe = Recipe(provider, mixed, tenant)
-    for path in fixture_files(root, provider.name):
+    for path in fixture_files(folder):
         data = load_fixture(path, provider)
         resource = provider.resources[data["resource"]]
         collection = tenant.collections[resource.name]

@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from mailtwin.config import Config
+from mailtwin.config import Config, ConfigError
 from mailtwin.openapi_out import effective_document
 from mailtwin.provider import Provider
-from mailtwin.spec import load_specs
+from mailtwin.sources import provider_specs
 from mailtwin.yamlsource import SourceError
 
 
@@ -17,8 +17,8 @@ def write_documents(config: Config, names: list[str] | None, out: Path | None,
                     keep_extensions: bool) -> int:
     """Write `<provider>.json` per provider into `out` (or print them); 2 on a bad request."""
     try:
-        specs = {spec.name: spec for spec in load_specs(config.specs)}
-    except SourceError as error:
+        specs = {spec.name: spec for spec in provider_specs(config)}
+    except (SourceError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 2
     unknown = sorted(set(names or ()) - set(specs))

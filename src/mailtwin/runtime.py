@@ -22,7 +22,7 @@ from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider, without_nulls
 from mailtwin.ratelimit import rate_limit_headers
 from mailtwin.router import Router
-from mailtwin.spec import load_specs
+from mailtwin.sources import fixture_folder, provider_specs
 from mailtwin.store import Store, Tenant
 from mailtwin.validation import Schemas, parse_query
 
@@ -57,10 +57,9 @@ class Runtime:
     def __init__(self, config: Config, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
-        specs = load_specs(config.specs)
-        if config.providers:
-            specs = [s for s in specs if s.name in config.providers]
-        self.providers = {spec.name: Provider(spec) for spec in specs}
+        self.providers = {spec.name: Provider(spec) for spec in provider_specs(config)}
+        self.fixture_folders = {name: fixture_folder(config, p.spec)
+                                for name, p in self.providers.items()}
         self.mounts = sorted(((p.mount, p) for p in self.providers.values()),
                              key=lambda item: -len(item[0]))
         self.router: Router[Operation] = Router()
@@ -94,11 +93,12 @@ class Runtime:
         from mailtwin.diskcache import cached, key_of
         from mailtwin.fixtures import fixture_files
 
-        files = fixture_files(self.config.fixtures, provider.name)
+        folder = self.fixture_folders[provider.name]
+        files = fixture_files(folder)
         parts = [provider.spec.source.read_bytes(), str(seed).encode(),
                  *(str(path.name).encode() + path.read_bytes() for path in files)]
         return cached(key_of(f"fixtures-{provider.name}", parts),
-                      lambda: seed_tenant(provider, self.config.fixtures, seed))
+                      lambda: seed_tenant(provider, folder, seed))
 
     def _materialised(self, provider: str, name: str, tenant: Tenant) -> None:
         self.engine.materialised(provider, name, tenant, self.clock.now())

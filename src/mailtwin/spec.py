@@ -5,7 +5,7 @@ No HTTP and no state here: the result is plain, immutable data that the app comp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -187,21 +187,24 @@ def _check_references(source: Path, ext: dict[str, Any], ops: tuple[OperationSpe
                                   f"unknown resource {value!r}")
 
 
-def spec_files(root: Path) -> list[Path]:
-    """The spec files of a directory (or the single file given), sorted for a stable order."""
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.glob("*.yaml") if p.is_file())
+def load_specs(builtin: Sequence[Path], user: Sequence[Path] = ()) -> list[ProviderSpec]:
+    """Load providers: a user spec with a built-in provider's name replaces it; otherwise two
+    providers may not share a name, and no two served providers may share a mount."""
+    chosen = {spec.name: spec for spec in map(load_provider, builtin)}
+    own: dict[str, Path] = {}
+    for spec in map(load_provider, user):
+        if spec.name in own:
+            raise _taken(spec, spec.name, own[spec.name])
+        own[spec.name] = spec.source
+        chosen[spec.name] = spec
+    mounts: dict[str, Path] = {}
+    for spec in chosen.values():
+        if spec.mount in mounts:
+            raise _taken(spec, spec.mount, mounts[spec.mount])
+        mounts[spec.mount] = spec.source
+    return list(chosen.values())
 
 
-def load_specs(root: Path) -> list[ProviderSpec]:
-    """Load every provider under `root`; two providers may not share a name or a mount."""
-    specs = [load_provider(path) for path in spec_files(root)]
-    seen: dict[str, Path] = {}
-    for spec in specs:
-        for key in (spec.name, spec.mount):
-            if key in seen:
-                raise SourceError(spec.source, line_of(spec.source, ("x-mailtwin",)),
-                                  "/x-mailtwin", f"{key!r} is already used by {seen[key]}")
-            seen[key] = spec.source
-    return specs
+def _taken(spec: ProviderSpec, key: str, other: Path) -> SourceError:
+    return SourceError(spec.source, line_of(spec.source, ("x-mailtwin",)), "/x-mailtwin",
+                       f"{key!r} is already used by {other}")

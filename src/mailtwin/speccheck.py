@@ -8,7 +8,8 @@ from mailtwin.config import Config
 from mailtwin.handlers import HANDLERS
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
-from mailtwin.spec import load_provider, spec_files
+from mailtwin.sources import spec_sources
+from mailtwin.spec import load_provider
 from mailtwin.validation import Schemas
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
 
@@ -42,12 +43,13 @@ def probe_all(operations: list[Operation]) -> list[str]:
 
 def locate(config: Config, error: Exception) -> str:
     """The spec file, line and pointer behind a failure to build the runtime."""
-    files = spec_files(config.specs)
+    builtin, user = spec_sources(config)
+    files = [*builtin, *user]
     for path in files:
         found = _locate_in(path)
         if found is not None:
             return found
-    first = files[0] if files else Path(config.specs)
+    first = files[0] if files else Path(".")
     return str(SourceError(first, 1, "", describe(error)))
 
 

@@ -16,7 +16,7 @@ START = "2018-09-16T12:00:00Z"
 
 @pytest.fixture(scope="session")
 def mailtwin_config() -> Config:
-    return Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0, providers=("emma",))
+    return Config(seed=0, providers=("emma",))
 
 
 @pytest.fixture

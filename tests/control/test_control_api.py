@@ -8,7 +8,6 @@ from mailtwin import Config, create_app
 from mailtwin.control_ops import OPERATIONS
 from mailtwin.control_spec import document, operations
 from mailtwin.inprocess import client
-from tests.control.conftest import ROOT
 
 
 def test_every_described_operation_has_a_handler_and_back() -> None:
@@ -64,7 +63,7 @@ def test_provider_openapi_document(control: httpx.Client) -> None:
 
 
 def test_no_control_turns_the_control_plane_off() -> None:
-    app = create_app(Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures",
+    app = create_app(Config(
                             providers=("emma",), control=False))
     with client(app) as http:
         response = http.post("/__mailtwin/reset")

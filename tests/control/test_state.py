@@ -107,8 +107,7 @@ def test_unusable_ids_are_refused(sb: Sandbox, api: httpx.Client, control: httpx
 
 
 def test_a_body_over_the_control_limit_is_refused_unread(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2]
-    config = Config(specs=root / "specs", fixtures=root / "fixtures", providers=("emma",),
+    config = Config(providers=("emma",),
                     control_max_body_bytes=1000)
     clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
     with client(create_app(config, clock), base_url="http://mailtwin.test") as http:

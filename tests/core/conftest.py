@@ -18,7 +18,7 @@ START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def tiny_app() -> MailtwinApp:
-    config = Config(specs=DATA / "tiny.yaml", fixtures=DATA / "fixtures", seed=3)
+    config = Config(specs=DATA / "tiny.yaml", fixtures=DATA / "fixtures", builtin=False, seed=3)
     return create_app(config, Clock(frozen_at=START))
 
 

@@ -40,7 +40,7 @@ def test_snapshot_and_restore(tiny: httpx.Client, tiny_app: MailtwinApp) -> None
 
 def test_same_seed_same_bytes() -> None:
     def pristine(seed: int) -> bytes:
-        app = create_app(Config(specs=DATA / "tiny.yaml", fixtures=DATA / "fixtures",
+        app = create_app(Config(specs=DATA / "tiny.yaml", fixtures=DATA / "fixtures", builtin=False,
                                 seed=seed))
         tenant = pickle.loads(app.runtime.store.pristine("tiny"))
         return repr(tenant.collections["note"].records).encode()

@@ -11,10 +11,11 @@ import httpx
 import pytest
 import yaml
 
+from mailtwin.sources import builtin_data
 from tests.especial.schema_values import example
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = yaml.safe_load((ROOT / "specs" / "especial.yaml").read_text(encoding="utf-8"))
+SPEC = yaml.safe_load((builtin_data() / "specs" / "especial.yaml").read_text(encoding="utf-8"))
 SEED = yaml.safe_load((ROOT / "tools" / "especial" / "seed_operations.yaml").read_text(
     encoding="utf-8"))
 

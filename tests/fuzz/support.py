@@ -62,7 +62,7 @@ ERROR_SHAPES: dict[str, Callable[[Any], bool]] = {
 @cache
 def build_app() -> MailtwinApp:
     """The sandbox over every spec and fixture, on a frozen clock (one per test run)."""
-    config = Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures", seed=0)
+    config = Config(seed=0)
     clock = Clock(frozen_at=START)
     clock.freeze()
     return create_app(config, clock)

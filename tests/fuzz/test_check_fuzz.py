@@ -15,15 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailtwin.cli import main
-from tests.fuzz.support import ROOT
+from mailtwin.sources import builtin_data
 
+DATA = builtin_data()
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
-PROVIDERS = sorted(path.stem for path in (ROOT / "specs").glob("*.yaml"))
+PROVIDERS = sorted(path.stem for path in (DATA / "specs").glob("*.yaml"))
 SOURCES = [Path("specs") / f"{name}.yaml" for name in PROVIDERS] + sorted(
-    path.relative_to(ROOT) for name in PROVIDERS
-    for path in (ROOT / "fixtures" / name).glob("*.yaml"))
-TEXTS = {source: (ROOT / source).read_text(encoding="utf-8") for source in SOURCES}
+    path.relative_to(DATA) for name in PROVIDERS
+    for path in (DATA / "fixtures" / name).glob("*.yaml"))
+TEXTS = {source: (DATA / source).read_text(encoding="utf-8") for source in SOURCES}
 DOCUMENTS = {source: yaml.safe_load(text) for source, text in TEXTS.items()}
 REPLACEMENTS = st.sampled_from([None, 0, -1, 10**30, 1.5, "", "x", "$now", "{id}", [], {}, True,
                                 [None], {"unknown-key": 1}, {"$ref": "#/nowhere"},

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailtwin import MailtwinApp
-from tests.fuzz.support import ROOT, Route, build_app, check_answer, check_refusal, fill, routes
+from mailtwin.sources import builtin_data
+from tests.fuzz.support import Route, build_app, check_answer, check_refusal, fill, routes
 
 ROUTES = routes(build_app())
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -183,7 +184,7 @@ def _quote(text: str) -> str:
 
 def test_every_route_is_covered() -> None:
     covered = {(r.op.provider.name, r.method, r.op.spec.path) for r in ROUTES}
-    specs = {path.stem for path in (ROOT / "specs").glob("*.yaml")}
+    specs = {path.stem for path in (builtin_data() / "specs").glob("*.yaml")}
     assert {provider for provider, _, _ in covered} == specs
 
 

@@ -11,7 +11,7 @@ from mailtwin.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONFTEST = f'''
+CONFTEST = '''
 from pathlib import Path
 
 import pytest
@@ -19,15 +19,14 @@ from mailtwin import Config, Sandbox
 
 @pytest.fixture(scope="session")
 def mailtwin_config():
-    return Config(specs=Path({str(ROOT / "specs")!r}),
-                  fixtures=Path({str(ROOT / "fixtures")!r}), providers=("emma",))
+    return Config(providers=("emma",))
 
 @pytest.fixture(scope="session", autouse=True)
 def paused_snapshot(mailtwin_server_sandbox: Sandbox):
     sandbox = mailtwin_server_sandbox
     sandbox.reset(clock="2018-09-16T12:00:00Z")
     with sandbox.client("emma", auth=("public", "private")) as emma:
-        emma.put("/100/mailings/211", json={{"status": "paused"}})
+        emma.put("/100/mailings/211", json={"status": "paused"})
     sandbox.snapshot("paused")
 '''
 
@@ -158,7 +157,7 @@ def test_a_failing_assertion_shows_what_was_received(pytester: pytest.Pytester) 
 
 
 def test_an_external_server_is_used_with_mailtwin_url(pytester: pytest.Pytester) -> None:
-    app = create_app(Config(specs=ROOT / "specs", fixtures=ROOT / "fixtures",
+    app = create_app(Config(
                             providers=("emma",)))
     server = ServerThread(app).start()
     try:
