@@ -17,6 +17,8 @@ from mailtwin.server import ServerThread
 from mailtwin.sources import spec_sources
 from mailtwin.spec import load_specs
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted(spec.name for spec in load_specs(spec_sources(Config())[0]))
 SEED = 20261123

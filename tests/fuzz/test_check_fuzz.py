@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailtwin.cli import main
 from mailtwin.sources import builtin_data
+
+pytestmark = pytest.mark.slow
 
 DATA = builtin_data()
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,

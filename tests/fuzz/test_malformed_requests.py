@@ -17,6 +17,8 @@ from mailtwin import MailtwinApp
 from mailtwin.sources import builtin_data
 from tests.fuzz.support import Route, build_app, check_answer, check_refusal, fill, routes
 
+pytestmark = pytest.mark.slow
+
 ROUTES = routes(build_app())
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
