@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import State
 
+from mailtwin import accesslog
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import Reply
@@ -55,6 +57,9 @@ class MailtwinApp:
             return
         if scope["type"] != "http":
             return
+        if accesslog.enabled():
+            await self._logged(scope, receive, send)
+            return
         path: str = scope["path"]
         is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
         if is_control and self.control is not None:
@@ -62,7 +67,33 @@ class MailtwinApp:
             return
         await self.serve(scope, receive, send)
 
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a request and write its line in the request log."""
+        started = time.perf_counter()
+        path: str = scope["path"]
+        is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        if is_control and self.control is not None:
+            status = 500
+
+            async def sending(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await self.control(scope, receive, sending)
+            finally:
+                accesslog.log_request(scope["method"], path, status, "-", "-", started)
+            return
+        outcome = await self.serve(scope, receive, send)
+        provider = outcome.provider
+        accesslog.log_request(scope["method"], path, outcome.reply.status,
+                              provider.name if provider is not None else "-",
+                              accesslog.tenant_label(provider, outcome.tenant), started)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> Outcome:
+        """Answer a provider request; the outcome has status 0 if a fault dropped it."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request = Request(scope["method"], scope["path"], scope.get("query_string", b""),
                           headers, b"", _base_url(scope, headers))
@@ -79,7 +110,7 @@ class MailtwinApp:
                 # A declared length and no body: the client sees the connection cut short.
                 await send({"type": "http.response.start", "status": 200,
                             "headers": [(b"content-length", b"1")]})
-                return
+                return Outcome(Reply(0, None), fault.provider, None, fault.tenant)
             outcome = self.runtime.answer(request, fault)
         _, out_headers, payload = self.runtime.finish(outcome, request)
         await send({"type": "http.response.start", "status": outcome.reply.status,
@@ -87,6 +118,7 @@ class MailtwinApp:
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
         self.gc.after_request()
+        return outcome
 
     def too_large(self, request: Request) -> Outcome:
         provider = self.runtime.provider_for(request.path)
