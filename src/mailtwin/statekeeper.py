@@ -90,7 +90,11 @@ class StateKeeper:
             try:
                 await asyncio.wait_for(self._stop.wait(), self.every)
             except TimeoutError:
-                snapshot = take_snapshot(runtime)
+                try:
+                    snapshot = take_snapshot(runtime)
+                except Exception:  # a bug, but saving must go on at the next period
+                    log.exception("cannot copy the state to save it")
+                    continue
                 await asyncio.to_thread(self._write, snapshot.text)
 
     def stop(self) -> None:
