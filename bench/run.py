@@ -158,8 +158,10 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 
 
 def mailtwin_command(opts: Options, port: int) -> list[str]:
-    """Return the command serving mailtwin on a port."""
-    return [*opts.mailtwin_cmd, "serve", "--host", HOST, "--port", str(port), "--seed", "0"]
+    """Return the command serving mailtwin on a port (no request log, as the baseline has no
+    access log)."""
+    return [*opts.mailtwin_cmd, "serve", "--host", HOST, "--port", str(port), "--seed", "0",
+            "--quiet"]
 
 
 def baseline_command(port: int) -> list[str]:
