@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import os
 import threading
@@ -45,6 +44,9 @@ class StateKeeper:
     @classmethod
     def claim(cls, path: Path, every: float) -> StateKeeper:
         """Check that the file can be written and lock it; StateFileError says why not."""
+        # POSIX only: imported here so that the server runs (without --state) where it is not.
+        import fcntl
+
         folder = path.parent
         if path.is_dir():
             raise StateFileError(f"{path} is a folder, not a state file")
