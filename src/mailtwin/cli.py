@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve only this provider (repeatable; MAILTWIN_PROVIDERS)")
     serve.add_argument("--no-control", action="store_true",
                        help="do not serve the /__mailtwin/ control plane")
-    serve.add_argument("--state", type=Path, default=None,
+    serve.add_argument("--state", type=Path, default=None, metavar="FILE",
                        help="start from this state file if it exists, save to it "
                             "periodically and at shutdown; one server per file (MAILTWIN_STATE)")
     serve.add_argument("--save-every", type=argument(environment.seconds), default=None,
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between saves of the state file, 0 for only at "
                             "shutdown (MAILTWIN_SAVE_EVERY; default 30)")
     serve.add_argument("--log-level", type=argument(environment.log_level), default=None,
+                       metavar="LEVEL",
                        help=f"{', '.join(environment.LOG_LEVELS)} (MAILTWIN_LOG_LEVEL; "
                             "default info)")
     serve.add_argument("--quiet", action="store_true",
