@@ -349,7 +349,9 @@ class BodyParser:
                            if isinstance(prop, dict)}
 
     def parse(self, raw: bytes, content_type: str) -> tuple[Any, list[Problem], bool]:
-        """(value, problems, malformed): JSON or a form, as the operation takes it."""
+        """(value, problems, malformed): JSON or a form, as the operation takes it. A JSON
+        `null` where the body is optional is no body, as clients send it when they have no
+        options."""
         if not raw.strip():
             if self.required:
                 return None, [Problem(("body",), "a request body is required", "missing")], False
@@ -366,6 +368,8 @@ class BodyParser:
             value, problem = parse_json(raw)
             if problem is not None:
                 return None, [problem], True
+            if value is None and not self.required:
+                return None, [], False
         if not self.declared:
             return value, [], False
         return value, self.validator.problems(value, ("body",)), False

@@ -1,5 +1,6 @@
 """Bodies are read by what the operation declares: JSON whatever the Content-Type says, forms
-URL-encoded or multipart; a form body that cannot be read is a 4xx in the provider's shape."""
+URL-encoded or multipart, `null` like no body where the body is optional; a form body that
+cannot be read is a 4xx in the provider's shape."""
 
 from __future__ import annotations
 
@@ -113,6 +114,30 @@ def test_a_well_formed_multipart_body_by_hand_is_read(http: httpx.Client) -> Non
     answer = http.post("/especial/token", content=GOOD,
                        headers={"content-type": "multipart/form-data; boundary=b0und"})
     assert answer.status_code == 200, answer.text
+
+
+def test_a_null_body_where_the_body_is_optional_is_no_body(http: httpx.Client) -> None:
+    """What a client sends for the split-test winner when it has no options."""
+    answer = http.post("/emma/100/mailings/202/winner/203", content=b"null", auth=EMMA,
+                       headers={"content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() is True
+
+
+def test_a_null_body_is_no_body_on_every_optional_body_operation(app: MailtwinApp) -> None:
+    optional = [op for op in app.runtime.operations
+                if op.body.declared and not op.body.required and not op.body.form]
+    assert len(optional) >= 5
+    for op in optional:
+        for content_type in ("application/json", ""):
+            assert op.body.parse(b"null", content_type) == (None, [], False), op.full_path
+
+
+def test_a_null_body_where_the_body_is_required_is_refused(http: httpx.Client) -> None:
+    answer = http.put("/emma/100/mailings/211", content=b"null", auth=EMMA,
+                      headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert "object" in answer.json()["error"]
 
 
 def test_an_operation_without_a_body_reads_one_by_content_type(http: httpx.Client) -> None:
