@@ -19,6 +19,7 @@ from referencing.jsonschema import DRAFT202012
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import Location, Problem
 from mailtwin.formdata import FORM_TYPE, MULTIPART_TYPE, FormError, media_type, read_form
+from mailtwin.schema_messages import extra_properties, message_of, named_in_message
 from mailtwin.spec import OperationSpec
 
 JSON_TYPES = ("application/json", "application/vnd.api+json")
@@ -186,20 +187,19 @@ _KINDS = {"required": "missing", "type": "type_error", "enum": "enum", "const": 
 
 
 def problem_of(error: jsonschema.ValidationError, prefix: Location) -> Problem:
-    """A located problem from a jsonschema error; a missing property is located at itself."""
+    """A located problem from a jsonschema error, worded in JSON terms; a missing or unknown
+    property is located at itself."""
     path: Location = (*prefix, *error.absolute_path)
-    message = error.message
+    message = message_of(error)
     if error.validator == "required" and isinstance(error.instance, dict):
         declared: Any = error.validator_value
         required = [str(p) for p in declared] if isinstance(declared, list) else []
-        missing = [p for p in required if p not in error.instance
-                   and error.message.startswith(repr(p))]
-        if missing:
-            path = (*path, missing[0])
+        missing = named_in_message(error, [p for p in required if p not in error.instance])
+        if missing is not None:
+            path = (*path, missing)
             message = "field required"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        extra = [k for k in error.instance if k not in allowed]
+        extra = extra_properties(error)
         if extra:
             path = (*path, extra[0])
             message = "unknown field"
