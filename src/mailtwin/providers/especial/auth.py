@@ -16,6 +16,7 @@ from mailtwin.conventions.auth import bearer
 from mailtwin.errors import ApiError, Problem
 from mailtwin.provider import Provider
 from mailtwin.providers.especial import challenge
+from mailtwin.schema_messages import shown
 from mailtwin.store import Record, Tenant
 from mailtwin.validation import parse_query
 
@@ -75,6 +76,9 @@ def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
     wanted = dict(parse_query(request.query)).get("account_id")
     if not wanted:
         return str(base)
+    if not wanted.isdigit():
+        message = f"{shown(wanted)} is not of type \"integer\""
+        raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
     tenant = runtime.store.tenant(provider.name, base)
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
