@@ -325,9 +325,9 @@ class BodyParser:
 
     Bodies are read by what the operation declares, as the services read them: an operation
     that takes JSON reads a body that parses as JSON whatever the Content-Type says (clients
-    built on `requests` send none, curl's `-d` sends a form type); one that takes a form reads
-    URL-encoded and multipart/form-data bodies alike. An operation that declares no body
-    reads either, by Content-Type.
+    built on `requests` send none for a text body, curl's `-d` sends a form type); one that
+    takes a form reads URL-encoded and multipart/form-data bodies alike. An operation that
+    declares no body reads either, by Content-Type.
     """
 
     def __init__(self, op: OperationSpec, document: dict[str, Any], schemas: Schemas) -> None:
