@@ -356,8 +356,7 @@ class BodyParser:
             if self.required:
                 return None, [Problem(("body",), "a request body is required", "missing")], False
             return None, [], False
-        media = media_type(content_type)
-        if self.form or (self.form_by_type and media in FORM_TYPES):
+        if self.form or (self.form_by_type and media_type(content_type) in FORM_TYPES):
             try:
                 fields = read_form(raw, content_type)
             except FormError as exc:
