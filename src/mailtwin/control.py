@@ -14,6 +14,7 @@ from starlette.routing import Route
 from mailtwin.control_ops import OPERATIONS, ControlState
 from mailtwin.control_spec import ControlOperation, check, operations, render_error
 from mailtwin.control_stream import STREAMS
+from mailtwin.dashboard import dashboard_routes
 from mailtwin.errors import ApiError, Problem
 from mailtwin.runtime import Runtime
 
@@ -89,6 +90,7 @@ def control_app(runtime: Runtime) -> Starlette:
             stream = STREAMS.get(op.operation_id)
             endpoint = stream(runtime, op) if stream else _endpoint(runtime, state, op)
             routes.append(Route(path, endpoint, methods=[op.method]))
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=[*routes, *dashboard_routes(runtime, state)],
+                    exception_handlers={HTTPException: _http_error})
     app.state.runtime = runtime
     return app
