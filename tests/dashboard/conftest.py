@@ -1,4 +1,5 @@
-"""Dashboard tests drive an emma and especial sandbox through the plugin's fixtures."""
+"""Dashboard tests drive the session's sandbox (Emma is enough) through the plugin's
+fixtures."""
 
 from __future__ import annotations
 
@@ -7,14 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mailtwin import Config, Sandbox
+from mailtwin import Sandbox
 
 START = "2018-09-16T12:00:00Z"
-
-
-@pytest.fixture(scope="session")
-def mailtwin_config() -> Config:
-    return Config(seed=0, providers=("emma", "especial"))
 
 
 @pytest.fixture

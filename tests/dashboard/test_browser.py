@@ -39,6 +39,8 @@ def browser() -> Iterator[Browser]:
             pytest.fail(missing)
         pytest.skip(missing)
     sync_api = pytest.importorskip("playwright.sync_api")
+    # Two cores shared with other test workers: give a busy browser time.
+    sync_api.expect.set_options(timeout=15_000)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM)
         yield launched
@@ -179,6 +181,8 @@ def test_records_page_and_search(site: Sandbox, mailtwin_url: str, browser: Brow
     expect(page.locator("table.records")).to_contain_text("211")
     page.get_by_label("Search these records").fill("")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1 of 2")
+    page.wait_for_load_state()
     shot(page, "records")
     assert errors == []
     page.close()

@@ -20,7 +20,7 @@ def test_the_overview_shows_providers_tenants_clock_and_moves_due(web: httpx.Cli
     assert page.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     html = page.text
-    for text in ("/emma", "/especial", "2018-09-16 12:00:00", "Frozen", "+1 hour",
+    for text in ("/emma", "2018-09-16 12:00:00", "Frozen", "+1 hour",
                  "To the next timed move", "mailing 211", "Reset everything"):
         assert text in html, text
     assert re.search(r'<td><a href="/__mailtwin/ui/records#emma-public">public</a></td>\s*'
