@@ -124,6 +124,8 @@ def test_a_request_appears_live_in_the_journal(site: Sandbox, mailtwin_url: str,
     detail = page.locator("#entry")
     expect(detail).to_contain_text("PUT /emma/100/mailings/211")
     expect(detail.locator("pre").first).to_contain_text('"status": "paused"')
+    page.wait_for_timeout(2100)  # the new rows' highlight fades in two seconds
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "journal")
     assert errors == []
     page.close()

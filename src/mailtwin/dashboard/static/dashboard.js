@@ -199,7 +199,8 @@
     panel.innerHTML = await response.text();
     for (const row of document.querySelectorAll("#journal-rows tr[aria-current]")) row.removeAttribute("aria-current");
     link.closest("tr").setAttribute("aria-current", "true");
-    panel.focus();
+    panel.focus({ preventScroll: true });
+    panel.scrollIntoView({ block: "nearest" });
   }
 
   // Journal: new requests arrive as rows, if they match the filters in use.
