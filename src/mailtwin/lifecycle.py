@@ -139,7 +139,7 @@ def _action(name: str, spec: dict[str, Any], state_field: str) -> Action:
 
 @dataclass(frozen=True)
 class Moved:
-    """A move the clock made, for the answer of a clock advance."""
+    """A move of a record from one state to another, made by the clock or by a request."""
 
     provider: str
     tenant: str
@@ -148,9 +148,16 @@ class Moved:
     source: Any
     target: Any
     at: str
+    via: str = "request"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "tenant": self.tenant, "resource": self.resource,
+                "id": self.ident, "from": self.source, "to": self.target, "at": self.at,
+                "via": self.via}
 
 
 MoveListener = Callable[[str, Tenant, str, Record, Any, Any, datetime], None]
+MoveObserver = Callable[[Moved], None]
 
 
 class LifecycleEngine:
@@ -161,6 +168,8 @@ class LifecycleEngine:
         # (provider, resource) -> lifecycle, and the listeners providers hook in.
         self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
         self.listeners: dict[str, MoveListener] = {}
+        # Told of every move after it is stored (the journal keeps them).
+        self.observers: list[MoveObserver] = []
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
@@ -190,8 +199,9 @@ class LifecycleEngine:
                 self.entered(provider, tenant_name, tenant, resource, record, moment)
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
-              ident: Any, changes: Record, moment: datetime) -> Record:
-        """Store changes; if the state moved, tell listeners and plan the next timers."""
+              ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
+        """Store changes; if the state moved, tell listeners and observers and plan the next
+        timers."""
         life = self.lifecycles.get((provider, resource))
         collection = tenant.collections[resource]
         before = collection.records[ident].get(life.field) if life else None
@@ -202,6 +212,11 @@ class LifecycleEngine:
                 listener(tenant_name, tenant, resource, record, before, record[life.field],
                          moment)
             self.entered(provider, tenant_name, tenant, resource, record, moment)
+            if self.observers:
+                moved = Moved(provider, tenant_name, resource, ident, before,
+                              record[life.field], iso_z(moment), via)
+                for observer in self.observers:
+                    observer(moved)
         return record
 
     def fire_due(self, now: float) -> list[Moved]:
@@ -220,7 +235,7 @@ class LifecycleEngine:
             source = record.get(life.field)
             changes = life.move_changes(record, move.target, move.sets, moment)
             self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
-                       changes, moment)
+                       changes, moment, via="clock")
             moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
-                               source, move.target, iso_z(moment)))
+                               source, move.target, iso_z(moment), "clock"))
         return moved

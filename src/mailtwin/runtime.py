@@ -13,6 +13,7 @@ from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
+from mailtwin.events import EventHub
 from mailtwin.faults import Decision, Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
@@ -80,7 +81,9 @@ class Runtime:
             listener = provider.hooks.get("on_move")
             if listener is not None:
                 self.engine.listeners[provider.name] = listener
-        self.journal = Journal(config.journal_limit)
+        self.events = EventHub()
+        self.journal = Journal(config.journal_limit, self.events)
+        self.engine.observers.append(self.journal.add_move)
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
