@@ -66,6 +66,7 @@ class Lifecycle:
         self.field: str = spec["field"]
         self.initial = spec["initial"]
         self.changed: str | None = spec.get("changed")
+        self.held: str | None = spec.get("held")
         self.style = style
         self.enter: dict[Any, dict[str, Any]] = dict(spec.get("enter", {}))
         self.actions = {key: _action(key, value, self.field)
@@ -106,7 +107,10 @@ class Lifecycle:
         return ApiError(400, [Problem(("body",), message, "bad_request")])
 
     def due_moves(self, record: Record, entered: datetime) -> list[tuple[int, float]]:
-        """(move index, due timestamp) of every timed move out of the record's state."""
+        """(move index, due timestamp) of every timed move out of the record's state; none
+        while the record is held."""
+        if self.held and record.get(self.held):
+            return []
         state = record.get(self.field)
         out = []
         for index, move in enumerate(self.timed):

@@ -7,6 +7,10 @@ from datetime import timedelta
 import httpx
 
 from mailtwin import MailtwinApp
+from mailtwin.conventions.timestamps import STYLES
+from mailtwin.lifecycle import Lifecycle
+
+from .conftest import START
 
 
 def test_timed_moves_follow_the_clock(tiny: httpx.Client, tiny_app: MailtwinApp) -> None:
@@ -59,3 +63,12 @@ def test_lists_follow_moves_the_clock_makes(tiny: httpx.Client, tiny_app: Mailtw
     assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == []
     tiny_app.runtime.clock.advance(timedelta(minutes=61))
     assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == [1]
+
+
+def test_a_held_record_plans_no_timed_move() -> None:
+    spec = {"field": "state", "initial": "draft", "held": "suspended",
+            "timed": [{"from": "scheduled", "to": "sending", "at": "send_at"}]}
+    life = Lifecycle("campaign", spec, STYLES["iso8601"])
+    record = {"state": "scheduled", "send_at": "2026-01-01T09:00:00Z", "suspended": True}
+    assert life.due_moves(record, START) == []
+    assert len(life.due_moves({**record, "suspended": False}, START)) == 1
