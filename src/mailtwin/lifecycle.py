@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from string import Formatter
 from typing import Any
 
@@ -106,9 +106,10 @@ class Lifecycle:
         message = f"cannot {spec.name} while the status is {state!r}"
         return ApiError(400, [Problem(("body",), message, "bad_request")])
 
-    def due_moves(self, record: Record, entered: datetime) -> list[tuple[int, float]]:
-        """(move index, due timestamp) of every timed move out of the record's state; none
-        while the record is held."""
+    def due_moves(self, record: Record, entered: datetime | None) -> list[tuple[int, float]]:
+        """(move index, due timestamp) of every timed move out of the record's state. A move
+        `after` N seconds counts from `entered`, or, when that is None, from the moment the
+        record's own fields say it entered its state (no move when they do not say)."""
         if self.held and record.get(self.held):
             return []
         state = record.get(self.field)
@@ -119,10 +120,44 @@ class Lifecycle:
             if move.at is not None:
                 moment = self.style.parse(record.get(move.at))
                 if moment is not None:
-                    out.append((index, moment.timestamp()))
+                    out.append((index, moment.timestamp() + (move.after or 0)))
             elif move.after is not None:
+                if entered is None:
+                    entered = self.entered_at(record)
+                    if entered is None:
+                        continue
                 out.append((index, entered.timestamp() + move.after))
         return out
+
+    def entered_at(self, record: Record) -> datetime | None:
+        """When the record entered its current state, by its own fields: the `changed` field,
+        else the field its state's enter-set stamps with `$now`, else the time of the timed
+        move into that state (its `at` field, or the source's entry, plus its `after`)."""
+        if self.changed:
+            moment = self.style.parse(record.get(self.changed))
+            if moment is not None:
+                return moment
+        return self._entered(record, record.get(self.field), set())
+
+    def _entered(self, record: Record, state: Any, seen: set[Any]) -> datetime | None:
+        if state in seen:
+            return None
+        seen.add(state)
+        for name, value in self.enter.get(state, {}).items():
+            if value == "$now":
+                moment = self.style.parse(record.get(name))
+                if moment is not None:
+                    return moment
+        for move in self.timed:
+            if move.target != state:
+                continue
+            if move.at is not None:
+                moment = self.style.parse(record.get(move.at))
+            else:
+                moment = self._entered(record, move.source, seen)
+            if moment is not None:
+                return moment + timedelta(seconds=move.after or 0)
+        return None
 
 
 def _action(name: str, spec: dict[str, Any], state_field: str) -> Action:
@@ -182,8 +217,9 @@ class LifecycleEngine:
         return self.lifecycles.get((provider, resource))
 
     def entered(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
-                record: Record, moment: datetime) -> None:
-        """A record entered its current state (created, acted on, moved): plan its timers."""
+                record: Record, moment: datetime | None) -> None:
+        """A record entered its current state (created, acted on, moved) at `moment`, or when
+        its own fields say (None): plan its timers."""
         life = self.lifecycles.get((provider, resource))
         if life is None:
             return
@@ -193,14 +229,14 @@ class LifecycleEngine:
         for index, due in life.due_moves(record, moment):
             self.store.schedule(due, provider, tenant_name, resource, ident, version, index)
 
-    def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
-                     moment: datetime) -> None:
-        """Plan the timers of every record a fresh tenant holds."""
+    def materialised(self, provider: str, tenant_name: str, tenant: Tenant) -> None:
+        """Plan the timers of every record a fresh tenant holds, each from its own timestamps
+        (the tenant's creation is no moment of theirs)."""
         for (owner, resource), _life in self.lifecycles.items():
             if owner != provider or resource not in tenant.collections:
                 continue
             for record in list(tenant.collections[resource].records.values()):
-                self.entered(provider, tenant_name, tenant, resource, record, moment)
+                self.entered(provider, tenant_name, tenant, resource, record, None)
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
