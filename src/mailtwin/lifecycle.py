@@ -10,7 +10,7 @@ from typing import Any
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
-from mailtwin.store import Record, Store, Tenant
+from mailtwin.store import Record, Store, Tenant, Timer
 
 _PARTS = frozenset({"year", "month", "day", "hour", "minute"})
 
@@ -229,14 +229,21 @@ class LifecycleEngine:
         for index, due in life.due_moves(record, moment):
             self.store.schedule(due, provider, tenant_name, resource, ident, version, index)
 
-    def materialised(self, provider: str, tenant_name: str, tenant: Tenant) -> None:
+    def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
+                     now: datetime) -> None:
         """Plan the timers of every record a fresh tenant holds, each from its own timestamps
-        (the tenant's creation is no moment of theirs)."""
+        (the tenant's creation is no moment of theirs), and make at once, unobserved, the moves
+        already due by `now`: the tenant starts as its records stand now, with no news."""
         for (owner, resource), _life in self.lifecycles.items():
             if owner != provider or resource not in tenant.collections:
                 continue
             for record in list(tenant.collections[resource].records.values()):
                 self.entered(provider, tenant_name, tenant, resource, record, None)
+        observers, self.observers = self.observers, []
+        try:
+            self.fire_due(now.timestamp(), only=(provider, tenant_name))
+        finally:
+            self.observers = observers
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
@@ -259,10 +266,15 @@ class LifecycleEngine:
                     observer(moved)
         return record
 
-    def fire_due(self, now: float) -> list[Moved]:
-        """Fire every timed move due by `now`, earliest first, each exactly once."""
+    def fire_due(self, now: float, only: tuple[str, str] | None = None) -> list[Moved]:
+        """Fire every timed move due by `now` (only one provider's tenant's, with `only`),
+        earliest first, each exactly once."""
         moved: list[Moved] = []
+        others: list[Timer] = []
         while (timer := self.store.pop_due(now)) is not None:
+            if only is not None and (timer.provider, timer.tenant) != only:
+                others.append(timer)
+                continue
             tenant = self.store.peek(timer.provider, timer.tenant)
             if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
                 continue
@@ -278,4 +290,5 @@ class LifecycleEngine:
                        changes, moment, via="clock")
             moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
                                source, move.target, iso_z(moment), "clock"))
+        self.store.put_back(others)
         return moved

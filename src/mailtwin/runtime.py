@@ -104,7 +104,7 @@ class Runtime:
                       lambda: seed_tenant(provider, folder, seed))
 
     def _materialised(self, provider: str, name: str, tenant: Tenant) -> None:
-        self.engine.materialised(provider, name, tenant)
+        self.engine.materialised(provider, name, tenant, self.clock.now())
 
     def warm(self) -> None:
         """Build every provider's fixtures now rather than on the first request."""

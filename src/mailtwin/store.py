@@ -275,6 +275,11 @@ class Store:
             return heapq.heappop(self.timers)
         return None
 
+    def put_back(self, timers: list[Timer]) -> None:
+        """Timers popped but not fired, planned again as they were."""
+        for timer in timers:
+            heapq.heappush(self.timers, timer)
+
     def snapshot(self) -> bytes:
         """The whole state as bytes."""
         state = (self.tenants, self.shared, self.timers, self._seq)

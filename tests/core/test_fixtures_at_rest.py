@@ -71,6 +71,20 @@ def test_a_tenant_created_later_moves_no_sooner(http: httpx.Client) -> None:
     assert advance(http, minutes=10) == []
 
 
+def test_a_tenant_made_after_its_moves_were_due_starts_with_them_made_and_no_news(
+        http: httpx.Client) -> None:
+    jump(http, "2031-06-01T00:00:00Z")
+    for provider in FIRST:
+        first_request(http, provider)
+    assert http.get("/__mailtwin/moves").json() == {"moves": [], "count": 0}
+    assert advance(http, minutes=10) == []
+    emma_path, emma_headers = FIRST["emma"]
+    sending = http.get(f"{emma_path}/202", headers=emma_headers).json()
+    assert (sending["mailing_status"], sending["send_finished"]) == ("c", "@D:2018-09-20T09:06:04")
+    for mailing in mailings(http).values():
+        assert mailing["state"] not in ("scheduled", "queued", "delivering")
+
+
 def mailings(http: httpx.Client) -> dict[Any, dict[str, Any]]:
     path, headers = FIRST["outreach"]
     document = http.get(path, params={"page[size]": 1000}, headers=headers).json()
