@@ -54,6 +54,10 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     # A refresh token must be one this server issued, and grant rules are answered as OAuth
     # errors (400 {"error"}), which is what OAuth clients read.
     ("outreach", "oauth_token"): {"positive_data_acceptance": "OAuth grant rules"},
+    # page[after] and page[before] are opaque cursors: any base64url text fits the schema, but
+    # only one this server gave out for the same list and order names a place in it.
+    **{("outreach", op): {"positive_data_acceptance": "cursors must be ones this list gave out"}
+       for op in ("list_mailings", "list_templates")},
     # Especial accounts, users, workflows and their neighbours: a request valid by the schema
     # may name a record that does not exist (an owner, a list, a sender), repeat a unique name
     # (a tag, a user's address, a domain's DKIM selector), carry a code or token this server

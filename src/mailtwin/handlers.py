@@ -9,7 +9,7 @@ from typing import Any
 from mailtwin import rawjson
 from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Listing, Predicate, cached_json
+from mailtwin.listing import FieldIn, Listing, Order, Predicate, cached_json, sort_value
 from mailtwin.provider import Resource
 from mailtwin.rawjson import Raw
 from mailtwin.store import Collection, Record
@@ -144,7 +144,8 @@ def listing(ctx: Context, extra: list[Predicate] | None = None) -> Listing:
         ids = collection.ids(reverse)
     if plan.order:
         ids = sort_ids(collection.records, ids, plan.order)
-    return Listing(collection, ids, predicates, lambda r: render(ctx, r), fragment(ctx))
+    return Listing(collection, ids, predicates, lambda r: render(ctx, r), fragment(ctx),
+                   Order(tuple(plan.order), reverse))
 
 
 def _from_index(collection: Collection, predicate: Predicate, reverse: bool
@@ -177,15 +178,7 @@ def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]
 
 
 def _sort_key(records: dict[Any, Record], name: str) -> Callable[[Any], tuple[int, Any]]:
-    return lambda ident: _sortable(records[ident].get(name))
-
-
-def _sortable(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, "")
-    if isinstance(value, bool | int | float):
-        return (1, value)
-    return (2, str(value))
+    return lambda ident: sort_value(records[ident].get(name))
 
 
 def list_(ctx: Context) -> Reply:

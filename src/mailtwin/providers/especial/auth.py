@@ -66,8 +66,14 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
 
 def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
     """The tenant of a request: its token's account, or the sub-account it asks for."""
+    return tenant_of(runtime, provider, request.headers, request.query)
+
+
+def tenant_of(runtime: Runtime, provider: Provider, headers: dict[str, str], query: bytes
+              ) -> str:
+    """The tenant that headers and a query string name (see authenticate); 401 / 403."""
     try:
-        token = bearer(request.headers)
+        token = bearer(headers)
     except ApiError:
         raise _refused(401, "Not authenticated") from None
     grant = _tokens(runtime, provider.name).get(token)
@@ -76,7 +82,7 @@ def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
     if grant is not None and grant["expires"] <= runtime.clock.timestamp():
         raise _refused(401, "Could not validate credentials: the token has expired")
     base = grant["tenant"] if grant is not None else token
-    wanted = dict(parse_query(request.query)).get("account_id")
+    wanted = dict(parse_query(query)).get("account_id")
     if not wanted:
         return str(base)
     if not INTEGER.fullmatch(wanted):

@@ -1,5 +1,6 @@
-"""Codes the sandbox issues in place of emailed links (user and account confirmations,
-password resets), and ids for records whose path parameters allow letters and digits only.
+"""Codes the sandbox issues in place of emailed links (user, account and sender
+confirmations, password resets), and ids for records whose path parameters allow letters and
+digits only.
 
 Codes live in the provider's shared state under `codes` (visible in the control plane's
 state dump), keyed by purpose and code, each naming its tenant and record.
@@ -23,10 +24,8 @@ def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
 
 def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
     """A new code for a record; earlier codes of the same record and purpose stop working."""
+    forget(ctx, purpose, tenant_name, ident)
     codes = _codes(ctx, purpose)
-    for code in [c for c, held in codes.items()
-                 if held["tenant"] == tenant_name and held["id"] == ident]:
-        del codes[code]
     code = secrets.token_hex(12)
     codes[code] = {"tenant": tenant_name, "id": ident}
     return code
@@ -48,6 +47,14 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
     if held is None or tenant is None or record is None:
         raise refuse(f"the {what} is not valid (unknown, used or replaced)", where)
     return str(held["tenant"]), tenant, record
+
+
+def forget(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> None:
+    """Use up every code of a record and purpose."""
+    codes = _codes(ctx, purpose)
+    for code in [c for c, held in codes.items()
+                 if held["tenant"] == tenant_name and held["id"] == ident]:
+        del codes[code]
 
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
