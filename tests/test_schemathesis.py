@@ -51,8 +51,8 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     # must hold a zip with an index.html: rules about data and state, not the schema.
     ("emailicious", "create_mailing"): {
         "positive_data_acceptance": "references, unique names and zip contents"},
-    # A refresh token must be one this server issued, and grant rules are answered as OAuth
-    # errors (400 {"error"}), which is what OAuth clients read.
+    # A grant needs its own fields (a code, a refresh token that has not expired), and grant
+    # rules are answered as OAuth errors (400 {"error"}), which is what OAuth clients read.
     ("outreach", "oauth_token"): {"positive_data_acceptance": "OAuth grant rules"},
     # page[after] and page[before] are opaque cursors: any base64url text fits the schema, but
     # only one this server gave out for the same list and order names a place in it.
