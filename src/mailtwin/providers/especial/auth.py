@@ -8,6 +8,7 @@ non-empty token is its own account, created from the fixtures (so tests need no 
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +83,7 @@ def tenant_of(runtime: Runtime, provider: Provider, headers: dict[str, str], que
     wanted = dict(parse_query(query)).get("account_id")
     if not wanted:
         return str(base)
-    if not wanted.isdigit():
+    if not re.fullmatch(r"[+-]?\d+", wanted):
         message = f"{shown(wanted)} is not of type \"integer\""
         raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
     tenant = runtime.store.tenant(provider.name, base)
