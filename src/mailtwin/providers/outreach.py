@@ -1,5 +1,5 @@
-"""Outreach hooks: OAuth tokens, the tenant a bearer token selects, mailing creation and the
-template counters that follow the mailings using a template.
+"""Outreach hooks: OAuth tokens, the tenant a bearer token selects, the API root, mailing
+creation and the template counters that follow the mailings using a template.
 
 A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
 grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
@@ -119,6 +119,18 @@ def create_mailing(ctx: Context) -> Reply:
     return handlers.respond(ctx, record, 201)
 
 
+def api_root(ctx: Context) -> Reply:
+    """The collections the spec lists under the root, as links, and the version the root
+    names; answered only to a token the API accepts, as every call is."""
+    root = ctx.op.spec.path.rstrip("/")
+    links = {}
+    for op in ctx.provider.spec.operations:
+        rest = op.path[len(root) + 1:] if op.path.startswith(root + "/") else ""
+        if op.method == "GET" and rest and "/" not in rest and "{" not in rest:
+            links[rest] = ctx.url(ctx.provider.mount + op.path)
+    return Reply(200, {"links": links, "meta": {"version": root.rsplit("/", 1)[-1]}})
+
+
 def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
             target: Any, moment: datetime) -> None:
     """Template counters follow the mailings that use the template."""
@@ -129,6 +141,7 @@ def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, sou
 HOOKS = {
     "authenticate": authenticate,
     "token": token,
+    "api_root": api_root,
     "create_mailing": create_mailing,
     "on_move": on_move,
 }
