@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mailtwin.control_guard import ControlGuard
 from mailtwin.control_ops import OPERATIONS, ControlState
 from mailtwin.control_spec import ControlOperation, check, operations, render_error
 from mailtwin.control_stream import STREAMS
@@ -78,8 +79,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(render_error(error), status, headers=headers)
 
 
-def control_app(runtime: Runtime) -> Starlette:
-    """A Starlette app bound to one runtime, one route per operation of control.yaml."""
+def control_app(runtime: Runtime) -> ControlGuard:
+    """A Starlette app bound to one runtime, one route per operation of control.yaml, behind
+    the guard of the control token, Host, Origin and Content-Type rules."""
     state = ControlState(start_seed=runtime.config.seed)
     by_path: dict[str, list[ControlOperation]] = {}
     for op in operations():
@@ -93,4 +95,4 @@ def control_app(runtime: Runtime) -> Starlette:
     app = Starlette(routes=[*routes, *dashboard_routes(runtime, state)],
                     exception_handlers={HTTPException: _http_error})
     app.state.runtime = runtime
-    return app
+    return ControlGuard(app, runtime.config)

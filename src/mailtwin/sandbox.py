@@ -80,10 +80,11 @@ class SandboxClock:
 
 
 class Sandbox:
-    """Drives a sandbox: `Sandbox("http://127.0.0.1:8040")`, or `Sandbox(app=app)` in-process."""
+    """Drives a sandbox: `Sandbox("http://127.0.0.1:8040", token=...)`, or `Sandbox(app=app)`
+    in-process; `token` is the server's control token, if it has one."""
 
     def __init__(self, url: str | None = None, *, app: MailtwinApp | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, token: str | None = None) -> None:
         if (url is None) == (app is None):
             raise ValueError("give a server URL or an app, not both")
         self.app = app
@@ -91,12 +92,15 @@ class Sandbox:
         # httpx is imported on first use: `import mailtwin` stays quick for the server.
         import httpx
 
+        # Only control-plane calls carry the token; provider clients bring their own auth.
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         if app is not None:
             from mailtwin.inprocess import client
 
-            self.http: httpx.Client = client(app, base_url=self.url, timeout=timeout)
+            self.http: httpx.Client = client(app, base_url=self.url, timeout=timeout,
+                                             headers=headers)
         else:
-            self.http = httpx.Client(base_url=self.url, timeout=timeout)
+            self.http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
         self.clock = SandboxClock(self)
         self._mounts: dict[str, str] | None = None
 
