@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mailtwin.control_guard import ControlGuard
+from mailtwin.control_guard import ControlGuard, in_process
 from mailtwin.control_ops import OPERATIONS, ControlState
 from mailtwin.control_spec import ControlOperation, check, operations, render_error
 from mailtwin.control_stream import STREAMS
@@ -34,8 +34,9 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
                                            "too_large")])
             return JSONResponse(render_error(error), 413)
         try:
+            trusted = runtime.config.control_token is not None or in_process(request.scope)
             call = check(op, dict(request.path_params), request.url.query.encode("latin-1"),
-                         raw)
+                         raw, trusted)
             body = handler(runtime, state, call)
         except ApiError as error:
             return JSONResponse(render_error(error), error.status)
@@ -46,7 +47,7 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
         if op.method != "GET" and runtime.events.subscriptions:
             runtime.events.publish("control", {"operation": op.operation_id,
                                                "clock": runtime.clock.describe()})
-        return JSONResponse(body, op.status)
+        return body if isinstance(body, Response) else JSONResponse(body, op.status)
 
     return endpoint
 

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from starlette.responses import StreamingResponse
+
 from mailtwin.control_spec import Call, document, problem
 from mailtwin.control_views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.lifecycle import Moved
+from mailtwin.redaction import redacted
 from mailtwin.runtime import Runtime
-from mailtwin.statefile import export_state, import_state
+from mailtwin.state_stream import stream
+from mailtwin.statefile import import_state
 
 
 @dataclass
@@ -136,7 +140,8 @@ def delete_snapshot(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 
 def export_state_op(rt: Runtime, cs: ControlState, call: Call) -> Any:
-    return export_state(rt)
+    return StreamingResponse(stream(rt, bool(call.query.get("secrets"))),
+                             media_type="application/json")
 
 
 def import_state_op(rt: Runtime, cs: ControlState, call: Call) -> Any:
@@ -196,12 +201,15 @@ def unfreeze_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def journal(rt: Runtime, cs: ControlState, call: Call) -> Any:
     q = call.query
+    tenant = q.get("tenant")
     entries = rt.journal.query(provider=q.get("provider"), method=q.get("method"),
                                path=q.get("path"), status=q.get("status"),
-                               tenant=q.get("tenant"))
+                               tenant=None if tenant is None else rt.tenant_named(
+                                   q.get("provider"), tenant))
     if "last" in q:
         entries = entries[-q["last"]:]
-    return {"entries": [e.as_json() for e in entries], "count": len(entries),
+    secrets = bool(q.get("secrets"))
+    return {"entries": [e.as_json(secrets) for e in entries], "count": len(entries),
             "limit": rt.journal.limit}
 
 
@@ -249,7 +257,9 @@ def delete_fault(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def list_tenants(rt: Runtime, cs: ControlState, call: Call) -> Any:
     wanted = call.query.get("provider")
-    rows = [{"provider": provider, "tenant": name,
+    secrets = bool(call.query.get("secrets"))
+    rows = [{"provider": provider,
+             "tenant": redacted(name) if tenant.credential and not secrets else name,
              "collections": {c: len(coll) for c, coll in tenant.collections.items()}}
             for (provider, name), tenant in rt.store.tenants.items()
             if wanted is None or provider == wanted]

@@ -1,5 +1,5 @@
 """The journal: every request a provider received and every lifecycle move, bounded, oldest
-dropped first."""
+dropped first; shown with secrets redacted."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import json
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mailtwin import redaction
 from mailtwin.events import EventHub
 from mailtwin.lifecycle import Moved
 
@@ -35,32 +37,48 @@ class Entry:
     received: float = 0.0
 
     def summary(self) -> dict[str, Any]:
-        """The entry without headers and bodies (what live followers are sent)."""
+        """The entry without headers and bodies (what live followers are sent), redacted."""
         return {"seq": self.seq, "time": _iso(self.time), "received": _iso(self.received),
-                "provider": self.provider, "tenant": self.tenant, "method": self.method,
-                "path": self.path, "query": self.query, "status": self.status,
+                "provider": self.provider,
+                "tenant": redaction.tenant(self.tenant, self.headers), "method": self.method,
+                "path": self.path, "query": redaction.form(self.query), "status": self.status,
                 "operation": self.operation}
 
-    def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": _iso(self.time), "provider": self.provider,
-                "tenant": self.tenant, "method": self.method, "path": self.path,
-                "query": self.query, "headers": self.headers, "body": _decode(self.body),
-                "status": self.status, "response": _decode(self.response),
-                "operation": self.operation, "received": _iso(self.received)}
+    def as_json(self, secrets: bool = False) -> dict[str, Any]:
+        """The entry as JSON, with credentials and secret fields redacted unless `secrets`."""
+        media = self.headers.get("content-type", "")
+        shown = {"seq": self.seq, "time": _iso(self.time), "provider": self.provider,
+                 "tenant": self.tenant, "method": self.method, "path": self.path,
+                 "query": self.query, "headers": self.headers,
+                 "body": _decode(self.body, media, secrets),
+                 "status": self.status, "response": _decode(self.response, "", secrets),
+                 "operation": self.operation, "received": _iso(self.received)}
+        if not secrets:
+            shown.update(tenant=redaction.tenant(self.tenant, self.headers),
+                         query=redaction.form(self.query),
+                         headers=redaction.headers(self.headers))
+        return shown
 
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _decode(raw: bytes) -> Any:
-    """JSON bodies as values, other text as text, nothing as None."""
+def _decode(raw: bytes, media: str, secrets: bool) -> Any:
+    """JSON bodies as values, forms and other text as text, nothing as None."""
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        loaded = json.loads(raw)
     except (ValueError, RecursionError):
-        return raw.decode("utf-8", "replace")
+        text = raw.decode("utf-8", "replace")
+        if secrets:
+            return text
+        if media.startswith("multipart/"):
+            return f"(a multipart body of {len(raw)} bytes, not shown: it may hold secrets)"
+        return redaction.form(text) if "=" in text and not text.lstrip().startswith(
+            ("{", "[", "<")) else text
+    return loaded if secrets else redaction.value(loaded)
 
 
 class Journal:
@@ -73,6 +91,8 @@ class Journal:
         self.moves: deque[Moved] = deque(maxlen=limit)
         self.events = events or EventHub()
         self._seq = 0
+        # How live followers see a tenant name (the runtime redacts those tokens named).
+        self.tenant_label: Callable[[str, str], str] = lambda provider, name: name
 
     def add(self, **fields: Any) -> Entry:
         self._seq += 1
@@ -93,7 +113,9 @@ class Journal:
     def add_move(self, moved: Moved) -> None:
         self.moves.append(moved)
         if self.events.subscriptions:
-            self.events.publish("move", moved.as_json())
+            shown = moved.as_json()
+            shown["tenant"] = self.tenant_label(moved.provider, moved.tenant)
+            self.events.publish("move", shown)
 
     def moves_of(self, provider: str | None = None, tenant: str | None = None,
                  resource: str | None = None, ident: str | None = None) -> list[Moved]:

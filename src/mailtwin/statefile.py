@@ -76,7 +76,8 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
                             for cname, c in tenant.collections.items()},
             "counters": dict(tenant.counters), "extra": tenant.extra,
             "versions": [[resource, ident, version]
-                         for (resource, ident), version in tenant.versions.items()]})
+                         for (resource, ident), version in tenant.versions.items()],
+            **({"credential": True} if tenant.credential else {})})
     timer_rows = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
                    "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
                   for t in sorted(timers)]
@@ -156,7 +157,8 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
 
 
 def _tenant(item: dict[str, Any], at: Location, problem: Any) -> Tenant:
-    tenant = Tenant(counters=dict(item.get("counters", {})), extra=dict(item.get("extra", {})))
+    tenant = Tenant(counters=dict(item.get("counters", {})), extra=dict(item.get("extra", {})),
+                    credential=bool(item.get("credential", False)))
     for cname, body in item.get("collections", {}).items():
         collection = Collection(body["id_field"], body.get("indexes", []))
         for n, record in enumerate(body.get("records", [])):

@@ -163,6 +163,8 @@ class Tenant:
     counters: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
+    # The tenant's name is a credential (a bearer token): the control plane redacts it.
+    credential: bool = False
 
     def next_id(self, resource: str, first: int) -> int:
         """The next generated integer id of a resource (above every id already stored)."""
@@ -203,6 +205,8 @@ class Store:
         self._seeders = seeders
         self._pristine: dict[str, bytes] = {}
         self._on_materialise = on_materialise
+        # Exports in progress: each copies a tenant before anything may change it.
+        self.cuts: list[Any] = []
         self.tenants: dict[tuple[str, str], Tenant] = {}
         # Provider-wide state that is not any one tenant's, such as issued tokens.
         self.shared: dict[str, dict[str, Any]] = {}
@@ -233,11 +237,20 @@ class Store:
             found = pickle.loads(self.pristine(provider))
             self.tenants[(provider, name)] = found
             self._on_materialise(provider, name, found)
+        elif self.cuts:
+            self._before_change((provider, name), found)
         return found
 
     def peek(self, provider: str, name: str) -> Tenant | None:
         """The tenant's state if it exists, without creating it."""
-        return self.tenants.get((provider, name))
+        found = self.tenants.get((provider, name))
+        if found is not None and self.cuts:
+            self._before_change((provider, name), found)
+        return found
+
+    def _before_change(self, key: tuple[str, str], tenant: Tenant) -> None:
+        for cut in self.cuts:
+            cut.before_change(key, tenant)
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> int:
         """Forget tenants (all, one provider's, or one); they come back from the fixtures."""
