@@ -43,9 +43,18 @@ class Config:
     # State imports carry whole stores, hence the larger limit of the control plane.
     control_max_body_bytes: int = 256 * 1024 * 1024
     state_file: Path | None = None
-    # Sharing a server: who may use the control plane.
+    # Sharing a server: who may use the control plane, and the bounds that keep it alive.
     control_token: str | None = None
     allowed_hosts: tuple[str, ...] = ()
+    journal_max_bytes: int = 64 * 1024 * 1024
+    journal_body_bytes: int = 64 * 1024
+    max_tenants: int = 250
+    tenant_idle_seconds: float = 60.0
+    max_records: int = 200_000
+    max_snapshots: int = 32
+    max_snapshot_bytes: int = 128 * 1024 * 1024
+    link_seconds: float = 3600.0
+    max_links: int = 10_000
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.

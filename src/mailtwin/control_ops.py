@@ -112,7 +112,17 @@ def list_snapshots(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def take_snapshot(rt: Runtime, cs: ControlState, call: Call) -> Any:
     name = call.body["name"]
-    rt.snapshots[name] = (rt.store.snapshot(), rt.clock.state())
+    others = {n: blob for n, (blob, _) in rt.snapshots.items() if n != name}
+    if len(others) >= rt.config.max_snapshots:
+        raise problem(f"the sandbox keeps at most {rt.config.max_snapshots} snapshots "
+                      "(max_snapshots); delete one first", ("body", "name"), 409)
+    blob = rt.store.snapshot()
+    held = sum(len(other) for other in others.values())
+    if held + len(blob) > rt.config.max_snapshot_bytes:
+        raise problem(f"this snapshot takes {len(blob)} bytes and the others {held}: more "
+                      f"than the {rt.config.max_snapshot_bytes} bytes snapshots may take "
+                      "(max_snapshot_bytes); delete one first", ("body", "name"), 409)
+    rt.snapshots[name] = (blob, rt.clock.state())
     return {"name": name, "tenants": len(rt.store.tenants), "clock": rt.clock.describe()}
 
 
@@ -210,7 +220,8 @@ def journal(rt: Runtime, cs: ControlState, call: Call) -> Any:
         entries = entries[-q["last"]:]
     secrets = bool(q.get("secrets"))
     return {"entries": [e.as_json(secrets) for e in entries], "count": len(entries),
-            "limit": rt.journal.limit}
+            "limit": rt.journal.limit, "bytes": rt.journal.bytes,
+            "max_bytes": rt.journal.max_bytes}
 
 
 def clear_journal(rt: Runtime, cs: ControlState, call: Call) -> Any:

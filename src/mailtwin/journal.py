@@ -1,5 +1,5 @@
-"""The journal: every request a provider received and every lifecycle move, bounded, oldest
-dropped first; shown with secrets redacted."""
+"""The journal: every request a provider received and every lifecycle move, bounded in
+entries and bytes, oldest dropped first; shown with secrets redacted."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from typing import Any
 from mailtwin import redaction
 from mailtwin.events import EventHub
 from mailtwin.lifecycle import Moved
+
+# What an entry costs beside its bodies (the entry, its headers and strings), roughly.
+ENTRY_BYTES = 1024
 
 
 @dataclass
@@ -35,6 +38,13 @@ class Entry:
     operation: str | None
     # Wall-clock arrival, seconds since the epoch: rates are real even on a frozen clock.
     received: float = 0.0
+    # Sizes as received and sent; the bodies above may be cut short (see Journal).
+    body_bytes: int = 0
+    response_bytes: int = 0
+
+    @property
+    def cost(self) -> int:
+        return ENTRY_BYTES + len(self.body) + len(self.response)
 
     def summary(self) -> dict[str, Any]:
         """The entry without headers and bodies (what live followers are sent), redacted."""
@@ -52,7 +62,10 @@ class Entry:
                  "query": self.query, "headers": self.headers,
                  "body": _decode(self.body, media, secrets),
                  "status": self.status, "response": _decode(self.response, "", secrets),
-                 "operation": self.operation, "received": _iso(self.received)}
+                 "operation": self.operation, "received": _iso(self.received),
+                 "truncated": (len(self.body) < self.body_bytes
+                               or len(self.response) < self.response_bytes),
+                 "body_bytes": self.body_bytes, "response_bytes": self.response_bytes}
         if not secrets:
             shown.update(tenant=redaction.tenant(self.tenant, self.headers),
                          query=redaction.form(self.query),
@@ -83,24 +96,46 @@ def _decode(raw: bytes, media: str, secrets: bool) -> Any:
 
 class Journal:
     """A bounded record of requests, queried by provider, method, path pattern and status,
-    and of lifecycle moves, by record."""
+    and of lifecycle moves, by record.
 
-    def __init__(self, limit: int, events: EventHub | None = None) -> None:
+    It keeps at most `limit` entries and `max_bytes` of them in all; of each body and answer
+    only the first `body_bytes` (0 keeps none).
+    """
+
+    def __init__(self, limit: int, events: EventHub | None = None,
+                 max_bytes: int = 64 * 1024 * 1024, body_bytes: int = 64 * 1024) -> None:
         self.limit = limit
-        self.entries: deque[Entry] = deque(maxlen=limit)
+        self.max_bytes = max_bytes
+        self.body_bytes = body_bytes
+        self.entries: deque[Entry] = deque()
         self.moves: deque[Moved] = deque(maxlen=limit)
         self.events = events or EventHub()
+        self.bytes = 0
         self._seq = 0
         # How live followers see a tenant name (the runtime redacts those tokens named).
         self.tenant_label: Callable[[str, str], str] = lambda provider, name: name
 
     def add(self, **fields: Any) -> Entry:
         self._seq += 1
-        entry = Entry(seq=self._seq, received=time.time(), **fields)
+        body: bytes = fields.pop("body")
+        response: bytes = fields.pop("response")
+        cut = self.body_bytes
+        entry = Entry(seq=self._seq, received=time.time(),
+                      body=body[:cut] if len(body) > cut else body,
+                      response=response[:cut] if len(response) > cut else response,
+                      body_bytes=len(body), response_bytes=len(response), **fields)
         self.entries.append(entry)
+        self.bytes += entry.cost
+        self._trim()
         if self.events.subscriptions:
             self.events.publish("request", entry.summary())
         return entry
+
+    def _trim(self) -> None:
+        """Drop the oldest entries until both bounds hold (the newest one always stays)."""
+        entries = self.entries
+        while len(entries) > 1 and (len(entries) > self.limit or self.bytes > self.max_bytes):
+            self.bytes -= entries.popleft().cost
 
     def get(self, seq: int) -> Entry | None:
         """The entry with this sequence number, if the journal still keeps it."""
@@ -130,11 +165,12 @@ class Journal:
         """Forget every entry and move; numbering starts again at 1, as on a fresh server."""
         self.entries.clear()
         self.moves.clear()
+        self.bytes = 0
         self._seq = 0
 
     def resize(self, limit: int) -> None:
         self.limit = limit
-        self.entries = deque(self.entries, maxlen=limit)
+        self._trim()
         self.moves = deque(self.moves, maxlen=limit)
 
     def query(self, provider: str | None = None, method: str | None = None,

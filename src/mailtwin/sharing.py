@@ -1,5 +1,5 @@
-"""Settings of a server others share: the control token and the allowed Host names, read alike
-from `serve` options and MAILTWIN_* variables."""
+"""Settings of a server others share: the control token, the allowed Host names and the
+bounds on memory, read alike from `serve` options and MAILTWIN_* variables."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger("mailtwin")
+
+
+def _whole(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError("must be a number of seconds, 0 or more")
+    return value
 
 
 def _token(text: str) -> str:
@@ -42,6 +56,25 @@ SETTINGS = (
     Setting("allowed_hosts", "--allowed-host", "ALLOWED_HOSTS", _hosts,
             "a Host name the control plane answers besides localhost and the server's "
             "address (repeatable; the variable separates names with commas)"),
+    Setting("journal_max_bytes", "--journal-max-bytes", "JOURNAL_MAX_BYTES", _whole,
+            "bytes of bodies and answers the journal keeps in all (oldest dropped first)", 1),
+    Setting("journal_body_bytes", "--journal-body-bytes", "JOURNAL_BODY_BYTES", _whole,
+            "bytes of one body or answer the journal keeps (the rest is cut off and the entry "
+            "marked truncated)"),
+    Setting("max_tenants", "--max-tenants", "MAX_TENANTS", _whole,
+            "live tenants per provider; a new one evicts the least recently used idle one", 1),
+    Setting("tenant_idle_seconds", "--tenant-idle-seconds", "TENANT_IDLE_SECONDS", _seconds,
+            "seconds without a request after which a tenant may be evicted"),
+    Setting("max_records", "--max-records", "MAX_RECORDS", _whole,
+            "records per collection of one tenant; a create past it is refused", 1),
+    Setting("max_snapshots", "--max-snapshots", "MAX_SNAPSHOTS", _whole,
+            "named snapshots kept at once"),
+    Setting("max_snapshot_bytes", "--max-snapshot-bytes", "MAX_SNAPSHOT_BYTES", _whole,
+            "bytes all named snapshots may take together"),
+    Setting("link_seconds", "--link-seconds", "LINK_SECONDS", _seconds,
+            "seconds of sandbox time a download link stays valid", 1),
+    Setting("max_links", "--max-links", "MAX_LINKS", _whole,
+            "download links a provider keeps at once (the oldest stop working first)", 1),
 )
 
 

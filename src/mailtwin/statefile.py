@@ -186,6 +186,7 @@ def import_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
     store.tenants = state.tenants
     store.shared = state.shared
     store.timers = state.timers
+    store.adopt()
     runtime.clock.reset()
     if state.frozen:
         runtime.clock.freeze()
