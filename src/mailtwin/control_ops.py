@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
+from mailtwin.clock import ClockRangeError, check_moment
 from mailtwin.control_spec import Call, document, problem
 from mailtwin.control_views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
@@ -80,7 +81,7 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     snapshot = body.get("snapshot")
     if snapshot is not None and snapshot not in rt.snapshots:
         raise problem(f"no snapshot named {snapshot!r}", ("body", "snapshot"), 404)
-    moment = parse_iso(body["clock"]) if "clock" in body else None
+    moment = _reachable(parse_iso(body["clock"]), ("body", "clock")) if "clock" in body else None
     if whole:
         seed = body.get("seed")
         _reseed(rt, cs, cs.start_seed if seed is None else seed)
@@ -95,6 +96,16 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if moment is not None:
         _jump(rt, moment, body.get("frozen", True))
     return {"reset": dropped, "seed": rt.config.seed, "clock": rt.clock.describe()}
+
+
+def _reachable(moment: datetime | None, where: tuple[str, ...]) -> datetime | None:
+    """The moment, or a 400 when the clock cannot show it."""
+    if moment is not None:
+        try:
+            check_moment(moment)
+        except ClockRangeError as error:
+            raise problem(str(error), where) from None
+    return moment
 
 
 def _jump(rt: Runtime, moment: datetime, frozen: bool) -> None:
@@ -165,7 +176,7 @@ def get_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 
 def set_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
-    moment = parse_iso(call.body["now"])
+    moment = _reachable(parse_iso(call.body["now"]), ("body", "now"))
     if moment is None:  # the schema's date-time format refuses these first
         raise problem("now must be an ISO 8601 moment", ("body", "now"))
     _jump(rt, moment, call.body.get("frozen", True))
@@ -194,7 +205,10 @@ def advance_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
     seconds = duration_seconds(call.body)
     if seconds > 1000 * 366 * 86400:
         raise problem("the clock can advance at most 1000 years at a time")
-    rt.clock.advance(timedelta(seconds=seconds))
+    try:
+        rt.clock.advance(timedelta(seconds=seconds))
+    except ClockRangeError as error:
+        raise problem(str(error)) from None
     moved = rt.engine.fire_due(rt.clock.timestamp())
     return {**rt.clock.describe(), "advanced_seconds": seconds, "moved": _moves(moved)}
 
