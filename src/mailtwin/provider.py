@@ -129,10 +129,13 @@ class Provider:
         self.resources = {name: self._resource(name, body)
                           for name, body in spec.resources.items()}
         self.hooks: dict[str, Hook] = {}
+        # The JSON Schema of the shared state the hooks keep (checked on state imports).
+        self.shared_schema: dict[str, Any] | None = None
         if "hooks" in spec.ext:
             try:
                 module = importlib.import_module(spec.ext["hooks"])
                 self.hooks = dict(module.HOOKS)
+                self.shared_schema = getattr(module, "SHARED", None)
             except (ImportError, AttributeError, TypeError, ValueError) as exc:
                 at = ("x-mailtwin", "hooks")
                 raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),

@@ -37,3 +37,10 @@ def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str 
     return [("x-ratelimit-limit", str(limit)),
             ("x-ratelimit-remaining", str(max(0, limit - used))),
             ("x-ratelimit-reset", str(int(start + window)))]
+
+
+def forget_tenant(runtime: Runtime, provider: str, tenant: str) -> None:
+    """Drop the count of a tenant that is gone (evicted)."""
+    counts = runtime.store.shared.get(provider, {}).get("rate_limit")
+    if isinstance(counts, dict):
+        counts.pop(tenant, None)

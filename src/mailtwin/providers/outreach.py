@@ -138,6 +138,18 @@ def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, sou
         _bump(tenant, record.get("template"), COUNTERS[target], moment)
 
 
+# The provider-wide state these hooks keep, checked when a state document is imported.
+SHARED = {
+    "type": "object",
+    "properties": {
+        "tokens": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["kind", "tenant", "expires"],
+            "properties": {"kind": {"enum": ["access", "refresh"]},
+                           "tenant": {"type": "string"}, "expires": {"type": ["number", "null"]},
+                           "scope": {"type": "string"}}}},
+    },
+}
+
 HOOKS = {
     "authenticate": authenticate,
     "token": token,

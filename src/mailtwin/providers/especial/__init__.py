@@ -48,3 +48,31 @@ def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, sou
 
 
 HOOKS["on_move"] = on_move
+
+
+_GRANT = {"type": "object", "required": ["kind", "tenant", "expires"],
+          "properties": {"kind": {"enum": ["access", "refresh"]}, "tenant": {"type": "string"},
+                         "expires": {"type": "number"}, "seconds": {"type": "integer"}},
+          "if": {"properties": {"kind": {"const": "refresh"}}},
+          "then": {"required": ["seconds"]}}
+# The provider-wide state these hooks keep, checked when a state document is imported.
+SHARED = {
+    "type": "object",
+    "properties": {
+        "tokens": {"type": "object", "additionalProperties": _GRANT},
+        "codes": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": {
+                "type": "object", "required": ["tenant", "id"],
+                "properties": {"tenant": {"type": "string"},
+                               "id": {"type": ["integer", "string"]}}}}},
+        "challenges": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["login", "user_id", "tenant", "seconds", "expires"],
+            "properties": {"login": {"type": "string"}, "tenant": {"type": "string"},
+                           "user_id": {"type": ["integer", "string"]},
+                           "seconds": {"type": "integer"}, "expires": {"type": "number"}}}},
+        "files": {"type": "object", "additionalProperties": {
+            "type": "array", "minItems": 3, "maxItems": 4,
+            "prefixItems": [{"type": "string"}, {"type": "string"},
+                            {"type": ["integer", "string"]}, {"type": "number"}]}},
+    },
+}

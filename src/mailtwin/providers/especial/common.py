@@ -109,14 +109,24 @@ def list_contacts(tenant: Tenant, list_id: Any) -> list[Record]:
     return [r for r in collection.records.values() if str(r.get("list_id")) == str(list_id)]
 
 
+def link_live(entry: Any, now: float) -> bool:
+    """True while a download link works (links kept from before they expired never do)."""
+    return len(entry) > 3 and now < entry[3]
+
+
 def export_download(ctx: Context, resource: str, export: Record, param: str) -> Reply:
     """The link of a finished export's CSV (served under /files/); refused until ready."""
     if export.get("status") != "ready":
         raise refuse(f"export {export['id']} is {export.get('status')}; it can be downloaded "
                      "once ready", ("path", param))
     files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
+    now, config = ctx.runtime.clock.timestamp(), ctx.runtime.config
+    for lapsed in [k for k, entry in files.items() if not link_live(entry, now)]:
+        del files[lapsed]
+    while len(files) >= config.max_links:
+        del files[next(iter(files))]
     key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, resource, export["id"])
+    files[key] = (ctx.tenant_name, resource, export["id"], now + config.link_seconds)
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")
     return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})
 

@@ -16,6 +16,7 @@ from mailtwin.providers.especial.common import (
     create,
     export_download,
     find,
+    link_live,
     refuse,
     shown,
 )
@@ -193,6 +194,9 @@ def download_file(ctx: Context) -> Reply:
     """A generated file by its key."""
     files = ctx.runtime.store.shared_state(ctx.provider.name).get("files", {})
     entry = files.get(ctx.path["file_id"])
+    if entry is not None and not link_live(entry, ctx.runtime.clock.timestamp()):
+        del files[ctx.path["file_id"]]
+        entry = None
     tenant = ctx.runtime.store.peek(ctx.provider.name, entry[0]) if entry else None
     record = tenant.collections[entry[1]].get(entry[2]) if tenant and entry else None
     if record is None or "csv" not in record:
