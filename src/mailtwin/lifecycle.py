@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from string import Formatter
-from typing import Any
+from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
+from mailtwin.events import EventBus
 from mailtwin.store import Record, Store, Tenant
 
 _PARTS = frozenset({"year", "month", "day", "hour", "minute"})
@@ -150,20 +150,45 @@ class Moved:
     at: str
 
 
-MoveListener = Callable[[str, Tenant, str, Record, Any, Any, datetime], None]
+@dataclass(frozen=True)
+class Move:
+    """A record that just changed state, as a move listener sees it (the record holds its
+    new state already)."""
+
+    provider: str
+    tenant_name: str
+    tenant: Tenant
+    resource: str
+    record: Record
+    source: Any
+    target: Any
+    moment: datetime
+
+
+class MoveListener(Protocol):
+    """Called after every move of one resource's records (an action, a timed move, a change
+    of the state field): `def on_mailing_move(move: Move) -> None`."""
+
+    def __call__(self, move: Move, /) -> None: ...
 
 
 class LifecycleEngine:
-    """Schedules and fires timed moves for every provider's lifecycles, in time order."""
+    """Schedules and fires timed moves for every provider's lifecycles, in time order, and
+    tells each resource's move listeners (and the event bus) about every move."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, events: EventBus | None = None) -> None:
         self.store = store
+        self.events = events
         # (provider, resource) -> lifecycle, and the listeners providers hook in.
         self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
-        self.listeners: dict[str, MoveListener] = {}
+        self.listeners: dict[tuple[str, str], list[MoveListener]] = {}
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
+
+    def listen(self, provider: str, resource: str, listener: MoveListener) -> None:
+        """Call `listener` after every move of the resource's records."""
+        self.listeners.setdefault((provider, resource), []).append(listener)
 
     def lifecycle(self, provider: str, resource: str) -> Lifecycle | None:
         return self.lifecycles.get((provider, resource))
@@ -179,6 +204,11 @@ class LifecycleEngine:
         tenant.versions[(resource, ident)] = version
         for index, due in life.due_moves(record, moment):
             self.store.schedule(due, provider, tenant_name, resource, ident, version, index)
+
+    def hold(self, tenant: Tenant, resource: str, ident: Any) -> None:
+        """Drop the record's pending timed moves (`entered` plans them again)."""
+        key = (resource, ident)
+        tenant.versions[key] = tenant.versions.get(key, 0) + 1
 
     def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
                      moment: datetime) -> None:
@@ -197,10 +227,14 @@ class LifecycleEngine:
         before = collection.records[ident].get(life.field) if life else None
         record = collection.update(ident, changes)
         if life is not None and life.field in changes and changes[life.field] != before:
-            listener = self.listeners.get(provider)
-            if listener is not None:
-                listener(tenant_name, tenant, resource, record, before, record[life.field],
-                         moment)
+            move = Move(provider, tenant_name, tenant, resource, record, before,
+                        record[life.field], moment)
+            for listener in self.listeners.get((provider, resource), ()):
+                listener(move)
+            if self.events is not None:
+                self.events.emit("moved", provider, tenant_name, moment.timestamp(), {
+                    "resource": resource, "id": ident, "from": before,
+                    "to": record[life.field]})
             self.entered(provider, tenant_name, tenant, resource, record, moment)
         return record
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sized
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -10,6 +11,15 @@ from mailtwin.rawjson import Raw, encode_value
 from mailtwin.store import Collection, Record
 
 Predicate = Callable[[Record], bool]
+
+
+@dataclass
+class QueryPlan:
+    """What a list request asks for beyond the declared filters: predicates, and the sort
+    order as (field, descending) pairs."""
+
+    predicates: list[Predicate] = field(default_factory=list)
+    order: list[tuple[str, bool]] = field(default_factory=list)
 
 
 class FieldIn:
@@ -134,3 +144,13 @@ class Listing:
     def has_more(self, offset: int) -> bool:
         """True when at least one match lies at or beyond `offset`."""
         return any(seen >= offset for seen, _record in enumerate(self._matches()))
+
+
+def rows(items: Iterable[Record], key: str = "id", render: Callable[[Record], Any] = dict,
+         predicates: list[Predicate] | None = None) -> Listing:
+    """A listing of computed rows (report lines, log entries) rather than stored records;
+    each row's `key` must be unique. Example: `rows([{"id": 1, "url": u}])`."""
+    collection = Collection(key)
+    for item in items:
+        collection.insert(item)
+    return Listing(collection, collection.ids(), list(predicates or []), render)

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mailtwin.provider import Provider
-    from mailtwin.runtime import Runtime
+    from mailtwin.store import Store
 
 DEFAULT_WINDOW = 3600
 
 
-def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str | None,
+def rate_limit_headers(store: Store, now: float, provider: Provider | None, tenant: str | None,
                        given: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """`X-RateLimit-Limit / -Remaining / -Reset` (reset as Unix seconds) for one answer; an
     answer that names no tenant (no credentials) counts against nobody, and an answer that
@@ -23,10 +23,9 @@ def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str 
         return []
     limit = int(declared["limit"])
     window = int(declared.get("window", DEFAULT_WINDOW))
-    now = runtime.clock.timestamp()
     start, used = now, 0
     if tenant is not None:
-        counts = runtime.store.shared_state(provider.name).setdefault("rate_limit", {})
+        counts = store.shared_state(provider.name).setdefault("rate_limit", {})
         start, used = counts.get(tenant, (now, 0))
         if now >= start + window:
             start, used = now, 0

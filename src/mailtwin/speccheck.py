@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mailtwin.config import Config
-from mailtwin.handlers import HANDLERS
+from mailtwin.hookset import load_hooks
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
 from mailtwin.sources import spec_sources
@@ -58,6 +58,7 @@ def _locate_in(path: Path) -> str | None:
     try:
         spec = load_provider(path)
         provider = Provider(spec)
+        hooks = load_hooks(spec).operations
     except SourceError as error:
         return str(error)
     except Exception as error:  # any failure of a broken spec is reported, never raised
@@ -69,7 +70,7 @@ def _locate_in(path: Path) -> str | None:
         return str(SourceError(path, 1, "", describe(error)))
     for op_spec in spec.operations:
         try:
-            probe(compile_operation(provider, op_spec, schemas, HANDLERS))
+            probe(compile_operation(provider, op_spec, schemas, hooks))
         except SourceError as error:
             return str(error)
         except Exception as error:  # any failure of a broken operation is reported

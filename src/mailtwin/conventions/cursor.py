@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from mailtwin.context import Reply
 from mailtwin.conventions.jsonapi import fragments
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
 from mailtwin.rawjson import Raw
+from mailtwin.reply import Reply
 from mailtwin.validation import parse_query
 
 if TYPE_CHECKING:

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 from mailtwin.conventions.jsonapi import relationships
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Predicate
+from mailtwin.listing import FieldIn, Predicate, QueryPlan
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.conventions.querying import QueryPlan
-    from mailtwin.provider import Resource
+    from mailtwin.resource import Resource
 
 FILTER = re.compile(r"^filter\[([^\[\]]+)\](?:\[([^\[\]]*)\])?$")
 
@@ -112,8 +111,6 @@ def _relationship_filter(resource: Resource, rel: str, attr: str, name: str) -> 
 
 def jsonapi(ctx: Context) -> QueryPlan:
     """Predicates for every `filter[...]` and the order `sort` asks for."""
-    from mailtwin.conventions.querying import QueryPlan
-
     resource = ctx.op.resource
     plan = QueryPlan()
     if resource is None:

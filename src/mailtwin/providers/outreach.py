@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.auth import bearer
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.errors import ApiError, Problem
-from mailtwin.store import Record, Tenant
-
-if TYPE_CHECKING:
-    from mailtwin.provider import Provider
-    from mailtwin.runtime import Request, Runtime
+from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
+from mailtwin.store import Tenant
 
 TOKEN_LIFETIME = 7200
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
@@ -26,20 +20,19 @@ COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened":
 ISO = STYLES["iso8601"]
 
 
-def _tokens(runtime: Runtime, provider: Provider) -> dict[str, dict[str, Any]]:
-    state = runtime.store.shared_state(provider.name)
-    tokens: dict[str, dict[str, Any]] = state.setdefault("tokens", {})
+def _tokens(shared: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    tokens: dict[str, dict[str, Any]] = shared.setdefault("tokens", {})
     return tokens
 
 
-def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
+def authenticate(auth: AuthContext) -> str:
     """The tenant of a bearer token: its grant's for tokens issued here (401 once expired),
     the token itself for any other non-empty token."""
-    token = bearer(request.headers)
-    issued = _tokens(runtime, provider).get(token)
+    token = bearer(auth.headers)
+    issued = _tokens(auth.shared).get(token)
     if issued is None:
         return token
-    if issued["kind"] != "access" or issued["expires"] <= runtime.clock.timestamp():
+    if issued["kind"] != "access" or issued["expires"] <= auth.clock.timestamp():
         raise ApiError(401, [Problem(("header", "authorization"),
                                      "The access token expired or is not an access token",
                                      "unauthorized")], title="Unauthorized",
@@ -59,7 +52,7 @@ def token(ctx: Context) -> Reply:
     if grant not in GRANTS:
         return _oauth_error("unsupported_grant_type",
                             f"grant_type must be one of {', '.join(GRANTS)}")
-    tokens = _tokens(ctx.runtime, ctx.provider)
+    tokens = _tokens(ctx.shared)
     tenant = str(form.get("client_id") or "default")
     if grant == "authorization_code" and not form.get("code"):
         return _oauth_error("invalid_request", "code is required for authorization_code")
@@ -69,7 +62,7 @@ def token(ctx: Context) -> Reply:
             return _oauth_error("invalid_grant", "the refresh token is unknown or was used")
         tenant = str(old["tenant"])
         del tokens[str(form["refresh_token"])]
-    now = ctx.runtime.clock.timestamp()
+    now = ctx.clock.timestamp()
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     tokens[access] = {"kind": "access", "tenant": tenant, "expires": now + TOKEN_LIFETIME}
     tokens[refresh] = {"kind": "refresh", "tenant": tenant, "expires": None}
@@ -93,25 +86,19 @@ def _bump(tenant: Tenant, template_id: Any, counter: str | None, moment: datetim
 
 def create_mailing(ctx: Context) -> Reply:
     """A drafted mailing, or a scheduled one when it has a scheduledAt."""
-    resource = handlers.resource_of(ctx)
-    fields, _location = ctx.provider.envelope.unwrap(ctx, ctx.body)
+    fields, _location = ctx.unwrap()
     fields["state"] = "scheduled" if fields.get("scheduledAt") else "drafted"
     fields["stateChangedAt"] = ctx.stamp()
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, fields))
+    record = ctx.create(None, fields)
     _bump(ctx.tenant, record.get("template"), COUNTERS.get(record["state"]), ctx.now)
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
-def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
-            target: Any, moment: datetime) -> None:
+def on_mailing_move(move: Move) -> None:
     """Template counters follow the mailings that use the template."""
-    if resource == "mailing" and target in COUNTERS:
-        _bump(tenant, record.get("template"), COUNTERS[target], moment)
+    if move.target in COUNTERS:
+        _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
 
 
-HOOKS = {
-    "authenticate": authenticate,
-    "token": token,
-    "create_mailing": create_mailing,
-    "on_move": on_move,
-}
+HOOKS = Hooks(operations={"token": token, "create_mailing": create_mailing},
+              authenticate=authenticate, moves={"mailing": [on_mailing_move]})

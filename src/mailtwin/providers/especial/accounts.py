@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
 from mailtwin.providers.especial.common import body_of, find, refuse, shown
@@ -31,7 +31,7 @@ def home(ctx: Context) -> tuple[str, Tenant]:
     base = ctx.tenant_name.split(SUB_ACCOUNT, 1)[0]
     if base == ctx.tenant_name:
         return base, ctx.tenant
-    return base, ctx.runtime.store.tenant(ctx.provider.name, base)
+    return base, ctx.tenant_of(base)
 
 
 def _first_user(tenant: Tenant) -> str | None:
@@ -62,8 +62,8 @@ def _complete(ctx: Context, base: str, tenant: Tenant) -> None:
             changes["last_activity_on"] = record["created_on"]
         if not isinstance(record.get("account_owner"), dict):
             # A sub-account's users live in its own state, which starts as the fixtures do.
-            holder = None if parent is None else ctx.runtime.store.peek(
-                ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+            holder = None if parent is None else ctx.peek_tenant(
+                f"{base}{SUB_ACCOUNT}{record['id']}")
             owner = _first_user(holder or tenant)
             if owner is not None:
                 changes["account_owner"] = {"user_id": owner}
@@ -135,7 +135,7 @@ def create_account(ctx: Context) -> Reply:
     owner = dict(body.pop("account_owner", None) or {})
     status = "active" if ctx.query.get("skip_verification") else "pending"
     resource = ctx.provider.resources["account"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new(resource.name, {
         **body, "status": status, "parent_account_id": parent["id"],
         "lineage": f"{parent.get('lineage') or parent['id']}/{{id}}",
         "created_on": ctx.stamp(), "last_activity_on": ctx.stamp()})
@@ -143,12 +143,11 @@ def create_account(ctx: Context) -> Reply:
     record["lineage"] = str(record["lineage"]).replace("{id}", record["id"])
     email = owner.get("email")
     if email:
-        sub = ctx.runtime.store.tenant(ctx.provider.name,
-                                       f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+        sub = ctx.tenant_of(f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
         user = _owner_user(ctx, sub, owner)
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
-    handlers.insert(ctx, resource, record)
+    ctx.insert(resource.name, record)
     complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
@@ -195,7 +194,7 @@ def update_sub_account(ctx: Context) -> Reply:
     complete(ctx)
     record = find(ctx, "account", ctx.path["account_id"])
     base, _ = home(ctx)
-    users = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+    users = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{record['id']}")
     if isinstance(ctx.body, dict):
         _check_owner(ctx, ctx.body, users)
         if isinstance(ctx.body.get("account_owner"), dict):
@@ -207,7 +206,7 @@ def delete_sub_account(ctx: Context) -> Reply:
     """Remove a sub-account and everything its state holds."""
     record = _sub_account(ctx)
     ctx.tenant.collections["account"].delete(record["id"])
-    ctx.runtime.store.reset(ctx.provider.name, f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+    ctx.drop_tenant(f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
     return Reply(200, {"id": record["id"], "object": "account", "deleted": True})
 
 
@@ -220,17 +219,14 @@ def move_sub_account(ctx: Context) -> Reply:
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
     code = str(body_of(ctx)["confirmation"])
-    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, code, "account",
+    tenant_name, _, record = issued.held_record(ctx, CONFIRM, code, "account",
                                                      ("body", "confirmation"),
                                                      "confirmation code")
     if str(record["id"]) != str(ctx.path["account_id"]):
         raise refuse(f"the confirmation code is not one of account {ctx.path['account_id']}",
                      ("body", "confirmation"))
-    life = ctx.provider.resources["account"].lifecycle
-    assert life is not None, "the spec declares the account lifecycle"
     # The account may live in another tenant than the caller's: move it there.
-    ctx.runtime.engine.apply(ctx.provider.name, tenant_name, tenant, "account", record["id"],
-                             life.act(record, "confirm", record["id"], ctx.now), ctx.now)
+    ctx.move(record, "confirm", "account", tenant=tenant_name)
     issued.redeem(ctx, CONFIRM, code)
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
@@ -240,10 +236,7 @@ def confirm_account(ctx: Context) -> Reply:
 def resend_account_verification(ctx: Context) -> Reply:
     """Issue a new confirmation code to the pending sub-account an owner address names."""
     email = str(body_of(ctx)["email"]).lower()
-    store = ctx.runtime.store
-    for (provider, name), tenant in list(store.tenants.items()):
-        if provider != ctx.provider.name:
-            continue
+    for name, tenant in ctx.tenants():
         for record in tenant.collections["account"].records.values():
             if str(record.get("owner_email", "")).lower() == email \
                     and record.get("status") == "pending":
@@ -302,16 +295,16 @@ def account_report(ctx: Context) -> Reply:
         return Reply(200, {"data": _stats(ctx, ctx.tenant, root)})
     for record in sub_accounts(tenant):
         if str(record["id"]) == wanted:
-            sub = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{wanted}")
+            sub = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}")
             return Reply(200, {"data": _stats(ctx, sub, record)})
     raise not_found("Account", wanted)
 
 
-HOOKS = {"list_accounts": list_accounts, "show_account": show_account,
-         "update_sub_account": update_sub_account, "show_own_account": show_own_account,
-         "update_own_account": update_own_account,
-         "convert_own_account": convert_own_account, "create_account": create_account,
-         "delete_sub_account": delete_sub_account, "move_sub_account": move_sub_account,
-         "confirm_account": confirm_account,
-         "resend_account_verification": resend_account_verification,
-         "own_account_report": own_account_report, "account_report": account_report}
+HOOKS = Hooks(operations={
+    "list_accounts": list_accounts, "show_account": show_account,
+    "update_sub_account": update_sub_account, "show_own_account": show_own_account,
+    "update_own_account": update_own_account, "convert_own_account": convert_own_account,
+    "create_account": create_account, "delete_sub_account": delete_sub_account,
+    "move_sub_account": move_sub_account, "confirm_account": confirm_account,
+    "resend_account_verification": resend_account_verification,
+    "own_account_report": own_account_report, "account_report": account_report})

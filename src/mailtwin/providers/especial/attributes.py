@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import (
     body_of,
     change,
@@ -60,7 +60,7 @@ def delete_custom_attribute(ctx: Context) -> Reply:
         if len(kept) != len(contact.get("custom_attributes") or []):
             change(ctx, "contact", contact, {"custom_attributes": kept})
     _drop(ctx, "custom_attribute", record)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def create_interest(ctx: Context) -> Reply:
@@ -94,7 +94,7 @@ def update_interest(ctx: Context) -> Reply:
         _new_name(ctx, "interest", str(new), chosen["id"], "interest")
         _rename_on_contacts(ctx, chosen["id"], record["name"], str(new))
     key = record[ctx.provider.resources["interest"].id_field]
-    return handlers.respond(ctx, ctx.tenant.collections["interest"].update(key, body))
+    return ctx.respond(ctx.tenant.collections["interest"].update(key, body))
 
 
 def delete_interest(ctx: Context) -> Reply:
@@ -103,7 +103,7 @@ def delete_interest(ctx: Context) -> Reply:
     record = find(ctx, "interest", ctx.path["interest_name"])
     _rename_on_contacts(ctx, chosen["id"], record["name"], None)
     _drop(ctx, "interest", record)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def _interests(ctx: Context, list_id: Any) -> list[str]:
@@ -151,7 +151,8 @@ def show_interest(ctx: Context) -> Reply:
                                                         ctx.path["interest_name"]))})
 
 
-HOOKS = {"show_interest": show_interest, "create_custom_attribute": create_custom_attribute,
-         "delete_custom_attribute": delete_custom_attribute, "create_interest": create_interest,
-         "update_interest": update_interest, "delete_interest": delete_interest,
-         "add_interests": add_interests, "remove_interests": remove_interests}
+HOOKS = Hooks(operations={
+    "show_interest": show_interest, "create_custom_attribute": create_custom_attribute,
+    "delete_custom_attribute": delete_custom_attribute, "create_interest": create_interest,
+    "update_interest": update_interest, "delete_interest": delete_interest,
+    "add_interests": add_interests, "remove_interests": remove_interests})

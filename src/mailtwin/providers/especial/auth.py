@@ -9,18 +9,11 @@ non-empty token is its own account, created from the fixtures (so tests need no 
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.auth import bearer
-from mailtwin.errors import ApiError, Problem
-from mailtwin.provider import Provider
+from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
 from mailtwin.providers.especial import challenge
-from mailtwin.store import Record, Tenant
-from mailtwin.validation import parse_query
-
-if TYPE_CHECKING:
-    from mailtwin.runtime import Request, Runtime
 
 LIFETIME = 3600
 SUB_ACCOUNT = "#"
@@ -36,8 +29,7 @@ def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
     return ApiError(status, [Problem(location, message, kind)], headers=headers)
 
 
-def _tokens(runtime: Runtime, provider: str) -> dict[str, Any]:
-    shared = runtime.store.shared_state(provider)
+def _tokens(shared: dict[str, Any]) -> dict[str, Any]:
     tokens: dict[str, Any] = shared.setdefault("tokens", {})
     return tokens
 
@@ -60,22 +52,22 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
             and str(r["parent_account_id"]) == str(root["id"])]
 
 
-def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
+def authenticate(auth: AuthContext) -> str:
     """The tenant of a request: its token's account, or the sub-account it asks for."""
     try:
-        token = bearer(request.headers)
+        token = bearer(auth.headers)
     except ApiError:
         raise _refused(401, "Not authenticated") from None
-    grant = _tokens(runtime, provider.name).get(token)
+    grant = _tokens(auth.shared).get(token)
     if grant is not None and grant["kind"] != "access":
         raise _refused(401, "Could not validate credentials: not an access token")
-    if grant is not None and grant["expires"] <= runtime.clock.timestamp():
+    if grant is not None and grant["expires"] <= auth.clock.timestamp():
         raise _refused(401, "Could not validate credentials: the token has expired")
     base = grant["tenant"] if grant is not None else token
-    wanted = dict(parse_query(request.query)).get("account_id")
+    wanted = auth.param("account_id")
     if not wanted:
         return str(base)
-    tenant = runtime.store.tenant(provider.name, base)
+    tenant = auth.tenant_of(base)
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
         return str(base)
@@ -90,13 +82,13 @@ def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
 
 
 def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
-    tokens = _tokens(ctx.runtime, ctx.provider.name)
+    tokens = _tokens(ctx.shared)
     access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    now = ctx.runtime.clock.timestamp()
+    now = ctx.clock.timestamp()
     tokens[access] = {"kind": "access", "tenant": tenant_name, "expires": now + seconds}
     tokens[refresh] = {"kind": "refresh", "tenant": tenant_name, "expires": now + 30 * 86400,
                        "seconds": seconds}
-    tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+    tenant = ctx.tenant_of(tenant_name)
     root = root_account(tenant)
     accounts = ([int(root["id"])] if root else []) + [int(r["id"]) for r in sub_accounts(tenant)]
     return Reply(200, {"access_token": access, "token_type": "bearer", "expires_in": seconds,
@@ -112,11 +104,11 @@ def _refresh(ctx: Context) -> Reply:
     token = _field(ctx, "refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
-    tokens = _tokens(ctx.runtime, ctx.provider.name)
+    tokens = _tokens(ctx.shared)
     grant = tokens.get(str(token))
     if grant is None or grant["kind"] != "refresh":
         raise _refused(401, "the refresh token is not valid", ("body", "refresh_token"))
-    if grant["expires"] <= ctx.runtime.clock.timestamp():
+    if grant["expires"] <= ctx.clock.timestamp():
         raise _refused(401, "the refresh token has expired", ("body", "refresh_token"))
     del tokens[str(token)]
     return _grant(ctx, grant["tenant"], int(grant["seconds"]))
@@ -140,7 +132,7 @@ def issue_token(ctx: Context) -> Reply:
     tenant_name = str(username).lower()
     account = _field(ctx, "account_id")
     if account is not None:
-        tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+        tenant = ctx.tenant_of(tenant_name)
         if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
             root = root_account(tenant)
             if root is None or str(root["id"]) != str(account):
@@ -165,5 +157,6 @@ def refresh_token(ctx: Context) -> Reply:
     return _refresh(ctx)
 
 
-HOOKS = {"authenticate": authenticate, "issue_token": issue_token,
-         "refresh_token": refresh_token, "token_from_challenge": token_from_challenge}
+HOOKS = Hooks(operations={"issue_token": issue_token, "refresh_token": refresh_token,
+                          "token_from_challenge": token_from_challenge},
+              authenticate=authenticate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import find
 
 
@@ -14,4 +14,5 @@ def render_campaign_blueprint(ctx: Context) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=html.encode("utf-8"))
 
 
-HOOKS = {"render_campaign_blueprint": render_campaign_blueprint}
+HOOKS = Hooks(operations={
+    "render_campaign_blueprint": render_campaign_blueprint})

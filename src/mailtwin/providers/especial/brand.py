@@ -9,8 +9,7 @@ import binascii
 import hashlib
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import body_of, lookup, refuse
 from mailtwin.store import Record
 
@@ -49,11 +48,11 @@ def create_dkim_key(ctx: Context) -> Reply:
         raise refuse(f"a DKIM key for {domain} with the selector {selector} already exists",
                      ("body", "domain"))
     resource = ctx.provider.resources["dkim_key"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new(resource.name, {
         "domain": domain, "selector": selector, "public_key": _public_key(domain, selector),
         "account_default": not any(True for _ in keys)})
-    handlers.insert(ctx, resource, record)
-    return handlers.respond(ctx, record, 201)
+    ctx.insert(resource.name, record)
+    return ctx.respond(record, 201)
 
 
 def _domains(ctx: Context) -> dict[str, Any]:
@@ -178,8 +177,8 @@ def remove_logo(ctx: Context) -> Reply:
     return Reply(200, {"object": "logo", "deleted": True})
 
 
-HOOKS = {"upload_logo": upload_logo, "remove_logo": remove_logo,
-         "create_dkim_key": create_dkim_key, "show_domains": show_domains,
-         "change_domains": change_domains, "validate_domains": validate_domains,
-         "show_system_emails": show_system_emails, "set_system_emails": set_system_emails,
-         "update_system_emails": update_system_emails}
+HOOKS = Hooks(operations={
+    "upload_logo": upload_logo, "remove_logo": remove_logo, "create_dkim_key": create_dkim_key,
+    "show_domains": show_domains, "change_domains": change_domains,
+    "validate_domains": validate_domains, "show_system_emails": show_system_emails,
+    "set_system_emails": set_system_emails, "update_system_emails": update_system_emails})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Move, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial import links
 from mailtwin.providers.especial.common import (
@@ -151,7 +151,7 @@ def campaign_revisions(ctx: Context) -> Reply:
     for revision in ctx.tenant.extra.get("revisions", {}).get(record["id"], []):
         collection.insert({"id": revision["id"], "date": revision["date"]})
     found = Listing(collection, collection.ids(), [], dict)
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
 def _contact_values(ctx: Context, name: str = "contact_id") -> dict[str, Any]:
@@ -190,14 +190,19 @@ def send_test_campaign(ctx: Context) -> Reply:
                        "sent": True})
 
 
-def _revision_on_move(tenant_name: str, tenant: Tenant, record: Record, source: Any,
-                      target: Any, moment: datetime) -> None:
+def _revision_on_move(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    source = move.source
+    moment = move.moment
     if source is not None:
         record_revision(tenant, record, moment)
 
 
-HOOKS = {"create_campaign": create_campaign, "show_campaign": show_campaign,
-         "update_campaign": update_campaign, "delete_campaign": delete_campaign,
-         "campaign_revisions": campaign_revisions, "render_campaign": render_campaign,
-         "send_test_campaign": send_test_campaign}
-MOVE_LISTENERS = {"campaign": _revision_on_move}
+HOOKS = Hooks(operations={
+    "create_campaign": create_campaign, "show_campaign": show_campaign,
+    "update_campaign": update_campaign, "delete_campaign": delete_campaign,
+    "campaign_revisions": campaign_revisions, "render_campaign": render_campaign,
+    "send_test_campaign": send_test_campaign},
+              moves={"campaign": [_revision_on_move]})
+

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Move, Reply
 from mailtwin.providers.especial.common import export_download, find
 from mailtwin.providers.especial.reports import events_of
 from mailtwin.store import Record, Tenant
@@ -51,8 +50,10 @@ def reports_csv(tenant: Tenant) -> str:
     return out.getvalue()
 
 
-def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-                  moment: datetime) -> None:
+def _export_ready(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    target = move.target
     if target == "ready":
         record["csv"] = reports_csv(tenant)
 
@@ -63,5 +64,7 @@ def download_campaigns_export(ctx: Context) -> Reply:
     return export_download(ctx, "campaigns_export", export, "export_id")
 
 
-HOOKS = {"download_campaigns_export": download_campaigns_export}
-MOVE_LISTENERS = {"campaigns_export": _export_ready}
+HOOKS = Hooks(operations={
+    "download_campaigns_export": download_campaigns_export},
+              moves={"campaigns_export": [_export_ready]})
+

@@ -6,9 +6,8 @@ import re
 import secrets
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Location, bad_request
+from mailtwin.hooks import Context, Reply
 from mailtwin.listing import cached_json
 from mailtwin.rawjson import Raw
 from mailtwin.store import Record, Tenant
@@ -16,7 +15,7 @@ from mailtwin.store import Record, Tenant
 
 def find(ctx: Context, resource: str, ident: Any) -> Record:
     """A record of a resource by id (in the request's path scope), or the 404."""
-    return ctx.provider.resources[resource].find(ctx, ident)
+    return ctx.require(resource, ident)
 
 
 def lookup(tenant: Tenant, resource: str, ident: Any) -> Record | None:
@@ -64,17 +63,12 @@ def body_of(ctx: Context) -> dict[str, Any]:
 
 def change(ctx: Context, resource: str, record: Record, changes: Record) -> Record:
     """Store changes to a record through the lifecycle engine (moves are noticed)."""
-    spec = ctx.provider.resources[resource]
-    if spec.updated:
-        changes[spec.updated] = ctx.stamp()
-    return ctx.runtime.engine.apply(ctx.provider.name, ctx.tenant_name, ctx.tenant, resource,
-                                    record[spec.id_field], changes, ctx.now)
+    return ctx.apply(resource, record, changes)
 
 
 def create(ctx: Context, resource: str, fields: Record) -> Record:
     """A new record of a resource, stamped and stored."""
-    spec = ctx.provider.resources[resource]
-    return handlers.insert(ctx, spec, handlers.new_record(ctx, spec, fields))
+    return ctx.create(resource, fields)
 
 
 def attributes(contact: Record) -> dict[str, Any]:
@@ -114,7 +108,7 @@ def export_download(ctx: Context, resource: str, export: Record, param: str) -> 
     if export.get("status") != "ready":
         raise refuse(f"export {export['id']} is {export.get('status')}; it can be downloaded "
                      "once ready", ("path", param))
-    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
+    files = ctx.shared.setdefault("files", {})
     key = secrets.token_urlsafe(16)
     files[key] = (ctx.tenant_name, resource, export["id"])
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
-from mailtwin.provider import without_nulls
 from mailtwin.providers.especial import audience, automation
 from mailtwin.providers.especial.common import (
     answer,
@@ -19,6 +18,7 @@ from mailtwin.providers.especial.common import (
     list_contacts,
     refuse,
 )
+from mailtwin.reply import without_nulls
 from mailtwin.store import Record
 
 
@@ -182,10 +182,10 @@ def segment_contacts(ctx: Context) -> Reply:
     members = audience.members(ctx.tenant, chosen["id"], segment)
     ids = [c["id"] for c in members]
     resource = ctx.provider.resources["contact"]
-    plan = ctx.provider.query_style(ctx)
+    plan = ctx.query_plan()
     found = Listing(ctx.tenant.collections["contact"], ids, plan.predicates,
                     lambda r: resource.render(r, "summary"))
-    return _cursors_set(ctx.provider.paginate(ctx, found, ctx.provider.paging))
+    return _cursors_set(ctx.page(found))
 
 
 def _cursors_set(reply: Reply) -> Reply:
@@ -201,8 +201,8 @@ def list_contacts_page(ctx: Context) -> Reply:
     return _cursors_set(handlers.list_(ctx))
 
 
-HOOKS = {"list_contacts_page": list_contacts_page,
-"create_contact": create_contact, "update_contact": update_contact,
-         "tag_contact": tag_contact, "untag_contact": untag_contact,
-         "tag_contacts": tag_contacts, "untag_contacts": untag_contacts,
-         "segment_contacts": segment_contacts}
+HOOKS = Hooks(operations={
+    "list_contacts_page": list_contacts_page, "create_contact": create_contact,
+    "update_contact": update_contact, "tag_contact": tag_contact, "untag_contact": untag_contact,
+    "tag_contacts": tag_contacts, "untag_contacts": untag_contacts,
+    "segment_contacts": segment_contacts})

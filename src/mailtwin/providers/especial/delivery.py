@@ -4,16 +4,12 @@ the clock starts the delivery."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.hooks import Context, Hooks, Move, Reply
 from mailtwin.lifecycle import Lifecycle
 from mailtwin.providers.especial.audience import recipients
 from mailtwin.providers.especial.common import body_of, change, find, lookup, refuse
-from mailtwin.store import Record, Tenant
+from mailtwin.store import Record
 
 # Where a cancelled campaign goes: back to a draft before sending, finished while sending.
 CANCEL_TARGET = {"scheduled": "active", "delivering": "delivered"}
@@ -77,9 +73,8 @@ def schedule_campaign(ctx: Context) -> Reply:
     changes.update({"scheduled_for": when, "suspended": False})
     change(ctx, "campaign", record, changes)
     if action == "reschedule":  # same status: plan the timed move at the new time
-        ctx.runtime.engine.entered(ctx.provider.name, ctx.tenant_name, ctx.tenant, "campaign",
-                                   record, ctx.now)
-    return handlers.respond(ctx, record)
+        ctx.retime(record, "campaign")
+    return ctx.respond(record)
 
 
 def _hold(ctx: Context, record: Record) -> None:
@@ -96,7 +91,7 @@ def suspend_campaign(ctx: Context) -> Reply:
         raise refuse(f"campaign {record['id']} is already suspended")
     change(ctx, "campaign", record, changes)
     _hold(ctx, record)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def resume_campaign(ctx: Context) -> Reply:
@@ -110,9 +105,8 @@ def resume_campaign(ctx: Context) -> Reply:
     if record.get("status") == "scheduled" and isinstance(when, int) and when < ctx.stamp():
         changes["scheduled_for"] = ctx.stamp()  # the time passed while held: send now
     change(ctx, "campaign", record, changes)
-    ctx.runtime.engine.entered(ctx.provider.name, ctx.tenant_name, ctx.tenant, "campaign",
-                               record, ctx.now)
-    return handlers.respond(ctx, record)
+    ctx.retime(record, "campaign")
+    return ctx.respond(record)
 
 
 def cancel_campaign(ctx: Context) -> Reply:
@@ -126,7 +120,7 @@ def cancel_campaign(ctx: Context) -> Reply:
     else:
         changes["delivery_finished_on"] = ctx.stamp()
     change(ctx, "campaign", record, changes)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def unarchive_campaign(ctx: Context) -> Reply:
@@ -135,12 +129,15 @@ def unarchive_campaign(ctx: Context) -> Reply:
     changes = _check(ctx, record, life, "unarchive")
     changes.update({"status": record.get("archived_from") or "active", "archived_from": None})
     change(ctx, "campaign", record, changes)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
-def _deliver(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-             moment: datetime) -> None:
+def _deliver(move: Move) -> None:
     """When delivery starts, send to every recipient the audience has at that moment."""
+    tenant = move.tenant
+    record = move.record
+    target = move.target
+    moment = move.moment
     if target != "delivering":
         return
     stamp = int(moment.timestamp())
@@ -149,7 +146,9 @@ def _deliver(tenant_name: str, tenant: Tenant, record: Record, source: Any, targ
     tenant.extra.setdefault("sends", {})[record["id"]] = sends
 
 
-HOOKS = {"schedule_campaign": schedule_campaign, "suspend_campaign": suspend_campaign,
-         "resume_campaign": resume_campaign, "cancel_campaign": cancel_campaign,
-         "unarchive_campaign": unarchive_campaign}
-MOVE_LISTENERS = {"campaign": _deliver}
+HOOKS = Hooks(operations={
+    "schedule_campaign": schedule_campaign, "suspend_campaign": suspend_campaign,
+    "resume_campaign": resume_campaign, "cancel_campaign": cancel_campaign,
+    "unarchive_campaign": unarchive_campaign},
+              moves={"campaign": [_deliver]})
+

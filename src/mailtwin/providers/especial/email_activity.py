@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.timestamps import iso_z
-from mailtwin.provider import without_nulls
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import filter_language
 from mailtwin.providers.especial.common import refuse
+from mailtwin.reply import without_nulls
 from mailtwin.store import Record
 
 WEEK = 7 * 86400
@@ -244,6 +244,6 @@ def email_activity_report(ctx: Context) -> Reply:
                        "data": rows})
 
 
-HOOKS = {"email_activity_logs": email_activity_logs,
-         "email_activity_summary": email_activity_summary,
-         "email_activity_report": email_activity_report}
+HOOKS = Hooks(operations={
+    "email_activity_logs": email_activity_logs, "email_activity_summary": email_activity_summary,
+    "email_activity_report": email_activity_report})

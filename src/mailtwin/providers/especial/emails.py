@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial.common import body_of, lookup, refuse
 from mailtwin.providers.especial.suppression import is_suppressed
@@ -36,7 +35,7 @@ def send_email(ctx: Context) -> Reply:
     fields = {**body, "sender": {"id": sender["id"], "email": sender.get("email"),
                                  "name": (body.get("sender") or {}).get("name")
                                  or sender.get("name")}}
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, fields))
+    record = ctx.insert(resource.name, ctx.new(resource.name, fields))
     return Reply(201, {"email": record["email"], "object": "email", "sent": True,
                        "data": {"id": record["id"]}})
 
@@ -64,10 +63,10 @@ def email_logs(ctx: Context) -> Reply:
             collection.insert({"id": record["id"], "type": "sent",
                                "timestamp": record["submitted_time"], "email": record["email"],
                                "email_id": record["id"], "group_id": record.get("group_id")})
-    plan = ctx.provider.query_style(ctx)
+    plan = ctx.query_plan()
     found = Listing(collection, collection.ids(), plan.predicates,
                     lambda r: {k: r.get(k) for k in LOG_FIELDS})
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
 def email_report(ctx: Context) -> Reply:
@@ -88,4 +87,5 @@ def email_report(ctx: Context) -> Reply:
     return Reply(200, {"data": rows})
 
 
-HOOKS = {"send_email": send_email, "email_logs": email_logs, "email_report": email_report}
+HOOKS = Hooks(operations={
+    "send_email": send_email, "email_logs": email_logs, "email_report": email_report})

@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial.common import (
     attributes,
@@ -70,7 +69,7 @@ def submit_email(ctx: Context) -> Reply:
     content = _content(ctx, body["content"], values)
     status = "rejected" if is_suppressed(ctx.tenant, email) else "queued"
     resource = ctx.provider.resources["email"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new(resource.name, {
         **body, "email_id": str(uuid.uuid4()), "email": email, "content": content,
         "status": "submitted" if status == "queued" else "rejected",
         "submitted_time": int(ctx.now.timestamp()), "provider": "especial",
@@ -82,7 +81,7 @@ def submit_email(ctx: Context) -> Reply:
         record.setdefault(flag, False)
     record.setdefault("open", 0)
     record.setdefault("click", 0)
-    handlers.insert(ctx, resource, record)
+    ctx.insert(resource.name, record)
     return Reply(201, {"email": email, "object": "email", "submitted": True,
                        "data": {"id": record["email_id"], "status": status}})
 
@@ -104,7 +103,8 @@ def email_tags(ctx: Context) -> Reply:
             if tag.startswith(prefix) and collection.get(tag) is None:
                 collection.insert({"tag": tag})
     found = Listing(collection, collection.ids(), [], lambda r: r["tag"])
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
-HOOKS = {"submit_email": submit_email, "render_email": render_email, "email_tags": email_tags}
+HOOKS = Hooks(operations={
+    "submit_email": submit_email, "render_email": render_email, "email_tags": email_tags})

@@ -4,7 +4,7 @@ enabled or disabled."""
 from __future__ import annotations
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.common import body_of, find, lookup, refuse
 
@@ -21,12 +21,12 @@ def create_form(ctx: Context) -> Reply:
     """A new form for an existing list, with its hosted and embedded addresses."""
     _check_list(ctx)
     resource = ctx.provider.resources["form"]
-    record = handlers.new_record(ctx, resource, body_of(ctx))
+    record = ctx.new(resource.name, body_of(ctx))
     record["id"] = issued.short_id(ctx.tenant, "form", "form")
     record["url"] = {"linked": f"{HOSTED}/{record['id']}",
                      "embedded": f"{HOSTED}/{record['id']}/embed.js"}
-    handlers.insert(ctx, resource, record)
-    return handlers.respond(ctx, record, 201)
+    ctx.insert(resource.name, record)
+    return ctx.respond(record, 201)
 
 
 def update_form(ctx: Context) -> Reply:
@@ -39,11 +39,11 @@ def create_list_form(ctx: Context) -> Reply:
     """A new subscription endpoint of a list, enabled, with the address forms post to."""
     chosen = find(ctx, "list", ctx.path["list_id"])
     resource = ctx.provider.resources["list_form"]
-    record = handlers.new_record(ctx, resource, body_of(ctx))
+    record = ctx.new(resource.name, body_of(ctx))
     record["id"] = issued.short_id(ctx.tenant, "list_form", "sf")
     record["submission_url"] = f"{HOSTED}/lists/{chosen['id']}/{record['id']}"
-    handlers.insert(ctx, resource, record)
-    return handlers.respond(ctx, record, 200)
+    ctx.insert(resource.name, record)
+    return ctx.respond(record, 200)
 
 
 def enable_list_form(ctx: Context) -> Reply:
@@ -56,8 +56,9 @@ def enable_list_form(ctx: Context) -> Reply:
         raise refuse(f"subscription endpoint {record['id']} is already {state}",
                      ("path", "form_id"))
     ctx.tenant.collections["list_form"].update(record["id"], {"enabled": wanted})
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
-HOOKS = {"create_form": create_form, "update_form": update_form,
-         "create_list_form": create_list_form, "enable_list_form": enable_list_form}
+HOOKS = Hooks(operations={
+    "create_form": create_form, "update_form": update_form, "create_list_form": create_list_form,
+    "enable_list_form": enable_list_form})

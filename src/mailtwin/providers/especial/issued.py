@@ -10,13 +10,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailtwin.context import Context
+from mailtwin.hooks import Context
 from mailtwin.providers.especial.common import refuse
 from mailtwin.store import Record, Tenant
 
 
 def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    shared = ctx.shared
     by_purpose: dict[str, dict[str, dict[str, Any]]] = shared.setdefault("codes", {})
     return by_purpose.setdefault(purpose, {})
 
@@ -34,7 +34,7 @@ def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
 
 def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
     """The tenant and record a code was issued for, or None."""
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    shared = ctx.shared
     found: dict[str, Any] | None = shared.get("codes", {}).get(purpose, {}).get(code)
     return found
 
@@ -43,7 +43,7 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
                 what: str = "code") -> tuple[str, Tenant, Record]:
     """The tenant (name and state) and record a code was issued for, or a 400 at `where`."""
     held = holder(ctx, purpose, code)
-    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
+    tenant = ctx.peek_tenant(held["tenant"]) if held else None
     record = tenant.collections[resource].get(held["id"]) if tenant and held else None
     if held is None or tenant is None or record is None:
         raise refuse(f"the {what} is not valid (unknown, used or replaced)", where)
@@ -52,7 +52,7 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
     """Use a code up."""
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    shared = ctx.shared
     shared.get("codes", {}).get(purpose, {}).pop(code, None)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial.common import find, lookup
 from mailtwin.store import Collection, Record, Tenant
@@ -56,7 +56,7 @@ def campaign_links(ctx: Context) -> Reply:
     for link in track(ctx.tenant, campaign):
         collection.insert({"id": link["id"], "status": STATUS, "link_to": link["url"]})
     found = Listing(collection, collection.ids(), [], dict)
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
 def link_info(ctx: Context) -> Reply:
@@ -68,4 +68,5 @@ def link_info(ctx: Context) -> Reply:
     return Reply(200, {"data": {"mailing_id": owner["campaign_id"]}})
 
 
-HOOKS = {"campaign_links": campaign_links, "link_info": link_info}
+HOOKS = Hooks(operations={
+    "campaign_links": campaign_links, "link_info": link_info})

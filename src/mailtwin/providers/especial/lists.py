@@ -4,7 +4,7 @@ its contacts, segments and exports with it; a segment's selection must be readab
 from __future__ import annotations
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.common import answer, body_of, find, lookup, refuse
 from mailtwin.store import Record
@@ -126,7 +126,8 @@ def update_transactional_template(ctx: Context) -> Reply:
     return handlers.update(ctx)
 
 
-HOOKS = {"delete_list": delete_list, "create_list": create_list, "update_list": update_list,
-         "create_segment": create_segment, "update_segment": update_segment,
-         "create_transactional_template": create_transactional_template,
-         "update_transactional_template": update_transactional_template}
+HOOKS = Hooks(operations={
+    "delete_list": delete_list, "create_list": create_list, "update_list": update_list,
+    "create_segment": create_segment, "update_segment": update_segment,
+    "create_transactional_template": create_transactional_template,
+    "update_transactional_template": update_transactional_template})

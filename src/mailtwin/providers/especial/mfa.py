@@ -11,8 +11,7 @@ import secrets
 import struct
 from urllib.parse import quote
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.common import body_of, find, refuse
 from mailtwin.providers.especial.users import current_user
@@ -38,12 +37,12 @@ def create_mfa(ctx: Context) -> Reply:
     secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
     label = quote(f"Especial:{user.get('email')}")
     resource = ctx.provider.resources["mfa_method"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new(resource.name, {
         "type": body["type"], "description": body.get("description") or "", "secret": secret,
         "qr_code": f"otpauth://totp/{label}?secret={secret}&issuer=Especial",
         "active": False, "user_id": user["id"]})
     record["id"] = issued.short_id(ctx.tenant, "mfa_method", "mfa")
-    handlers.insert(ctx, resource, record)
+    ctx.insert(resource.name, record)
     return Reply(201, {"id": record["id"], "object": "mfa", "created": True,
                        "data": {k: record[k] for k in ("id", "type", "description", "qr_code",
                                                        "secret")}})
@@ -84,5 +83,6 @@ def mfa_portal(ctx: Context) -> Reply:
     return Reply(200, {"url": url})
 
 
-HOOKS = {"create_mfa": create_mfa, "activate_mfa": activate_mfa,
-         "recovery_codes": recovery_codes, "mfa_portal": mfa_portal}
+HOOKS = Hooks(operations={
+    "create_mfa": create_mfa, "activate_mfa": activate_mfa, "recovery_codes": recovery_codes,
+    "mfa_portal": mfa_portal})

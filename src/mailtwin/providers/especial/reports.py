@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial import links
 from mailtwin.providers.especial.common import find, list_contacts, lookup
@@ -102,10 +102,10 @@ def _page(ctx: Context, events: list[Record], fields: tuple[str, ...]) -> Reply:
     collection = Collection("id")
     for number, event in enumerate(events, start=1):
         collection.insert({"id": number, **event})
-    plan = ctx.provider.query_style(ctx)
+    plan = ctx.query_plan()
     found = Listing(collection, collection.ids(), plan.predicates,
                     lambda r: {k: r.get(k) for k in fields})
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
 def campaign_logs(ctx: Context) -> Reply:
@@ -133,8 +133,9 @@ def campaign_links_report(ctx: Context) -> Reply:
         collection.insert({"id": link["id"], "link": link["url"], "unique": 0, "total": 0,
                            "unique_rate": 0.0, "total_rate": 0.0})
     found = Listing(collection, collection.ids(), [], dict)
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
-HOOKS = {"campaign_links_report": campaign_links_report, "campaign_report": campaign_report,
-         "list_report": list_report, "campaign_logs": campaign_logs, "list_logs": list_logs}
+HOOKS = Hooks(operations={
+    "campaign_links_report": campaign_links_report, "campaign_report": campaign_report,
+    "list_report": list_report, "campaign_logs": campaign_logs, "list_logs": list_logs})

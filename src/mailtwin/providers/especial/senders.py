@@ -3,8 +3,7 @@ the provider emails), confirmed through `POST /brands/default/senders/confirm-em
 
 from __future__ import annotations
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import answer, body_of, change, find, refuse
 
 
@@ -22,10 +21,10 @@ def create_sender(ctx: Context) -> Reply:
             raise refuse(f"a sender with the address {body['email']} already exists",
                          ("body", "email"))
     resource = ctx.provider.resources["sender"]
-    record = handlers.new_record(ctx, resource, {**body, "confirmed": False})
+    record = ctx.new(resource.name, {**body, "confirmed": False})
     record["confirmation_id"] = confirmation_id(record["id"])
     record["last_confirmation_sent_on"] = ctx.stamp()
-    handlers.insert(ctx, resource, record)
+    ctx.insert(resource.name, record)
     return answer(ctx, "sender", record, "created", 201)
 
 
@@ -49,8 +48,9 @@ def resend_sender_confirmation(ctx: Context) -> Reply:
     if record.get("confirmed"):
         raise refuse(f"sender {record['id']} is already confirmed", ("path", "sender_id"))
     change(ctx, "sender", record, {"last_confirmation_sent_on": ctx.stamp()})
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
-HOOKS = {"create_sender": create_sender, "confirm_sender": confirm_sender,
-         "resend_sender_confirmation": resend_sender_confirmation}
+HOOKS = Hooks(operations={
+    "create_sender": create_sender, "confirm_sender": confirm_sender,
+    "resend_sender_confirmation": resend_sender_confirmation})

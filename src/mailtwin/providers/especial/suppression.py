@@ -7,11 +7,8 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Move, Reply
 from mailtwin.providers.especial.common import body_of, create, export_download, find, refuse
 from mailtwin.store import Record, Tenant
 
@@ -58,8 +55,8 @@ def create_suppressed_email(ctx: Context) -> Reply:
     if ctx.tenant.collections["suppressed_email"].get(entry) is not None:
         raise refuse(f"{entry} is already suppressed", ("body", "email"))
     resource = ctx.provider.resources["suppressed_email"]
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, {"email": entry}))
-    return handlers.respond(ctx, record, 201)
+    record = ctx.insert(resource.name, ctx.new(resource.name, {"email": entry}))
+    return ctx.respond(record, 201)
 
 
 def create_suppressed_export(ctx: Context) -> Reply:
@@ -74,7 +71,7 @@ def create_suppressed_export(ctx: Context) -> Reply:
                          "id": int(ident) if ident.isdigit() else ident}}
     task = create(ctx, "task", dict(fields))
     record = create(ctx, "suppressed_emails_export", {**fields, "id": task["id"]})
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def download_suppressed_export(ctx: Context) -> Reply:
@@ -83,9 +80,11 @@ def download_suppressed_export(ctx: Context) -> Reply:
     return export_download(ctx, "suppressed_emails_export", record, "export_id")
 
 
-def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-                  moment: datetime) -> None:
+def _export_ready(move: Move) -> None:
     """A finished export holds the CSV of the addresses suppressed at that moment."""
+    tenant = move.tenant
+    record = move.record
+    target = move.target
     if target != "ready":
         return
     out = io.StringIO()
@@ -96,7 +95,9 @@ def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any,
     record["csv"] = out.getvalue()
 
 
-HOOKS = {"create_suppressed_email": create_suppressed_email,
-         "create_suppressed_export": create_suppressed_export,
-         "download_suppressed_export": download_suppressed_export}
-MOVE_LISTENERS = {"suppressed_emails_export": _export_ready}
+HOOKS = Hooks(operations={
+    "create_suppressed_email": create_suppressed_email,
+    "create_suppressed_export": create_suppressed_export,
+    "download_suppressed_export": download_suppressed_export},
+              moves={"suppressed_emails_export": [_export_ready]})
+

@@ -5,8 +5,8 @@ contact, deleting it removes it from them."""
 from __future__ import annotations
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial.common import body_of, change, refuse
 from mailtwin.store import Collection, Record
@@ -40,8 +40,7 @@ def list_tags(ctx: Context) -> Reply:
     collection = Collection("tag")
     for name in _all_tags(ctx):
         collection.insert({"tag": name})
-    return ctx.provider.paginate(ctx, Listing(collection, collection.ids(), [], dict),
-                                 ctx.provider.paging)
+    return ctx.page(Listing(collection, collection.ids(), [], dict))
 
 
 def show_tag(ctx: Context) -> Reply:
@@ -73,7 +72,7 @@ def rename_tag(ctx: Context) -> Reply:
     tags = ctx.tenant.collections["tag"]
     tags.delete(old)
     record = tags.insert({"tag": new})
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def delete_tag(ctx: Context) -> Reply:
@@ -83,8 +82,9 @@ def delete_tag(ctx: Context) -> Reply:
         change(ctx, "contact", contact,
                {"tags": [t for t in contact.get("tags") or [] if t != name]})
     ctx.tenant.collections["tag"].delete(name)
-    return handlers.respond(ctx, {"tag": name})
+    return ctx.respond({"tag": name})
 
 
-HOOKS = {"list_tags": list_tags, "show_tag": show_tag, "create_tag": create_tag,
-         "rename_tag": rename_tag, "delete_tag": delete_tag}
+HOOKS = Hooks(operations={
+    "list_tags": list_tags, "show_tag": show_tag, "create_tag": create_tag,
+    "rename_tag": rename_tag, "delete_tag": delete_tag})

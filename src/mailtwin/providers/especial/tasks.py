@@ -8,8 +8,8 @@ import io
 from datetime import datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Move, Reply
 from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.common import (
     body_of,
@@ -94,8 +94,10 @@ def _csv(tenant: Tenant, export: Record) -> str:
     return out.getvalue()
 
 
-def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-                  moment: datetime) -> None:
+def _export_ready(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    target = move.target
     if target == "ready":
         record["csv"] = _csv(tenant, record)
 
@@ -103,8 +105,10 @@ def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any,
 LOG_COLUMNS = ("contact_id", "email", "type", "timestamp", "occurrences")
 
 
-def _log_export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any,
-                      target: Any, moment: datetime) -> None:
+def _log_export_ready(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    target = move.target
     if target != "ready":
         return
     out = io.StringIO()
@@ -115,8 +119,10 @@ def _log_export_ready(tenant_name: str, tenant: Tenant, record: Record, source: 
     record["csv"] = out.getvalue()
 
 
-def _list_log_export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any,
-                           target: Any, moment: datetime) -> None:
+def _list_log_export_ready(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    target = move.target
     if target != "ready":
         return
     columns = (*LOG_COLUMNS, "campaign_id")
@@ -191,9 +197,9 @@ def download_campaign_log_export(ctx: Context) -> Reply:
 
 def download_file(ctx: Context) -> Reply:
     """A generated file by its key."""
-    files = ctx.runtime.store.shared_state(ctx.provider.name).get("files", {})
+    files = ctx.shared.get("files", {})
     entry = files.get(ctx.path["file_id"])
-    tenant = ctx.runtime.store.peek(ctx.provider.name, entry[0]) if entry else None
+    tenant = ctx.peek_tenant(entry[0]) if entry else None
     record = tenant.collections[entry[1]].get(entry[2]) if tenant and entry else None
     if record is None or "csv" not in record:
         raise not_found("File", ctx.path["file_id"])
@@ -254,20 +260,26 @@ def _apply_import(tenant: Tenant, payload: dict[str, Any], moment: datetime) -> 
         collection.update(item["id"], changes)
 
 
-def _task_done(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-               moment: datetime) -> None:
+def _task_done(move: Move) -> None:
+    tenant = move.tenant
+    record = move.record
+    target = move.target
+    moment = move.moment
     if target == "ready" and record.get("type") == "unknown" and "contacts" in record.get(
             "payload", {}):
         _apply_import(tenant, record["payload"], moment)
 
 
-HOOKS = {"create_contacts_export": create_contacts_export,
-         "download_contacts_export": download_contacts_export, "download_file": download_file,
-         "import_contacts": import_contacts,
-         "create_campaign_log_export": create_campaign_log_export,
-         "download_campaign_log_export": download_campaign_log_export,
-         "create_list_log_export": create_list_log_export,
-         "download_list_log_export": download_list_log_export,
-         "create_campaigns_export": create_campaigns_export}
-MOVE_LISTENERS = {"contacts_export": _export_ready, "campaign_log_export": _log_export_ready,
-                  "list_log_export": _list_log_export_ready, "task": _task_done}
+HOOKS = Hooks(operations={
+    "create_contacts_export": create_contacts_export,
+    "download_contacts_export": download_contacts_export, "download_file": download_file,
+    "import_contacts": import_contacts, "create_campaign_log_export": create_campaign_log_export,
+    "download_campaign_log_export": download_campaign_log_export,
+    "create_list_log_export": create_list_log_export,
+    "download_list_log_export": download_list_log_export,
+    "create_campaigns_export": create_campaigns_export},
+              moves={"contacts_export": [_export_ready],
+                     "campaign_log_export": [_log_export_ready],
+                     "list_log_export": [_list_log_export_ready],
+                     "task": [_task_done]})
+

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import (
     attributes,
     body_of,
@@ -116,7 +115,7 @@ def send_template(ctx: Context) -> Reply:
         change(ctx, "contact", contact, {"status": "active", "subscribed_on": ctx.stamp()})
     resource = ctx.provider.resources["transactional_email"]
     name = (body.get("sender") or {}).get("name") or sender.get("name")
-    handlers.insert(ctx, resource, handlers.new_record(ctx, resource, {
+    ctx.insert(resource.name, ctx.new(resource.name, {
         "email": email, "list_id": chosen["id"], "contact_id": contact["id"],
         "template_id": template["id"],
         "sender": {"id": sender["id"], "email": sender.get("email"), "name": name},
@@ -150,6 +149,7 @@ def render_template_for(ctx: Context) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=str(html).encode("utf-8"))
 
 
-HOOKS = {"send_transactional_template": send_template,
-         "send_test_transactional_template": send_test_template,
-         "render_transactional_template": render_template_for}
+HOOKS = Hooks(operations={
+    "send_transactional_template": send_template,
+    "send_test_transactional_template": send_test_template,
+    "render_transactional_template": render_template_for})

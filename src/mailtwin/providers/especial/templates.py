@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.common import attributes, find, lookup, merge, refuse
 
 
@@ -21,4 +21,5 @@ def render_template(ctx: Context) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=html.encode("utf-8"))
 
 
-HOOKS = {"render_template": render_template}
+HOOKS = Hooks(operations={
+    "render_template": render_template})

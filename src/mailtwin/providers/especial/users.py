@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.common import body_of, find, refuse, shown
 from mailtwin.store import Record, Tenant
@@ -56,14 +56,14 @@ def create_user(ctx: Context) -> Reply:
     password = body.pop("password", None)
     body.pop("password_strength_requirement", None)
     status = "active" if ctx.query.get("skip_verification") else "pending"
-    record = handlers.new_record(ctx, resource, {**body, "status": status})
+    record = ctx.new(resource.name, {**body, "status": status})
     record["id"] = issued.numeric_id(ctx.tenant, "user", 2001)
-    handlers.insert(ctx, resource, record)
+    ctx.insert(resource.name, record)
     if password:
         _passwords(ctx.tenant)[record["id"]] = str(password)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def show_self_user(ctx: Context) -> Reply:
@@ -92,8 +92,7 @@ def confirm_user(ctx: Context) -> Reply:
     life = ctx.provider.resources["user"].lifecycle
     assert life is not None, "the spec declares the user lifecycle"
     changes = life.act(record, "confirm", record["id"], ctx.now)
-    ctx.runtime.engine.apply(ctx.provider.name, tenant_name, tenant, "user", record["id"],
-                             changes, ctx.now)
+    ctx.apply("user", record, changes, tenant=tenant_name)
     _passwords(tenant)[record["id"]] = str(body["password"])
     issued.redeem(ctx, CONFIRM, str(body["confirmation"]))
     return Reply(200, {"id": record["id"], "object": "user", "confirmed": True,
@@ -118,11 +117,9 @@ def _reset_sent(ctx: Context, tenant_name: str, record: Record) -> Reply:
 def forgot_password(ctx: Context) -> Reply:
     """Issue a reset token to the user with this address (the answer is the same without one)."""
     email = str(body_of(ctx)["email"])
-    store = ctx.runtime.store
-    names = [login_of(email), *(name for provider, name in store.tenants
-                                if provider == ctx.provider.name)]
+    names = [login_of(email), *(name for name, _ in ctx.tenants())]
     for name in names:
-        tenant = store.peek(ctx.provider.name, name)
+        tenant = ctx.peek_tenant(name)
         record = by_email(tenant, email) if tenant is not None else None
         if record is not None:
             issued.issue(ctx, RESET, name, record["id"])
@@ -159,9 +156,8 @@ def confirm_password_reset(ctx: Context) -> Reply:
     return Reply(200, {"object": "user", "password_reset": True})
 
 
-HOOKS = {"create_user": create_user, "show_self_user": show_self_user,
-         "delete_user": delete_user, "confirm_user": confirm_user,
-         "resend_user_verification": resend_user_verification,
-         "forgot_password": forgot_password, "reset_own_password": reset_own_password,
-         "reset_user_password": reset_user_password,
-         "confirm_password_reset": confirm_password_reset}
+HOOKS = Hooks(operations={
+    "create_user": create_user, "show_self_user": show_self_user, "delete_user": delete_user,
+    "confirm_user": confirm_user, "resend_user_verification": resend_user_verification,
+    "forgot_password": forgot_password, "reset_own_password": reset_own_password,
+    "reset_user_password": reset_user_password, "confirm_password_reset": confirm_password_reset})

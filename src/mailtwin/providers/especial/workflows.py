@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial.common import (
     attributes,
@@ -81,10 +81,10 @@ def create_workflow(ctx: Context) -> Reply:
         for name in ("name", "description", "goal", "trigger"):
             fields.setdefault(name, blueprint.get(name))
     resource = ctx.provider.resources["workflow"]
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, fields))
+    record = ctx.insert(resource.name, ctx.new(resource.name, fields))
     if blueprint is not None:
         _copy_actions(ctx, blueprint, record, chosen.get("email_settings") or {})
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def _copy_actions(ctx: Context, blueprint: Record, workflow: Record,
@@ -99,9 +99,9 @@ def _copy_actions(ctx: Context, blueprint: Record, workflow: Record,
         fields["workflow_id"] = workflow["id"]
         fields["parent_id"] = copies.get(step.get("parent_id"))
         fields["email_settings"] = {**(step.get("email_settings") or {}), **settings}
-        copy = handlers.new_record(ctx, actions, fields)
+        copy = ctx.new(actions.name, fields)
         copy["workflow_id"] = workflow["id"]
-        handlers.insert(ctx, actions, copy)
+        ctx.insert(actions.name, copy)
         copies[step["id"]] = copy["id"]
 
 
@@ -222,8 +222,7 @@ def action_links(ctx: Context) -> Reply:
         if url not in seen:
             seen.append(url)
             collection.insert({"id": len(seen), "status": "active", "link_to": url})
-    return ctx.provider.paginate(ctx, Listing(collection, collection.ids(), [], dict),
-                                 ctx.provider.paging)
+    return ctx.page(Listing(collection, collection.ids(), [], dict))
 
 
 def _sends(ctx: Context, action: Record) -> list[dict[str, Any]]:
@@ -255,15 +254,15 @@ def action_logs(ctx: Context) -> Reply:
                            "email": send.get("email"), "type": "sent",
                            "timestamp": send["timestamp"], "time": send["timestamp"],
                            "occurrences": 1})
-    plan = ctx.provider.query_style(ctx)
+    plan = ctx.query_plan()
     ids = handlers.sort_ids(collection.records, collection.ids(), plan.order)
     fields = ("id", "contact_id", "email", "type", "timestamp", "occurrences")
     found = Listing(collection, ids, plan.predicates, lambda r: {k: r.get(k) for k in fields})
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(found)
 
 
-HOOKS = {"create_workflow": create_workflow, "locked_workflow_change": locked_workflow_change,
-         "lock_workflow": lock_workflow, "unlock_workflow": unlock_workflow,
-         "render_action": render_action, "send_test_action": send_test_action,
-         "action_links": action_links, "action_report": action_report,
-         "action_logs": action_logs}
+HOOKS = Hooks(operations={
+    "create_workflow": create_workflow, "locked_workflow_change": locked_workflow_change,
+    "lock_workflow": lock_workflow, "unlock_workflow": unlock_workflow,
+    "render_action": render_action, "send_test_action": send_test_action,
+    "action_links": action_links, "action_report": action_report, "action_logs": action_logs})
