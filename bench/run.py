@@ -10,6 +10,7 @@ import base64
 import datetime
 import json
 import os
+import re
 import shlex
 import signal
 import statistics
@@ -158,8 +159,10 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 
 
 def mailtwin_command(opts: Options, port: int) -> list[str]:
-    """Return the command serving mailtwin on a port."""
-    return [*opts.mailtwin_cmd, "serve", "--host", HOST, "--port", str(port), "--seed", "0"]
+    """Return the command serving mailtwin on a port (no request log, as the baseline has no
+    access log)."""
+    return [*opts.mailtwin_cmd, "serve", "--host", HOST, "--port", str(port), "--seed", "0",
+            "--quiet"]
 
 
 def baseline_command(port: int) -> list[str]:
@@ -180,7 +183,21 @@ def baseline_command(port: int) -> list[str]:
         "--no-access-log",
         "--workers",
         "1",
+        # The fast baseline: the stack a tuned Starlette deployment runs on.
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
     ]
+
+
+BASELINE_STACK = "uvloop + httptools"
+
+
+def stack_of(procs: Processes, proc: subprocess.Popen[bytes]) -> str:
+    """The HTTP stack a mailtwin server reported in its start-up banner."""
+    found = re.search(r"mailtwin \S+ on (.+)$", procs.log_tail(proc, 40), re.M)
+    return found.group(1).strip() if found else "unknown"
 
 
 def baseline_env(opts: Options, captured_path: Path) -> dict[str, str]:
@@ -309,6 +326,7 @@ def _ms(value: float) -> str:
 def render_markdown(
     opts: Options,
     label: str,
+    stacks: str,
     results: list[TargetResult],
     cold: ColdStart | None,
     notes: list[str],
@@ -321,6 +339,7 @@ def render_markdown(
         f"- {now}{' (quick smoke run)' if opts.quick else ''}; {machine()}",
         f"- load: `{label}` on 127.0.0.1, per target interleaved baseline, mailtwin, "
         f"baseline, mailtwin",
+        f"- HTTP stacks (uvicorn): {stacks}",
         f"- ratio = mailtwin rps / baseline rps, each side's **best** of its {ROUNDS} runs; "
         "p50/p99 come from that best run",
         "",
@@ -431,6 +450,7 @@ def benchmark(opts: Options, procs: Processes, work_dir: Path) -> int:
     ports = {side: free_port() for side in SIDES}
     mailtwin = procs.start("mailtwin", mailtwin_command(opts, ports["mailtwin"]), dict(os.environ))
     wait_ready(procs, mailtwin, ports["mailtwin"], selected[0], want_200=False)
+    stacks = f"baseline {BASELINE_STACK}; mailtwin {stack_of(procs, mailtwin)} (as installed)"
     captured = capture(ports["mailtwin"], needed)
     captured_path = work_dir / "captured.json"
     captured_path.write_text(json.dumps(captured), encoding="utf-8")
@@ -456,7 +476,7 @@ def benchmark(opts: Options, procs: Processes, work_dir: Path) -> int:
         log(notes[-1])
 
     store = large_store(opts, procs, loadgen)
-    report = render_markdown(opts, label, results, cold, notes)
+    report = render_markdown(opts, label, stacks, results, cold, notes)
     rows = [Row(r.target.name, r.target.method, r.status, r.ratio, r.best("mailtwin"))
             for r in results]
     report += "\n".join(["", *render_store(store),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import State
 
+from mailtwin import accesslog
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.gcpolicy import GcPolicy
 from mailtwin.request import Request
-from mailtwin.runtime import Runtime
+from mailtwin.runtime import Outcome, Runtime
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +55,9 @@ class MailtwinApp:
             return
         if scope["type"] != "http":
             return
+        if accesslog.enabled():
+            await self._logged(scope, receive, send)
+            return
         path: str = scope["path"]
         is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
         if is_control and self.control is not None:
@@ -60,8 +65,34 @@ class MailtwinApp:
             return
         await self.serve(scope, receive, send)
 
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI in and out around the runtime's pipeline (Runtime.serve)."""
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a request and write its line in the request log."""
+        started = time.perf_counter()
+        path: str = scope["path"]
+        is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        if is_control and self.control is not None:
+            status = 500
+
+            async def sending(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await self.control(scope, receive, sending)
+            finally:
+                accesslog.log_request(scope["method"], path, status, "-", "-", started)
+            return
+        outcome = await self.serve(scope, receive, send)
+        provider = outcome.provider
+        accesslog.log_request(scope["method"], path, outcome.reply.status,
+                              provider.name if provider is not None else "-",
+                              accesslog.tenant_label(provider, outcome.tenant), started)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> Outcome:
+        """ASGI in and out around the runtime's pipeline (Runtime.serve); the outcome has
+        status 0 if a fault dropped the request."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request = Request(scope["method"], scope["path"], scope.get("query_string", b""),
                           headers, b"", _base_url(scope, headers))
@@ -76,13 +107,14 @@ class MailtwinApp:
             # A declared length and no body: the client sees the connection cut short.
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-length", b"1")]})
-            return
+            return exchange.outcome
         status, out_headers, payload = exchange.answer()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1"))
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
         self.gc.after_request()
+        return exchange.outcome
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

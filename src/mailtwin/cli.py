@@ -7,8 +7,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
+from mailtwin import environment
 from mailtwin.config import Config, ConfigError
+from mailtwin.environment import argument, from_env
+from mailtwin.version import version
+
+if TYPE_CHECKING:
+    from mailtwin.server import ServeOptions
+
+T = TypeVar("T")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -18,20 +27,35 @@ def _env(name: str, default: str | None = None) -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailtwin",
                                      description="A stateful sandbox of email-marketing APIs.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the sandbox server")
-    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(_env("PORT", "8040") or 8040))
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"),
+                       help="address to listen on (MAILTWIN_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=argument(environment.port), default=None,
+                       help="port to listen on, 0 for any free one (MAILTWIN_PORT; "
+                            "default 8040)")
     serve.add_argument("--seed", type=int, default=None, help="Faker seed (MAILTWIN_SEED)")
     _add_sources(serve)
     serve.add_argument("--provider", action="append", dest="providers", default=None,
                        help="serve only this provider (repeatable; MAILTWIN_PROVIDERS)")
     serve.add_argument("--no-control", action="store_true",
                        help="do not serve the /__mailtwin/ control plane")
-    serve.add_argument("--state", type=Path, default=None,
-                       help="start from a state file and write it back on clean shutdown")
-    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    serve.add_argument("--state", type=Path, default=None, metavar="FILE",
+                       help="start from this state file if it exists, save to it "
+                            "periodically and at shutdown; one server per file (MAILTWIN_STATE)")
+    serve.add_argument("--save-every", type=argument(environment.seconds), default=None,
+                       metavar="SECONDS",
+                       help="seconds between saves of the state file, 0 for only at "
+                            "shutdown (MAILTWIN_SAVE_EVERY; default 30)")
+    serve.add_argument("--log-level", type=argument(environment.log_level), default=None,
+                       metavar="LEVEL",
+                       help=f"{', '.join(environment.LOG_LEVELS)} (MAILTWIN_LOG_LEVEL; "
+                            "default info)")
+    serve.add_argument("--quiet", action="store_true",
+                       help="no request log (MAILTWIN_QUIET=1)")
 
     routes = sub.add_parser("routes", help="print every route")
     _add_sources(routes)
@@ -87,14 +111,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Config.from_env reads these as well; checked first so a bad value is one line.
+    from_env("SEED", environment.integer, 0)
+    from_env("JOURNAL_LIMIT", environment.journal_limit, 0)
     if args.command == "serve":
         from mailtwin.server import serve
 
+        options = _serve_options(args)
         config = Config.from_env(seed=args.seed, **_sources(args),
                                  providers=tuple(args.providers) if args.providers else None,
                                  control=False if args.no_control else None,
                                  state_file=args.state)
-        return serve(config, args.host, args.port, args.log_level)
+        try:
+            return serve(config, options)
+        except KeyboardInterrupt:
+            return 130
     if args.command == "routes":
         return _routes(Config.from_env(**_sources(args)))
     if args.command == "openapi":
@@ -118,6 +149,20 @@ def _run(args: argparse.Namespace) -> int:
         print("ok")
         return 0
     return 2  # pragma: no cover - argparse requires a command
+
+
+def _serve_options(args: argparse.Namespace) -> ServeOptions:
+    """Options of `serve`: the command line, else MAILTWIN_* variables, else defaults."""
+    from mailtwin.server import ServeOptions
+
+    def pick(given: T | None, name: str, parse: environment.Parse[T], default: T) -> T:
+        return given if given is not None else from_env(name, parse, default)
+
+    return ServeOptions(
+        host=args.host, port=pick(args.port, "PORT", environment.port, 8040),
+        log_level=pick(args.log_level, "LOG_LEVEL", environment.log_level, "info"),
+        quiet=args.quiet or from_env("QUIET", environment.flag, False),
+        save_every=pick(args.save_every, "SAVE_EVERY", environment.seconds, 30.0))
 
 
 def _routes(config: Config) -> int:

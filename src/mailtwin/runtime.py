@@ -214,7 +214,8 @@ class Runtime:
             return Exchange(self, request)
         if fault.drop:
             self.journal_drop(fault, request)
-            return Exchange(self, request, delay=fault.delay, dropped=True)
+            return Exchange(self, request, Outcome(Reply(0, None), fault.provider, None,
+                                                   fault.tenant), fault.delay, dropped=True)
         if fault.reply is not None:
             return Exchange(self, request, Outcome(fault.reply, fault.provider, None,
                                                    fault.tenant), fault.delay)
@@ -285,7 +286,8 @@ class Runtime:
 
 class Exchange:
     """A request on its way: wait `delay` seconds (a latency fault), then either cut the
-    connection (`dropped`) or send `answer()`: status, headers and payload."""
+    connection (`dropped`, the outcome has status 0) or send `answer()`: status, headers and
+    payload. `outcome` says what served it once answered (for the request log)."""
 
     __slots__ = ("_outcome", "delay", "dropped", "request", "runtime")
 
@@ -297,8 +299,15 @@ class Exchange:
         self.delay = delay
         self.dropped = dropped
 
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome of the request (it is served on first use)."""
+        if self._outcome is None:
+            self._outcome = self.runtime.handle(self.request)
+        return self._outcome
+
     def answer(self) -> tuple[int, list[tuple[str, str]], bytes]:
         """Serve the request (unless a fault answered already), encode and journal it."""
-        outcome = self._outcome or self.runtime.handle(self.request)
+        outcome = self.outcome
         _, headers, payload = self.runtime.finish(outcome, self.request)
         return outcome.reply.status, headers, payload

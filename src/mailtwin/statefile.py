@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
+import os
+import pickle
+import stat
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,10 +32,44 @@ def _stamp(clock: Clock) -> str:
 
 def export_state(runtime: Runtime) -> dict[str, Any]:
     """Tenants -> collections -> records, with counters, versions, shared state and timers."""
+    # Through JSON text so the answer holds JSON values only (dates become ISO text).
+    loaded: dict[str, Any] = json.loads(state_text(runtime))
+    return loaded
+
+
+def state_text(runtime: Runtime) -> str:
+    """The whole state as JSON text, read from the live store."""
     store = runtime.store
-    tenants = []
-    for (provider, name), tenant in store.tenants.items():
-        tenants.append({
+    return _text(_document(store.tenants, store.shared, store.timers, runtime.config.seed,
+                           _stamp(runtime.clock), runtime.clock.frozen))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole state at one moment, as a pickle: quick to take, turned into text later."""
+
+    store: bytes
+    seed: int
+    now: str
+    frozen: bool
+
+    def text(self) -> str:
+        """The snapshot as JSON text (the slow part, which needs no access to the runtime)."""
+        tenants, shared, timers, _ = pickle.loads(self.store)
+        return _text(_document(tenants, shared, timers, self.seed, self.now, self.frozen))
+
+
+def take_snapshot(runtime: Runtime) -> Snapshot:
+    """A copy of the whole state, consistent when taken between two requests."""
+    return Snapshot(runtime.store.snapshot(), runtime.config.seed, _stamp(runtime.clock),
+                    runtime.clock.frozen)
+
+
+def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str, Any]],
+              timers: list[Timer], seed: int, now: str, frozen: bool) -> dict[str, Any]:
+    rows = []
+    for (provider, name), tenant in tenants.items():
+        rows.append({
             "provider": provider, "tenant": name,
             "collections": {cname: {"id_field": c.id_field, "indexes": list(c.index),
                                     "records": list(c.records.values())}
@@ -38,15 +77,16 @@ def export_state(runtime: Runtime) -> dict[str, Any]:
             "counters": dict(tenant.counters), "extra": tenant.extra,
             "versions": [[resource, ident, version]
                          for (resource, ident), version in tenant.versions.items()]})
-    timers = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
-               "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
-              for t in sorted(store.timers)]
-    document = {"format": FORMAT, "version": VERSION, "seed": runtime.config.seed,
-                "clock": {"now": _stamp(runtime.clock), "frozen": runtime.clock.frozen},
-                "tenants": tenants, "shared": store.shared, "timers": timers}
-    # Round-trip through JSON so the answer holds JSON values only (dates become ISO text).
-    loaded: dict[str, Any] = json.loads(json.dumps(document, default=_plain))
-    return loaded
+    timer_rows = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
+                   "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
+                  for t in sorted(timers)]
+    return {"format": FORMAT, "version": VERSION, "seed": seed,
+            "clock": {"now": now, "frozen": frozen},
+            "tenants": rows, "shared": shared, "timers": timer_rows}
+
+
+def _text(document: dict[str, Any]) -> str:
+    return json.dumps(document, default=_plain, ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:
@@ -170,7 +210,40 @@ def load_file(runtime: Runtime, path: Path) -> None:
 
 
 def save_file(runtime: Runtime, path: Path) -> None:
-    """Write the whole state to a file (through a temporary file, so a crash keeps the old)."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(export_state(runtime), ensure_ascii=False), encoding="utf-8")
-    partial.replace(path)
+    """Write the whole state to a file, atomically (see `write_atomic`)."""
+    write_atomic(path, state_text(runtime).encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace a file by new content in one step: a temporary file in the same folder, flushed
+    to disk, renamed over the old one; on any failure the old file stays as it was.
+
+    A new file is readable by its owner only, as the state holds tokens; a replaced file keeps
+    its permissions.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk too; some file systems
+    # cannot sync a folder, and the file itself is already safe there.
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

@@ -18,10 +18,12 @@ from referencing.jsonschema import DRAFT202012
 
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import Location, Problem
+from mailtwin.formdata import FORM_TYPE, MULTIPART_TYPE, FormError, media_type, read_form
+from mailtwin.schema_messages import extra_properties, message_of, named_in_message
 from mailtwin.spec import OperationSpec
 
 JSON_TYPES = ("application/json", "application/vnd.api+json")
-FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_TYPES = (FORM_TYPE, MULTIPART_TYPE)
 MAX_DEPTH = 64
 RECENT_LIMIT = 2048
 
@@ -185,20 +187,19 @@ _KINDS = {"required": "missing", "type": "type_error", "enum": "enum", "const": 
 
 
 def problem_of(error: jsonschema.ValidationError, prefix: Location) -> Problem:
-    """A located problem from a jsonschema error; a missing property is located at itself."""
+    """A located problem from a jsonschema error, worded in JSON terms; a missing or unknown
+    property is located at itself."""
     path: Location = (*prefix, *error.absolute_path)
-    message = error.message
+    message = message_of(error)
     if error.validator == "required" and isinstance(error.instance, dict):
         declared: Any = error.validator_value
         required = [str(p) for p in declared] if isinstance(declared, list) else []
-        missing = [p for p in required if p not in error.instance
-                   and error.message.startswith(repr(p))]
-        if missing:
-            path = (*path, missing[0])
+        missing = named_in_message(error, [p for p in required if p not in error.instance])
+        if missing is not None:
+            path = (*path, missing)
             message = "field required"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        extra = [k for k in error.instance if k not in allowed]
+        extra = extra_properties(error)
         if extra:
             path = (*path, extra[0])
             message = "unknown field"
@@ -320,15 +321,26 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
 
 
 class BodyParser:
-    """Parses and validates a request body against the operation's request body schema."""
+    """Parses and validates a request body against the operation's request body schema.
+
+    Bodies are read by what the operation declares, as the services read them: an operation
+    that takes JSON reads a body that parses as JSON whatever the Content-Type says (clients
+    built on `requests` send none for a text body, curl's `-d` sends a form type); one that
+    takes a form reads URL-encoded and multipart/form-data bodies alike. An operation that
+    declares no body reads either, by Content-Type.
+    """
 
     def __init__(self, op: OperationSpec, document: dict[str, Any], schemas: Schemas) -> None:
         body = op.request_body or {}
         content = body.get("content", {}) if isinstance(body, dict) else {}
         self.required = bool(body.get("required"))
         self.declared = bool(content)
-        self.form = FORM_TYPE in content and not any(t in content for t in JSON_TYPES)
-        media: Any = next((content[t] for t in (*JSON_TYPES, FORM_TYPE) if t in content), {})
+        takes_json = any(t in content for t in JSON_TYPES)
+        takes_form = any(t in content for t in FORM_TYPES)
+        self.form = takes_form and not takes_json
+        # With both declared, a form Content-Type picks the form; JSON is the default.
+        self.form_by_type = takes_form or not self.declared
+        media: Any = next((content[t] for t in (*JSON_TYPES, *FORM_TYPES) if t in content), {})
         schema = media.get("schema", {}) if isinstance(media, dict) else {}
         self.validator = Validator(schema, schemas)
         # Form fields arrive as text: read them as the types their schema declares.
@@ -337,33 +349,44 @@ class BodyParser:
                            if isinstance(prop, dict)}
 
     def parse(self, raw: bytes, content_type: str) -> tuple[Any, list[Problem], bool]:
-        """(value, problems, malformed): JSON whatever the Content-Type says, or a form."""
+        """(value, problems, malformed): JSON or a form, as the operation takes it. A JSON
+        `null` where the body is optional is no body, as clients send it when they have no
+        options."""
         if not raw.strip():
             if self.required:
                 return None, [Problem(("body",), "a request body is required", "missing")], False
             return None, [], False
-        if self.form or content_type.startswith(FORM_TYPE):
+        if self.form or (self.form_by_type and media_type(content_type) in FORM_TYPES):
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                problem = Problem(("body",), "the body is not valid UTF-8", "value_error")
-                return None, [problem], True
-            value: Any = {name: coerce(field, self.form_types.get(name, []))
-                          for name, field in parse_qsl(text, keep_blank_values=True)}
+                fields = read_form(raw, content_type)
+            except FormError as exc:
+                return None, [Problem(("body",), str(exc), "value_error")], True
+            value: Any = {name: coerce(text, self.form_types.get(name, []))
+                          for name, text in fields}
         else:
-            try:
-                value = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
-            except (ValueError, RecursionError) as exc:
-                return None, [Problem(("body",), f"malformed JSON: {exc}", "json_invalid")], True
-            if (b"\\ud" in raw or b"\\uD" in raw) and _lone_surrogate(value):
-                return None, [Problem(("body",), "the JSON holds a lone UTF-16 surrogate "
-                                      "(\\ud800-\\udfff), which is not text", "json_invalid")], True
-            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(value):
-                return None, [Problem(("body",), f"JSON nested deeper than {MAX_DEPTH} levels",
-                                      "json_invalid")], True
+            value, problem = parse_json(raw)
+            if problem is not None:
+                return None, [problem], True
+            if value is None and not self.required:
+                return None, [], False
         if not self.declared:
             return value, [], False
         return value, self.validator.problems(value, ("body",)), False
+
+
+def parse_json(raw: bytes) -> tuple[Any, Problem | None]:
+    """A body as strict JSON (no NaN, no lone surrogates, bounded depth), or why it is not."""
+    try:
+        value = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+    except (ValueError, RecursionError) as exc:
+        return None, Problem(("body",), f"malformed JSON: {exc}", "json_invalid")
+    if (b"\\ud" in raw or b"\\uD" in raw) and _lone_surrogate(value):
+        return None, Problem(("body",), "the JSON holds a lone UTF-16 surrogate "
+                             "(\\ud800-\\udfff), which is not text", "json_invalid")
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(value):
+        return None, Problem(("body",), f"JSON nested deeper than {MAX_DEPTH} levels",
+                             "json_invalid")
+    return value, None
 
 
 def _not_json(constant: str) -> Any:

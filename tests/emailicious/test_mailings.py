@@ -122,13 +122,13 @@ def test_fixture_delivery_in_the_future_is_sent_later(sandbox: MailtwinApp,
           "variants": ["field required"]}),
     ({"list": 1, "name": "x", "variants": [{"subject": "s", "layout": {"text": "t"},
                                             "deliveries": [{"scheduled_datetime": "soon"}]}]},
-     {"variants": [{"deliveries": [{"scheduled_datetime": ["'soon' is not a 'date-time'"]}]}]}),
+     {"variants": [{"deliveries": [{"scheduled_datetime": ['"soon" is not a "date-time"']}]}]}),
     ({"list": 1, "name": "x", "variants": [{"layout": {"text": "t"},
                                             "from_email": "nobody"}]},
-     {"variants": [{"from_email": ["'nobody' is not a 'email'"],
+     {"variants": [{"from_email": ['"nobody" is not a "email"'],
                     "subject": ["field required"]}]}),
     ({"list": "one", "name": "x", "variants": []},
-     {"list": ["'one' is not of type 'integer'"], "variants": ["[] should be non-empty"]}),
+     {"list": ['"one" is not of type "integer"'], "variants": ["[] should be non-empty"]}),
 ])
 def test_schema_problems_are_nested_field_errors(emailicious: httpx.Client,
                                                  body: dict[str, Any],
@@ -232,3 +232,12 @@ def test_accounts_are_separate(sandbox: MailtwinApp, emailicious: httpx.Client) 
     emailicious.post("/mailings", json=mailing("Mine"))
     with client(sandbox, base_url=BASE, auth=("other", "secret")) as http:
         assert http.get("/mailings").json()["count"] == 3
+
+
+def test_a_field_error_names_json_values_not_python_ones(emailicious: httpx.Client) -> None:
+    response = emailicious.post("/mailings", json={"list": None, "name": "x", "variants": [
+        {"subject": "s", "layout": {"text": "t"},
+         "deliveries": [{"scheduled_datetime": "2030-01-01T00:00:00Z", "limit": False}]}]})
+    assert response.status_code == 400
+    assert response.json() == {"list": ["null is not of type \"integer\""], "variants": [
+        {"deliveries": [{"limit": ['false is not of type "integer", "null"']}]}]}

@@ -206,3 +206,10 @@ def test_malformed_json_is_400_and_changes_nothing(emma: httpx.Client) -> None:
     assert response.status_code == 400
     assert "malformed JSON" in response.json()["error"]
     assert emma.get("/100/mailings/201").json()["mailing_status"] == "p"
+
+
+def test_a_refusal_names_json_values_not_python_ones(emma: httpx.Client) -> None:
+    response = emma.put("/100/mailings/211", json={"status": True})
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": 'status: true is not one of ["canceled", "paused", "ready"]'}

@@ -90,6 +90,15 @@ def test_an_account_the_user_does_not_own_is_forbidden(especial: httpx.Client) -
     assert "4242" in answer.json()["detail"][0]["msg"]
 
 
+def test_an_account_that_is_no_number_is_a_type_error_in_json_terms(
+        especial: httpx.Client) -> None:
+    answer = especial.get("/campaigns?account_id=True")
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [{"loc": ["query", "account_id"],
+                                        "msg": '"True" is not of type "integer"',
+                                        "type": "type_error"}]
+
+
 def test_login_to_a_foreign_account_is_forbidden(anonymous: httpx.Client) -> None:
     answer = anonymous.post("/token", data={"username": "me@example.com", "password": "pw",
                                             "account_id": "77"})

@@ -213,3 +213,11 @@ def test_send_test_answers_as_documented(especial: httpx.Client) -> None:
                              "object": "test_email", "sent": True}
     assert especial.post("/campaigns/1/send-test",
                          json={"email": "qa@example.com"}).status_code == 400
+
+
+def test_a_refusal_names_json_values_not_python_ones(especial: httpx.Client) -> None:
+    answer = especial.post("/campaigns/2/schedule", json={"date": True})
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [{"loc": ["body", "date"],
+                                        "msg": 'true is not of type "integer"',
+                                        "type": "type_error"}]

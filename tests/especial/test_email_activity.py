@@ -259,7 +259,7 @@ def test_an_email_id_must_be_a_uuid(especial: httpx.Client) -> None:
         answer = especial.get(f"{path}?email_id=not-a-uuid")
         assert answer.status_code == 422
         assert answer.json()["detail"] == [{"loc": ["query", "email_id"],
-                                            "msg": "'not-a-uuid' is not a 'uuid'",
+                                            "msg": '"not-a-uuid" is not a "uuid"',
                                             "type": "value_error"}]
     shown = especial.get("/v2/emails/not-a-uuid")
     assert shown.status_code == 422

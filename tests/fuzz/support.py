@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import pickle
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -200,9 +201,48 @@ def check_refusal(route: Route, response: httpx.Response, before: bytes, after: 
     body = strict_json(response.content)
     shaped = ERROR_SHAPES[style](body) or (route.op.body.form and _oauth_error(body))
     assert shaped, (route, response.status_code, body)
+    check_json_words(route, body)
     if after != before:
         changed = differences(before, after)
         assert not changed, f"{route} {response.status_code}: a refused request changed {changed}"
+
+
+# Python's spelling of JSON values, outside the JSON strings a message quotes.
+PYTHON_LITERALS = re.compile(r"\b(?:None|True|False)\b|\{'|\['")
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def error_texts(body: Any) -> list[str]:
+    """The messages of an error body in any style: `error`, `detail`, `msg`, `title` and the
+    message lists of DRF field errors (not the field names, which the client chose)."""
+    found: list[str] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "loc":
+                    continue
+                if isinstance(value, str) and key in ("error", "detail", "msg", "title",
+                                                      "error_description"):
+                    found.append(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            found.extend(item for item in node if isinstance(item, str))
+            stack.extend(item for item in node if isinstance(item, dict | list))
+    return found
+
+
+def python_literals(text: str) -> list[str]:
+    """Python literals (`None`, `True`, `False`, `{'`, `['`) in a message, outside JSON strings."""
+    return PYTHON_LITERALS.findall(JSON_STRING.sub('""', text))
+
+
+def check_json_words(route: Route, body: Any) -> None:
+    """An error body's messages name JSON values, not Python's."""
+    spoken = [(text, python_literals(text)) for text in error_texts(body)]
+    assert not [found for _, found in spoken if found], (route, spoken)
 
 
 def _oauth_error(body: Any) -> bool:

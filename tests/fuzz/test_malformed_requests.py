@@ -155,6 +155,31 @@ def test_huge_numbers_as_text(fuzz_app: MailtwinApp, http: httpx.Client,
     check_answer(route, response, before, after)
 
 
+FORM_ROUTES = [route for route in ROUTES if route.op.body.form]
+BOUNDARY = b"fuzzb0undary"
+MULTIPART_PIECES = st.sampled_from([
+    b"--" + BOUNDARY + b"\r\n", b"--" + BOUNDARY + b"--\r\n", b"\r\n", b"\r\n\r\n",
+    b'Content-Disposition: form-data; name="username"\r\n',
+    b'Content-Disposition: form-data; name="password"\r\n', b"Content-Disposition: form-data",
+    b"Content-Type: text/plain\r\n", b"me@example.com", b"\xff\xfe", b"--", b";", b"="])
+
+
+@SETTINGS
+@given(data=st.data())
+def test_malformed_multipart_forms(fuzz_app: MailtwinApp, http: httpx.Client,
+                                   data: st.DataObject) -> None:
+    route = data.draw(st.sampled_from(FORM_ROUTES), label="route")
+    pieces = data.draw(st.lists(MULTIPART_PIECES | st.binary(max_size=12), max_size=12),
+                       label="pieces")
+    content_type = data.draw(st.sampled_from([
+        f"multipart/form-data; boundary={BOUNDARY.decode()}", "multipart/form-data",
+        "multipart/form-data; boundary=", "multipart/form-data; boundary=other"]),
+        label="content_type")
+    response, before, after = _send(fuzz_app, http, route, route.path, b"".join(pieces),
+                                    content_type=content_type)
+    check_answer(route, response, before, after)
+
+
 QUERY_NAMES = st.sampled_from(["start", "end", "count", "page", "per_page", "page[size]",
                                "filter", "sort", "id", "zzz_unknown", "a[b][c]", ""]) | st.text(
     max_size=8)

@@ -119,7 +119,7 @@ def test_sort_on_an_unknown_attribute_is_400(outreach: httpx.Client) -> None:
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["source"] == {"parameter": "sort"}
-    assert error["detail"].startswith("'name,-colour' does not match '^[-+]?(id|archived|")
+    assert error["detail"].startswith('"name,-colour" does not match "^[-+]?(id|archived|')
 
 
 @pytest.mark.parametrize("path, params, source, detail", [
@@ -138,8 +138,8 @@ def test_sort_on_an_unknown_attribute_is_400(outreach: httpx.Client) -> None:
     ("/mailings", {"page[size]": 1001}, "page[size]", "1001 is greater than the maximum of 1000"),
     ("/mailings", {"page[size]": 0}, "page[size]", "0 is less than the minimum of 1"),
     ("/mailings", {"page[after]": "not-a-cursor"}, "page[after]",
-     "'not-a-cursor' does not match '^[0-9]{1,9}$'"),
-    ("/templates", {"count": "maybe"}, "count", "'maybe' is not of type 'boolean'"),
+     '"not-a-cursor" does not match "^[0-9]{1,9}$"'),
+    ("/templates", {"count": "maybe"}, "count", '"maybe" is not of type "boolean"'),
 ])
 def test_bad_list_parameters_are_400(outreach: httpx.Client, path: str, params: dict[str, Any],
                                      source: str, detail: str) -> None:

@@ -110,7 +110,7 @@ def test_relationship_problems_are_located(outreach: httpx.Client) -> None:
         "sponsor": {"data": {"type": "user", "id": 1}}}))
     assert response.status_code == 422
     details = {e["source"]["pointer"]: e["detail"] for e in response.json()["errors"]}
-    assert details == {"/data/relationships/creator/data/type": "'user' was expected",
+    assert details == {"/data/relationships/creator/data/type": '"user" was expected',
                        "/data/relationships/sponsor": "unknown field"}
     assert count(outreach) == total
 
@@ -180,3 +180,11 @@ def test_a_read_links_to_the_host_it_was_asked_through(outreach: httpx.Client,
                              "http://other.test:9000/outreach/api/v2/templates/1")
     meta = outreach.get("/templates/1?provideAuthorizationMeta=true").json()["data"]
     assert meta["meta"] and "meta" not in outreach.get("/templates/1").json()["data"]
+
+
+def test_a_refusal_names_json_values_not_python_ones(outreach: httpx.Client) -> None:
+    response = outreach.post("/templates", json={"data": {
+        "type": "template", "attributes": {"name": "x", "tags": [None]}}})
+    assert response.status_code == 422
+    assert [error["detail"] for error in response.json()["errors"]] == [
+        'null is not of type "string"']

@@ -14,6 +14,7 @@ from typing import Any
 from mailtwin.conventions.auth import bearer
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
 from mailtwin.providers.especial import challenge
+from mailtwin.schema_messages import shown
 
 LIFETIME = 3600
 SUB_ACCOUNT = "#"
@@ -67,6 +68,9 @@ def authenticate(auth: AuthContext) -> str:
     wanted = auth.param("account_id")
     if not wanted:
         return str(base)
+    if not wanted.isdigit():
+        message = f"{shown(wanted)} is not of type \"integer\""
+        raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
     tenant = auth.tenant_of(base)
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
