@@ -51,6 +51,8 @@ EXTENSION: dict[str, Any] = {
         "query": "expression",
         # The published schemas type optional fields as non-nullable: leave absent ones out.
         "omit_nulls": True,
+        # The published bad-request schema types every `loc` item as text.
+        "refusals": {"location": "text"},
     },
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 from mailtwin import rawjson
 from mailtwin.context import Context
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Listing, Predicate, cached_json
+from mailtwin.listing import FieldIn, Listing, Predicate, cached_json, sort_ids
 from mailtwin.rawjson import Raw
 from mailtwin.reply import Reply, encode_for
 from mailtwin.resource import Resource
@@ -107,26 +107,6 @@ def fragment(ctx: Context) -> Callable[[Record], Raw]:
     view, extra = ctx.op.ext.get("view"), ctx.includes()
     return cached_json(ctx.tenant.collections[resource.name], (view, extra),
                        lambda record: resource.render(record, view, extra))
-
-
-def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:
-    """Ids sorted by several fields, each ascending or descending; nulls sort first."""
-    ordered = list(ids)
-    for name, descending in reversed(order):
-        ordered.sort(key=_sort_key(records, name), reverse=descending)
-    return ordered
-
-
-def _sort_key(records: dict[Any, Record], name: str) -> Callable[[Any], tuple[int, Any]]:
-    return lambda ident: _sortable(records[ident].get(name))
-
-
-def _sortable(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, "")
-    if isinstance(value, bool | int | float):
-        return (1, value)
-    return (2, str(value))
 
 
 def list_(ctx: Context) -> Reply:

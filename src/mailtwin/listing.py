@@ -147,10 +147,34 @@ class Listing:
 
 
 def rows(items: Iterable[Record], key: str = "id", render: Callable[[Record], Any] = dict,
-         predicates: list[Predicate] | None = None) -> Listing:
-    """A listing of computed rows (report lines, log entries) rather than stored records;
-    each row's `key` must be unique. Example: `rows([{"id": 1, "url": u}])`."""
+         predicates: list[Predicate] | None = None,
+         order: list[tuple[str, bool]] | None = None) -> Listing:
+    """A listing of computed rows (report lines, log entries) rather than stored records,
+    filtered and ordered as asked (a QueryPlan's parts); each row's `key` must be unique.
+    Example: `rows([{"id": 1, "url": u}])`."""
     collection = Collection(key)
     for item in items:
         collection.insert(item)
-    return Listing(collection, collection.ids(), list(predicates or []), render)
+    ids = sort_ids(collection.records, collection.ids(), order) if order else collection.ids()
+    return Listing(collection, ids, list(predicates or []), render)
+
+
+def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:
+    """Ids sorted by several fields, each ascending or descending; nulls sort first."""
+    ordered = list(ids)
+    for name, descending in reversed(order):
+        ordered.sort(key=_sort_key(records, name), reverse=descending)
+    return ordered
+
+
+def _sort_key(records: dict[Any, Record], name: str) -> Callable[[Any], tuple[int, Any]]:
+    return lambda ident: _sortable(records[ident].get(name))
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, bool | int | float):
+        return (1, value)
+    return (2, str(value))
+

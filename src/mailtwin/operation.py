@@ -100,7 +100,9 @@ def compile_operation(provider: Provider, spec: OperationSpec, schemas: Schemas,
                                           and "action_from" not in ext):
             raise fail("action", f"{resource.name} has no lifecycle action {action!r}")
     for index, ref in enumerate(ext.get("references", ())):
-        problem = reference_problem(ref, provider.resources, provider.missing_message)
+        path_params = [p["name"] for p in spec.parameters if p.get("in") == "path"]
+        problem = reference_problem(ref, provider.resources, provider.missing_message,
+                                    path_params)
         if problem is not None:
             raise fail("references", f"references[{index}]: {problem}")
     respond = ext.get("respond", {})

@@ -49,9 +49,16 @@ class Provider:
                            for name, body in spec.lifecycles.items()}
         self.resources = {name: self._resource(name, body)
                           for name, body in spec.resources.items()}
+        owners: dict[str, list[str]] = {}
+        for name, resource in self.resources.items():
+            owners.setdefault(resource.param, []).append(name)
+        # The resource a path parameter names, where only one resource uses that name.
+        self.path_owners = {param: names[0] for param, names in owners.items()
+                            if len(names) == 1}
         for name, resource in self.resources.items():
             for index, ref in enumerate(resource.references):
-                problem = reference_problem(ref, self.resources, self.missing_message)
+                problem = reference_problem(ref, self.resources, self.missing_message,
+                                            resource.scope)
                 if problem is not None:
                     at = ("x-mailtwin", "resources", name, "references", index)
                     raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),

@@ -1,5 +1,5 @@
 """References: request values that must name existing records, checked before an operation
-changes anything and refused in the provider's style.
+changes anything (after its own record is found) and refused in the provider's style.
 
 Declared on a resource (for the bodies of its creates, updates and replaces) or on an
 operation, as a list:
@@ -11,11 +11,12 @@ operation, as a list:
       - {body: /steps/*/sender/id, resource: sender}     # `*`: every key or item
       - {query: contact_id, resource: contact}
 
-A value that is absent is not checked (null is, and names nothing). The record must be in the
+A value that is absent or null names no record and is not checked. The record must be in the
 scope the request's path names (the resource's `scope`), and `within` adds fields that must
 equal (as text) other body values, when those are given. The message names `{id}` (the value
 as sent), `{resource}` (the resource's name in words) and every `within` field; without one,
-the provider's `refusals.missing` (default `{resource} {id} does not exist`).
+the provider's `refusals.missing` (default `{resource} {id} does not exist`). On an operation,
+the message may also name the path's parameters; on a resource, its scope's.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def _walk(node: Any, parts: list[str], at: Location) -> Iterator[tuple[Location,
             yield from _walk(node[int(head)], rest, (*at, int(head)))
 
 
+class _Names(dict[str, Any]):
+    """Message values; a path parameter this request's path lacks reads as empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _one(document: Any, pointer: str) -> Any:
     """The value a plain pointer names, or _ABSENT."""
     for _, value in values_at(document, pointer):
@@ -81,15 +89,17 @@ def problems(ctx: Context, specs: tuple[dict[str, Any], ...]) -> list[tuple[Loca
         within = {field: _one(ctx.body, pointer)
                   for field, pointer in spec.get("within", {}).items()}
         for at, value in _targets(ctx, spec):
-            record = resource.get(ctx.tenant, value) if value is not None else None
+            if value is None:
+                continue
+            record = resource.get(ctx.tenant, value)
             if record is not None and resource.in_scope(record, ctx.path) and all(
                     given is _ABSENT or str(record.get(field)) == str(given)
                     for field, given in within.items()):
                 continue
             template = spec.get("message") or ctx.provider.missing_message
             names = {field: "" if given is _ABSENT else given for field, given in within.items()}
-            found.append((at, template.format_map({
-                **names, "id": value, "resource": resource.name.replace("_", " ")})))
+            found.append((at, template.format_map(_Names({
+                **ctx.path, **names, "id": value, "resource": resource.name.replace("_", " ")}))))
     return found
 
 

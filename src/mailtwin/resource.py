@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any
@@ -89,12 +89,12 @@ class Resource:
 
 
 def reference_problem(spec: Mapping[str, Any], resources: Mapping[str, Any],
-                      default_message: str) -> str | None:
+                      default_message: str, path_params: Iterable[str] = ()) -> str | None:
     """Why a declared reference cannot be used (an unknown resource, a message naming
     something it cannot fill), or None."""
     if spec["resource"] not in resources:
         return f"references name an unknown resource {spec['resource']!r}"
-    known = {"id", "resource", *spec.get("within", {})}
+    known = {"id", "resource", *spec.get("within", {}), *path_params}
     message = spec.get("message") or default_message
     for _, name, _, _ in Formatter().parse(message):
         if name is not None and name not in known:

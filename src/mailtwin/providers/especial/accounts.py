@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.errors import not_found
-from mailtwin.hooks import Context, Hooks, Reply
+from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
-from mailtwin.providers.especial.common import body_of, find, refuse, shown
 from mailtwin.providers.especial.users import by_email
-from mailtwin.store import Record, Tenant
 
 CONFIRM = "account_confirm"
 OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
@@ -89,53 +85,45 @@ def _check_owner(ctx: Context, body: Record, tenant: Tenant | None = None) -> No
     users = (tenant or ctx.tenant).collections["user"]
     if isinstance(owner, dict) and "user_id" in owner \
             and users.get(str(owner["user_id"])) is None:
-        raise refuse(f"user {owner['user_id']} does not exist",
-                     ("body", "account_owner", "user_id"))
+        raise ctx.refuse(f"user {owner['user_id']} does not exist",
+                         ("body", "account_owner", "user_id"))
 
 
 def show_own_account(ctx: Context) -> Reply:
     """The account the request acts as."""
-    return Reply(200, {"data": shown(ctx, "account", own_account(ctx))})
+    return Reply(200, {"data": ctx.render(own_account(ctx), "account")})
 
 
 def update_own_account(ctx: Context) -> Reply:
     """Edit the account the request acts as; a new owner must be one of its users."""
     record = own_account(ctx)
-    body = body_of(ctx)
+    body = ctx.fields()
     _check_owner(ctx, body)
     if isinstance(body.get("account_owner"), dict):
         body["account_owner"] = {"user_id": str(body["account_owner"]["user_id"])}
     _, tenant = home(ctx)
     tenant.collections["account"].update(record["id"], body)
-    return Reply(200, {"data": shown(ctx, "account", record), "warnings": []})
-
-
-def _move(ctx: Context, record: Record, action: str) -> Record:
-    life = ctx.provider.resources["account"].lifecycle
-    assert life is not None, "the spec declares the account lifecycle"
-    changes = life.act(record, action, record["id"], ctx.now)
-    _, tenant = home(ctx)
-    tenant.collections["account"].update(record["id"], changes)
-    return record
+    return Reply(200, {"data": ctx.render(record, "account"), "warnings": []})
 
 
 def convert_own_account(ctx: Context) -> Reply:
-    """Turn the account the request acts as into an organization."""
-    return Reply(200, {"data": shown(ctx, "account", _move(ctx, own_account(ctx),
-                                                           "convert_to_organization"))})
+    """Turn the account the request acts as into an organization (in the tenant holding
+    its record)."""
+    record = ctx.move(own_account(ctx), "convert_to_organization", "account",
+                      tenant=home(ctx)[0])
+    return Reply(200, {"data": ctx.render(record, "account")})
 
 
 def create_account(ctx: Context) -> Reply:
     """A sub-account of the caller's account, with its owner user."""
     if SUB_ACCOUNT in ctx.tenant_name:
-        raise refuse("a sub-account cannot own sub-accounts; act as the main account",
-                     ("query", "account_id"))
+        raise ctx.refuse("a sub-account cannot own sub-accounts; act as the main account",
+                         ("query", "account_id"))
     parent = own_account(ctx)
-    body = body_of(ctx)
+    body = ctx.fields()
     owner = dict(body.pop("account_owner", None) or {})
     status = "active" if ctx.query.get("skip_verification") else "pending"
-    resource = ctx.provider.resources["account"]
-    record = ctx.new(resource.name, {
+    record = ctx.new("account", {
         **body, "status": status, "parent_account_id": parent["id"],
         "lineage": f"{parent.get('lineage') or parent['id']}/{{id}}",
         "created_on": ctx.stamp(), "last_activity_on": ctx.stamp()})
@@ -147,12 +135,12 @@ def create_account(ctx: Context) -> Reply:
         user = _owner_user(ctx, sub, owner)
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
-    ctx.insert(resource.name, record)
+    ctx.insert("account", record)
     complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(201, {"id": record["id"], "object": "account", "email": email,
-                       "created": True, "data": shown(ctx, "account", record)})
+                       "created": True, "data": ctx.render(record, "account")})
 
 
 def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
@@ -170,42 +158,42 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
 def _sub_account(ctx: Context) -> Record:
     """The sub-account a path names: one of the caller's, never the caller's own account."""
     complete(ctx)
-    record = find(ctx, "account", ctx.path["account_id"])
+    record = ctx.require("account")
     if record["id"] == own_account(ctx)["id"]:
-        raise refuse(f"account {record['id']} is the account the request acts as; use "
-                     "/accounts/self", ("path", "account_id"))
+        raise ctx.refuse(f"account {record['id']} is the account the request acts as; use "
+                         "/accounts/self", ("path", "account_id"))
     return record
 
 
 def list_accounts(ctx: Context) -> Reply:
     """The caller's sub-accounts, each with every field the published schema requires."""
     complete(ctx)
-    return handlers.list_(ctx)
+    return ctx.proceed()
 
 
 def show_account(ctx: Context) -> Reply:
     """One account of the caller."""
     complete(ctx)
-    return handlers.get(ctx)
+    return ctx.proceed()
 
 
 def update_sub_account(ctx: Context) -> Reply:
     """Edit a sub-account; a new owner must be one of the sub-account's users."""
     complete(ctx)
-    record = find(ctx, "account", ctx.path["account_id"])
+    record = ctx.require("account")
     base, _ = home(ctx)
     users = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{record['id']}")
     if isinstance(ctx.body, dict):
         _check_owner(ctx, ctx.body, users)
         if isinstance(ctx.body.get("account_owner"), dict):
             ctx.body["account_owner"] = {"user_id": str(ctx.body["account_owner"]["user_id"])}
-    return handlers.update(ctx)
+    return ctx.proceed()
 
 
 def delete_sub_account(ctx: Context) -> Reply:
     """Remove a sub-account and everything its state holds."""
     record = _sub_account(ctx)
-    ctx.tenant.collections["account"].delete(record["id"])
+    ctx.delete("account", record)
     ctx.drop_tenant(f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
     return Reply(200, {"id": record["id"], "object": "account", "deleted": True})
 
@@ -213,36 +201,36 @@ def delete_sub_account(ctx: Context) -> Reply:
 def move_sub_account(ctx: Context) -> Reply:
     """Suspend, unsuspend or convert a sub-account."""
     _sub_account(ctx)
-    return handlers.action(ctx)
+    return ctx.proceed()
 
 
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
-    code = str(body_of(ctx)["confirmation"])
+    code = str(ctx.body["confirmation"])
     tenant_name, _, record = issued.held_record(ctx, CONFIRM, code, "account",
-                                                     ("body", "confirmation"),
-                                                     "confirmation code")
+                                                ("body", "confirmation"), "confirmation code")
     if str(record["id"]) != str(ctx.path["account_id"]):
-        raise refuse(f"the confirmation code is not one of account {ctx.path['account_id']}",
-                     ("body", "confirmation"))
+        raise ctx.refuse(f"the confirmation code is not one of account "
+                         f"{ctx.path['account_id']}", ("body", "confirmation"))
     # The account may live in another tenant than the caller's: move it there.
     ctx.move(record, "confirm", "account", tenant=tenant_name)
     issued.redeem(ctx, CONFIRM, code)
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
-                       "data": shown(ctx, "account", record), "confirmed": True})
+                       "data": ctx.render(record, "account"), "confirmed": True})
 
 
 def resend_account_verification(ctx: Context) -> Reply:
     """Issue a new confirmation code to the pending sub-account an owner address names."""
-    email = str(body_of(ctx)["email"]).lower()
+    email = str(ctx.body["email"]).lower()
     for name, tenant in ctx.tenants():
         for record in tenant.collections["account"].records.values():
             if str(record.get("owner_email", "")).lower() == email \
                     and record.get("status") == "pending":
                 issued.issue(ctx, CONFIRM, name, record["id"])
                 return Reply(200, {"object": "account", "verification_resent": True})
-    raise refuse(f"no account awaiting verification belongs to {email}", ("body", "email"))
+    raise ctx.refuse(f"no account awaiting verification belongs to {email}",
+                     ("body", "email"))
 
 
 def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:

@@ -99,13 +99,8 @@ def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
                        "refresh_token": refresh, "accounts": accounts})
 
 
-def _field(ctx: Context, name: str) -> Any:
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    return body.get(name)
-
-
 def _refresh(ctx: Context) -> Reply:
-    token = _field(ctx, "refresh_token")
+    token = ctx.fields().get("refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
     tokens = _tokens(ctx.shared)
@@ -120,21 +115,21 @@ def _refresh(ctx: Context) -> Reply:
 
 def issue_token(ctx: Context) -> Reply:
     """Password grant (the default) or refresh grant: a new token pair."""
-    grant_type = _field(ctx, "grant_type") or "password"
+    grant_type = ctx.fields().get("grant_type") or "password"
     if grant_type == "refresh_token":
         return _refresh(ctx)
     if grant_type != "password":
         raise _refused(422, "grant_type must be password or refresh_token",
                        ("body", "grant_type"))
-    username, password = _field(ctx, "username"), _field(ctx, "password")
+    username, password = ctx.fields().get("username"), ctx.fields().get("password")
     problems = [Problem(("body", name), "field required", "missing")
                 for name, value in (("username", username), ("password", password))
                 if not value]
     if problems:
         raise ApiError(422, problems)
-    seconds = int(_field(ctx, "expiration_seconds") or LIFETIME)
+    seconds = int(ctx.fields().get("expiration_seconds") or LIFETIME)
     tenant_name = str(username).lower()
-    account = _field(ctx, "account_id")
+    account = ctx.fields().get("account_id")
     if account is not None:
         tenant = ctx.tenant_of(tenant_name)
         if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
@@ -151,7 +146,7 @@ def issue_token(ctx: Context) -> Reply:
 
 def token_from_challenge(ctx: Context) -> Reply:
     """The token pair of a password grant whose MFA challenge the code completes."""
-    body = ctx.body if isinstance(ctx.body, dict) else {}
+    body = ctx.fields()
     tenant_name, seconds = challenge.redeem(ctx, str(body["challenge"]), str(body["code"]))
     return _grant(ctx, tenant_name, seconds)
 

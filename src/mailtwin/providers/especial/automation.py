@@ -51,14 +51,9 @@ def run(tenant: Tenant, contact: Record, trigger: str, moment: datetime) -> list
 
 
 def _on_contact_move(move: Move) -> None:
-    tenant = move.tenant
-    record = move.record
-    source = move.source
-    target = move.target
-    moment = move.moment
-    trigger = TRIGGERS.get(str(target))
-    if trigger is not None and source is not None:
-        run(tenant, record, trigger, moment)
+    trigger = TRIGGERS.get(str(move.target))
+    if trigger is not None and move.source is not None:
+        run(move.tenant, move.record, trigger, move.moment)
 
 
 HOOKS = Hooks(moves={"contact": [_on_contact_move]})

@@ -11,13 +11,11 @@ import secrets
 from typing import Any
 
 from mailtwin.hooks import Context
-from mailtwin.providers.especial.common import refuse
 from mailtwin.store import Record, Tenant
 
 
 def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
-    shared = ctx.shared
-    by_purpose: dict[str, dict[str, dict[str, Any]]] = shared.setdefault("codes", {})
+    by_purpose: dict[str, dict[str, dict[str, Any]]] = ctx.shared.setdefault("codes", {})
     return by_purpose.setdefault(purpose, {})
 
 
@@ -32,28 +30,20 @@ def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
     return code
 
 
-def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
-    """The tenant and record a code was issued for, or None."""
-    shared = ctx.shared
-    found: dict[str, Any] | None = shared.get("codes", {}).get(purpose, {}).get(code)
-    return found
-
-
 def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tuple[str, ...],
                 what: str = "code") -> tuple[str, Tenant, Record]:
     """The tenant (name and state) and record a code was issued for, or a 400 at `where`."""
-    held = holder(ctx, purpose, code)
+    held = _codes(ctx, purpose).get(code)
     tenant = ctx.peek_tenant(held["tenant"]) if held else None
     record = tenant.collections[resource].get(held["id"]) if tenant and held else None
     if held is None or tenant is None or record is None:
-        raise refuse(f"the {what} is not valid (unknown, used or replaced)", where)
+        raise ctx.refuse(f"the {what} is not valid (unknown, used or replaced)", where)
     return str(held["tenant"]), tenant, record
 
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
     """Use a code up."""
-    shared = ctx.shared
-    shared.get("codes", {}).get(purpose, {}).pop(code, None)
+    _codes(ctx, purpose).pop(code, None)
 
 
 def numeric_id(tenant: Tenant, resource: str, first: int) -> str:

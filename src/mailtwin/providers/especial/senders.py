@@ -4,7 +4,7 @@ the provider emails), confirmed through `POST /brands/default/senders/confirm-em
 from __future__ import annotations
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial.common import answer, body_of, change, find, refuse
+from mailtwin.providers.especial.common import answer
 
 
 def confirmation_id(sender_id: object) -> str:
@@ -14,40 +14,40 @@ def confirmation_id(sender_id: object) -> str:
 
 def create_sender(ctx: Context) -> Reply:
     """A new, unconfirmed sender; its address must not repeat another sender's."""
-    body = body_of(ctx)
+    body = ctx.fields()
     email = str(body["email"]).lower()
     for other in ctx.tenant.collections["sender"].records.values():
         if str(other.get("email", "")).lower() == email:
-            raise refuse(f"a sender with the address {body['email']} already exists",
-                         ("body", "email"))
-    resource = ctx.provider.resources["sender"]
-    record = ctx.new(resource.name, {**body, "confirmed": False})
+            raise ctx.refuse(f"a sender with the address {body['email']} already exists",
+                             ("body", "email"))
+    record = ctx.new("sender", {**body, "confirmed": False})
     record["confirmation_id"] = confirmation_id(record["id"])
     record["last_confirmation_sent_on"] = ctx.stamp()
-    ctx.insert(resource.name, record)
+    ctx.insert("sender", record)
     return answer(ctx, "sender", record, "created", 201)
 
 
 def confirm_sender(ctx: Context) -> Reply:
     """Confirm the sender a confirmation id belongs to."""
-    wanted = str(body_of(ctx)["confirmation_id"])
+    wanted = str(ctx.body["confirmation_id"])
     for record in ctx.tenant.collections["sender"].records.values():
         if record.get("confirmation_id") == wanted:
             if record.get("confirmed"):
-                raise refuse(f"sender {record['id']} is already confirmed",
-                             ("body", "confirmation_id"))
-            change(ctx, "sender", record, {"confirmed": True, "confirmed_on": ctx.stamp()})
+                raise ctx.refuse(f"sender {record['id']} is already confirmed",
+                                 ("body", "confirmation_id"))
+            ctx.apply("sender", record, {"confirmed": True, "confirmed_on": ctx.stamp()})
             return Reply(200, {"confirmed": True, "object": "sender",
-                               "data": ctx.provider.resources["sender"].render(record)})
-    raise refuse(f"no sender awaits the confirmation id {wanted!r}", ("body", "confirmation_id"))
+                               "data": ctx.render(record, "sender")})
+    raise ctx.refuse(f"no sender awaits the confirmation id {wanted!r}",
+                     ("body", "confirmation_id"))
 
 
 def resend_sender_confirmation(ctx: Context) -> Reply:
     """Send the confirmation again to a sender that is not confirmed yet."""
-    record = find(ctx, "sender", ctx.path["sender_id"])
+    record = ctx.require("sender")
     if record.get("confirmed"):
-        raise refuse(f"sender {record['id']} is already confirmed", ("path", "sender_id"))
-    change(ctx, "sender", record, {"last_confirmation_sent_on": ctx.stamp()})
+        raise ctx.refuse(f"sender {record['id']} is already confirmed", ("path", "sender_id"))
+    ctx.apply("sender", record, {"last_confirmation_sent_on": ctx.stamp()})
     return ctx.respond(record)
 
 
