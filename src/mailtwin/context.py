@@ -249,7 +249,7 @@ class Context:
         """Tell the event bus something happened in this tenant (`ctx.emit("email.sent",
         id=7)`); subscribers (delivery, webhooks, the dashboard) see it."""
         return self._engine.events.emit(kind, self.provider.name, self.tenant_name,
-                                        self.clock.timestamp(), data)
+                                        self.now.timestamp(), data)
 
     def render(self, record: Record, resource: str | None = None,
                view: str | None = None) -> Any:

@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mailtwin.control_ops import OPERATIONS, ControlState
-from mailtwin.control_spec import ControlOperation, check, operations, render_error
+from mailtwin.control_ops import OPERATIONS
+from mailtwin.control_spec import ControlOperation, ControlState, check, operations, render_error
+from mailtwin.control_stream import STREAMS
+from mailtwin.dashboard import dashboard_routes
 from mailtwin.errors import ApiError, Problem
 from mailtwin.runtime import Runtime
 
@@ -40,6 +42,9 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
             log.exception("unexpected error serving %s %s", request.method, request.url.path)
             failure = ApiError(500, [Problem((), "internal sandbox error", "server_error")])
             return JSONResponse(render_error(failure), 500)
+        if op.method != "GET" and runtime.events.subscriptions:
+            runtime.events.publish("control", {"operation": op.operation_id,
+                                               "clock": runtime.clock.describe()})
         return JSONResponse(body, op.status)
 
     return endpoint
@@ -82,7 +87,10 @@ def control_app(runtime: Runtime) -> Starlette:
     routes = []
     for path, ops in by_path.items():
         for op in ops:
-            routes.append(Route(path, _endpoint(runtime, state, op), methods=[op.method]))
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+            stream = STREAMS.get(op.operation_id)
+            endpoint = stream(runtime, op) if stream else _endpoint(runtime, state, op)
+            routes.append(Route(path, endpoint, methods=[op.method]))
+    app = Starlette(routes=[*routes, *dashboard_routes(runtime, state)],
+                    exception_handlers={HTTPException: _http_error})
     app.state.runtime = runtime
     return app

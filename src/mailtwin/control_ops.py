@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailtwin.control_spec import Call, document, problem
+from mailtwin.control_spec import Call, ControlState, document, problem
+from mailtwin.control_views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.lifecycle import Moved
 from mailtwin.runtime import Runtime
 from mailtwin.statefile import export_state, import_state
-
-
-@dataclass
-class ControlState:
-    """What the control plane remembers beside the runtime: the start seed, fixtures by seed."""
-
-    start_seed: int
-    pristine_by_seed: dict[int, dict[str, bytes]] = field(default_factory=dict)
-
 
 Handler = Callable[[Runtime, ControlState, Call], Any]
 
@@ -48,8 +40,7 @@ def provider_openapi(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 
 def _moves(moved: list[Moved]) -> list[dict[str, Any]]:
-    return [{"provider": m.provider, "tenant": m.tenant, "resource": m.resource, "id": m.ident,
-             "from": m.source, "to": m.target, "at": m.at} for m in moved]
+    return [m.as_json() for m in moved]
 
 
 def _reseed(rt: Runtime, cs: ControlState, seed: int) -> None:
@@ -266,3 +257,4 @@ OPERATIONS: dict[str, Handler] = {
     "list_faults": list_faults, "add_fault": add_fault, "clear_faults": clear_faults,
     "delete_fault": delete_fault, "list_tenants": list_tenants,
 }
+OPERATIONS.update(VIEWS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,14 @@ class ControlOperation:
     body: Validator | None
     body_required: bool
     status: int
+
+
+@dataclass
+class ControlState:
+    """What the control plane remembers beside the runtime: the start seed, fixtures by seed."""
+
+    start_seed: int
+    pristine_by_seed: dict[int, dict[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from string import Formatter
@@ -9,7 +10,6 @@ from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
-from mailtwin.events import EventBus
 from mailtwin.store import Record, Store, Tenant
 
 _PARTS = frozenset({"year", "month", "day", "hour", "minute"})
@@ -139,7 +139,7 @@ def _action(name: str, spec: dict[str, Any], state_field: str) -> Action:
 
 @dataclass(frozen=True)
 class Moved:
-    """A move the clock made, for the answer of a clock advance."""
+    """A move of a record from one state to another, made by the clock or by a request."""
 
     provider: str
     tenant: str
@@ -148,6 +148,12 @@ class Moved:
     source: Any
     target: Any
     at: str
+    via: str = "request"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "tenant": self.tenant, "resource": self.resource,
+                "id": self.ident, "from": self.source, "to": self.target, "at": self.at,
+                "via": self.via}
 
 
 @dataclass(frozen=True)
@@ -172,16 +178,20 @@ class MoveListener(Protocol):
     def __call__(self, move: Move, /) -> None: ...
 
 
+# Told of every move of every provider after it is stored (the journal keeps them).
+MoveObserver = Callable[[Moved], None]
+
+
 class LifecycleEngine:
     """Schedules and fires timed moves for every provider's lifecycles, in time order, and
-    tells each resource's move listeners (and the event bus) about every move."""
+    tells each resource's move listeners, then the observers, about every move."""
 
-    def __init__(self, store: Store, events: EventBus | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.events = events
         # (provider, resource) -> lifecycle, and the listeners providers hook in.
         self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
         self.listeners: dict[tuple[str, str], list[MoveListener]] = {}
+        self.observers: list[MoveObserver] = []
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
@@ -220,8 +230,9 @@ class LifecycleEngine:
                 self.entered(provider, tenant_name, tenant, resource, record, moment)
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
-              ident: Any, changes: Record, moment: datetime) -> Record:
-        """Store changes; if the state moved, tell listeners and plan the next timers."""
+              ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
+        """Store changes; if the state moved, tell listeners and observers and plan the next
+        timers."""
         life = self.lifecycles.get((provider, resource))
         collection = tenant.collections[resource]
         before = collection.records[ident].get(life.field) if life else None
@@ -231,11 +242,12 @@ class LifecycleEngine:
                         record[life.field], moment)
             for listener in self.listeners.get((provider, resource), ()):
                 listener(move)
-            if self.events is not None:
-                self.events.emit("moved", provider, tenant_name, moment.timestamp(), {
-                    "resource": resource, "id": ident, "from": before,
-                    "to": record[life.field]})
             self.entered(provider, tenant_name, tenant, resource, record, moment)
+            if self.observers:
+                moved = Moved(provider, tenant_name, resource, ident, before,
+                              record[life.field], iso_z(moment), via)
+                for observer in self.observers:
+                    observer(moved)
         return record
 
     def fire_due(self, now: float) -> list[Moved]:
@@ -254,7 +266,7 @@ class LifecycleEngine:
             source = record.get(life.field)
             changes = life.move_changes(record, move.target, move.sets, moment)
             self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
-                       changes, moment)
+                       changes, moment, via="clock")
             moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
-                               source, move.target, iso_z(moment)))
+                               source, move.target, iso_z(moment), "clock"))
         return moved

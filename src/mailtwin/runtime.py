@@ -11,8 +11,9 @@ from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
 from mailtwin.conventions.styles import styles_for
+from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
-from mailtwin.events import EventBus
+from mailtwin.events import Event, EventBus, EventHub
 from mailtwin.faults import Decision, Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
@@ -81,8 +82,7 @@ class Runtime:
                 self.operations.append(op)
         self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},
                            self._materialised)
-        self.events = EventBus(config.event_limit)
-        self.engine = LifecycleEngine(self.store, self.events)
+        self.engine = LifecycleEngine(self.store)
         for provider in self.providers.values():
             for resource in provider.resources.values():
                 if resource.lifecycle is not None:
@@ -90,11 +90,30 @@ class Runtime:
             for resource_name, listeners in self.hooks[provider.name].moves.items():
                 for listener in listeners:
                     self.engine.listen(provider.name, resource_name, listener)
-        self.parts = Engine(self.store, self.engine, self.clock, self.events)
-        self.journal = Journal(config.journal_limit)
+        # Live followers (the control plane's event stream, the dashboard).
+        self.events = EventHub()
+        self.journal = Journal(config.journal_limit, self.events)
+        self.engine.observers.append(self.journal.add_move)
+        # What happened, for subscribers inside the sandbox: moves and what hooks emit.
+        self.bus = EventBus(config.event_limit)
+        self.engine.observers.append(self._bus_move)
+        self.bus.subscribe(self._follow)
+        self.parts = Engine(self.store, self.engine, self.clock, self.bus)
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
+
+    def _bus_move(self, moved: Moved) -> None:
+        """Every move is an event on the bus (`moved`)."""
+        at = parse_iso(moved.at)
+        self.bus.emit("moved", moved.provider, moved.tenant, at.timestamp() if at else 0.0, {
+            "resource": moved.resource, "id": moved.ident, "from": moved.source,
+            "to": moved.target, "at": moved.at, "via": moved.via})
+
+    def _follow(self, event: Event) -> None:
+        """Live followers see what hooks emit (moves reach them from the journal)."""
+        if event.kind != "moved" and self.events.subscriptions:
+            self.events.publish("event", event.describe())
 
     def _seeder(self, provider: Provider) -> Any:
         return lambda: self.seed(provider, self.config.seed)

@@ -7,12 +7,14 @@ import httpx
 from mailtwin import Config, create_app
 from mailtwin.control_ops import OPERATIONS
 from mailtwin.control_spec import document, operations
+from mailtwin.control_stream import STREAMS
 from mailtwin.inprocess import client
 
 
 def test_every_described_operation_has_a_handler_and_back() -> None:
     described = {op.operation_id for op in operations()}
-    assert described == set(OPERATIONS)
+    assert described == set(OPERATIONS) | set(STREAMS)
+    assert not set(OPERATIONS) & set(STREAMS)
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:

@@ -67,13 +67,16 @@ def test_a_record_out_of_the_path_scope_is_not_found(shelf: httpx.Client) -> Non
 def test_a_hook_moves_a_record_and_a_listener_of_its_resource_hears(
         shelf: httpx.Client, shelf_app: MailtwinApp) -> None:
     events: list[Event] = []
-    stop = shelf_app.runtime.events.subscribe(events.append)
+    stop = shelf_app.runtime.bus.subscribe(events.append)
     lent = shelf.post("/books/1/lend", json={"reader": "ada"}).json()["data"]
     stop()
     assert (lent["state"], lent["reader"], lent["moves"]) == ("lent", "ada", 1)
     assert [(e.kind, e.data) for e in events] == [
-        ("moved", {"resource": "book", "id": 1, "from": "shelved", "to": "lent"}),
+        ("moved", {"resource": "book", "id": 1, "from": "shelved", "to": "lent",
+                   "at": "2026-01-01T00:00:00Z", "via": "request"}),
         ("book.lent", {"id": 1, "reader": "ada"})]
+    assert (events[1].provider, events[1].tenant) == ("shelf", "reader")
+    assert events[1].at == pytest.approx(1767225600.0)
     refused = shelf.post("/books/1/lend", json={})
     assert (refused.status_code, refused.json()["detail"][0]["msg"]) == (409, "book 1 is lent")
     shelf_app.runtime.clock.advance(timedelta(days=2))

@@ -1,0 +1,220 @@
+"""The dashboard in headless Chromium (Debian's, driven by Playwright): the clock buttons move
+a scheduled mailing, requests appear live in the journal, resets and snapshots work from the
+page. Each test saves screenshots of its pages: into docs/dashboard/ with
+MAILTWIN_SCREENSHOTS=docs, into the test's temporary folder otherwise (so a run leaves the
+working tree as it was)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from mailtwin import Sandbox
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, ViewportSize
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("MAILTWIN_CHROMIUM", "/usr/bin/chromium")
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboard"
+UI = "/__mailtwin/ui"
+EMMA = ("public", "private")
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+# Module scope: Playwright's sync API keeps an event loop running while it is open, and the
+# in-process transport of other modules' tests needs none to be.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        missing = (f"no Chromium at {CHROMIUM}: apt-get install chromium "
+                   "(./scripts/test does it when run as root)")
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Two cores shared with other test workers: give a busy browser time.
+    sync_api.expect.set_options(timeout=15_000)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(mailtwin: Sandbox, mailtwin_url: str) -> Sandbox:
+    """The sandbox the pages show, its clock frozen a minute before mailing 211 is due."""
+    mailtwin.clock.set("2018-09-22T10:29:00Z")
+    return mailtwin
+
+
+def open_page(browser: Browser, url: str, viewport: ViewportSize = DESKTOP
+              ) -> tuple[Page, list[str]]:
+    """A page at `url`, following the event stream, and the script errors it will raise."""
+    page = browser.new_page(viewport=viewport)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector("#live-state.on")
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: the docs when asked for, else a temporary folder."""
+    if os.environ.get("MAILTWIN_SCREENSHOTS") == "docs":
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def shot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def emma(site: Sandbox) -> httpx.Client:
+    return site.client("emma", auth=EMMA)
+
+
+def test_the_clock_buttons_move_a_scheduled_mailing(site: Sandbox, mailtwin_url: str,
+                                                    browser: Browser,
+        shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    with emma(site) as api:
+        api.get("/100/mailings/211")
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/")
+    first = page.locator("#upcoming tbody tr").first
+    expect(first).to_contain_text("mailing 211")
+    expect(first).to_contain_text("p → i")
+    expect(page.locator("#clock [data-clock]")).to_have_text("2018-09-22 10:29:00")
+    shot(page, shots, "overview")
+
+    page.get_by_role("button", name="+1 minute").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_contain_text("timed move")
+    expect(page.locator("#clock [data-clock]")).to_have_text("2018-09-22 10:30:00")
+    expect(page.locator("#upcoming tbody tr").first).to_contain_text("i → s")
+
+    page.get_by_role("button", name="To the next timed move").click()
+    expect(page.locator("#clock [data-clock]")).to_have_text("2018-09-22 10:31:00")
+    page.locator("#upcoming a", has_text="mailing 211").click()
+    expect(page.locator("#record-state")).to_have_text("s")
+    expect(page.locator(".statechart .node.current")).to_have_attribute("data-state", "s")
+    expect(page.locator(".moves li")).to_have_count(2)
+    expect(page.locator(".moves")).to_contain_text("by the clock")
+    shot(page, shots, "record")
+    assert errors == []
+    page.close()
+
+
+def test_a_request_appears_live_in_the_journal(site: Sandbox, mailtwin_url: str,
+                                               browser: Browser,
+        shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    with emma(site) as api:
+        api.get("/100/mailings/211")
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/journal")
+    expect(page.locator("#journal-rows tr")).to_have_count(1)
+    with emma(site) as api:
+        api.put("/100/mailings/211", json={"status": "paused"})
+        api.get("/100/mailings/404404")
+    rows = page.locator("#journal-rows tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("/emma/100/mailings/404404")
+    expect(rows.first).to_contain_text("404")
+    rows.nth(1).get_by_role("link").click()
+    detail = page.locator("#entry")
+    expect(detail).to_contain_text("PUT /emma/100/mailings/211")
+    expect(detail.locator("pre").first).to_contain_text('"status": "paused"')
+    page.wait_for_timeout(2100)  # the new rows' highlight fades in two seconds
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, shots, "journal")
+    assert errors == []
+    page.close()
+
+
+def test_reset_snapshots_and_faults_from_the_page(site: Sandbox, mailtwin_url: str,
+                                                  browser: Browser,
+        shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    with emma(site) as api:
+        api.put("/100/mailings/211", json={"status": "paused"})
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/controls")
+    page.get_by_label("Name").fill("paused")
+    page.get_by_role("button", name="Take snapshot").click()
+    expect(page.get_by_role("button", name="Restore paused")).to_be_visible()
+    page.get_by_label("Effect").select_option("error")
+    page.get_by_label("Provider", exact=True).last.select_option("emma")
+    page.get_by_label("Status").fill("503")
+    page.get_by_label("Message").fill("maintenance")
+    page.get_by_role("button", name="Add rule").click()
+    expect(page.get_by_role("button", name="Remove fault rule 1")).to_be_visible()
+    shot(page, shots, "controls")
+    with emma(site) as api:
+        assert api.get("/100/mailings/211").status_code == 503
+    page.get_by_role("button", name="Remove fault rule 1").click()
+    expect(page.locator("#faults")).to_contain_text("No fault rule")
+
+    page.goto(f"{mailtwin_url}{UI}/")
+    expect(page.locator("#tenants tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="Reset everything").click()
+    expect(page.locator("#status")).to_contain_text("Reset 1 tenant")
+    expect(page.locator("#tenants")).to_contain_text("No tenant yet")
+    assert site.journal() == []
+
+    page.goto(f"{mailtwin_url}{UI}/controls")
+    page.get_by_role("button", name="Restore paused").click()
+    expect(page.locator("#status")).to_contain_text("Snapshot paused")
+    with emma(site) as api:
+        assert api.get("/100/mailings/211").json()["mailing_status"] == "a"
+    assert errors == []
+    page.close()
+
+
+def test_records_page_and_search(site: Sandbox, mailtwin_url: str, browser: Browser,
+        shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    with emma(site) as api:
+        api.get("/100/mailings/211")
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/records")
+    page.get_by_role("link", name="mailing", exact=True).click()
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1 of 2")
+    page.get_by_label("Search these records").fill("Scheduled Mailing")
+    page.keyboard.press("Enter")
+    expect(page.locator("table.records tbody tr")).to_have_count(1)
+    expect(page.locator("table.records")).to_contain_text("211")
+    page.get_by_label("Search these records").fill("")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 1 of 2")
+    page.wait_for_load_state()
+    shot(page, shots, "records")
+    assert errors == []
+    page.close()
+
+
+def test_the_overview_fits_a_phone(site: Sandbox, mailtwin_url: str, browser: Browser,
+        shots: Path) -> None:
+    with emma(site) as api:
+        api.get("/100/mailings/211")
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/", PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    shot(page, shots, "overview-phone")
+    for path in ("/journal", "/controls", "/record?provider=emma&tenant=public"
+                 "&resource=mailing&id=211"):
+        page.goto(f"{mailtwin_url}{UI}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    assert errors == []
+    page.close()
