@@ -14,8 +14,7 @@ exports `HOOKS = Hooks(...)`:
     def on_list_move(move: Move) -> None:
         move.record["moved_at"] = move.moment.isoformat()
 
-    HOOKS = Hooks(operations={"archive_all": archive_all},
-                  moves={"list": [on_list_move]})
+    HOOKS = Hooks.of(archive_all, moves={"list": [on_list_move]})
 
 See docs/writing-a-provider.md.
 """

@@ -20,6 +20,8 @@ class OperationHook(Protocol):
     generic handler of its kind: `def forward(ctx: Context) -> Reply`. Raise an ApiError
     (`raise ctx.refuse(...)`) for every refusal; check everything before changing anything."""
 
+    __name__: str
+
     def __call__(self, ctx: Context, /) -> Reply: ...
 
 
@@ -39,6 +41,14 @@ class Hooks:
     operations: dict[str, OperationHook] = field(default_factory=dict)
     authenticate: Authenticate | None = None
     moves: dict[str, list[MoveListener]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *operations: OperationHook, authenticate: Authenticate | None = None,
+           moves: dict[str, list[MoveListener]] | None = None) -> Hooks:
+        """Hooks whose operation hooks are named by their functions' names:
+        `Hooks.of(forward, resend, moves={"mailing": [on_mailing_move]})`."""
+        return cls({op.__name__: op for op in operations}, authenticate,
+                   dict(moves or {}))
 
     @classmethod
     def merge(cls, parts: Iterable[Hooks]) -> Hooks:

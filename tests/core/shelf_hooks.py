@@ -26,5 +26,4 @@ def count_moves(move: Move) -> None:
     move.record["moves"] = int(move.record.get("moves") or 0) + 1
 
 
-HOOKS = Hooks(operations={"lend": lend, "reading_list": reading_list},
-              moves={"book": [count_moves]})
+HOOKS = Hooks.of(lend, reading_list, moves={"book": [count_moves]})

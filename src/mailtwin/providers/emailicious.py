@@ -120,5 +120,5 @@ def on_delivery_move(move: Move) -> None:
     mailings.update(mailing["id"], {"variants": variants})
 
 
-HOOKS = Hooks(operations={"create_mailing": create_mailing}, authenticate=authenticate,
-              moves={"delivery": [on_delivery_move]})
+HOOKS = Hooks.of(create_mailing, authenticate=authenticate,
+                 moves={"delivery": [on_delivery_move]})

@@ -261,13 +261,5 @@ def on_mailing_move(move: Move) -> None:
                 messages.insert(message)
 
 
-HOOKS = Hooks(operations={
-    "validate_tags": validate_tags,
-    "update_status": update_status,
-    "mailing_detail": mailing_detail,
-    "calendar": calendar,
-    "message": message,
-    "resend": resend,
-    "forward": forward,
-    "declare_winner": declare_winner,
-}, moves={"mailing": [on_mailing_move]})
+HOOKS = Hooks.of(validate_tags, update_status, mailing_detail, calendar, message, resend, forward,
+                 declare_winner, moves={"mailing": [on_mailing_move]})

@@ -100,5 +100,5 @@ def on_mailing_move(move: Move) -> None:
         _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
 
 
-HOOKS = Hooks(operations={"token": token, "create_mailing": create_mailing},
-              authenticate=authenticate, moves={"mailing": [on_mailing_move]})
+HOOKS = Hooks.of(token, create_mailing, authenticate=authenticate,
+                 moves={"mailing": [on_mailing_move]})

@@ -288,11 +288,7 @@ def account_report(ctx: Context) -> Reply:
     raise not_found("Account", wanted)
 
 
-HOOKS = Hooks(operations={
-    "list_accounts": list_accounts, "show_account": show_account,
-    "update_sub_account": update_sub_account, "show_own_account": show_own_account,
-    "update_own_account": update_own_account, "convert_own_account": convert_own_account,
-    "create_account": create_account, "delete_sub_account": delete_sub_account,
-    "move_sub_account": move_sub_account, "confirm_account": confirm_account,
-    "resend_account_verification": resend_account_verification,
-    "own_account_report": own_account_report, "account_report": account_report})
+HOOKS = Hooks.of(list_accounts, show_account, update_sub_account, show_own_account,
+                 update_own_account, convert_own_account, create_account, delete_sub_account,
+                 move_sub_account, confirm_account, resend_account_verification,
+                 own_account_report, account_report)

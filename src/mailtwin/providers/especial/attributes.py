@@ -145,8 +145,5 @@ def show_interest(ctx: Context) -> Reply:
     return Reply(200, {"data": interest_usage(ctx, ctx.require("interest"))})
 
 
-HOOKS = Hooks(operations={
-    "show_interest": show_interest, "create_custom_attribute": create_custom_attribute,
-    "delete_custom_attribute": delete_custom_attribute, "create_interest": create_interest,
-    "update_interest": update_interest, "delete_interest": delete_interest,
-    "add_interests": add_interests, "remove_interests": remove_interests})
+HOOKS = Hooks.of(show_interest, create_custom_attribute, delete_custom_attribute, create_interest,
+                 update_interest, delete_interest, add_interests, remove_interests)

@@ -156,6 +156,4 @@ def refresh_token(ctx: Context) -> Reply:
     return _refresh(ctx)
 
 
-HOOKS = Hooks(operations={"issue_token": issue_token, "refresh_token": refresh_token,
-                          "token_from_challenge": token_from_challenge},
-              authenticate=authenticate)
+HOOKS = Hooks.of(issue_token, refresh_token, token_from_challenge, authenticate=authenticate)

@@ -12,4 +12,4 @@ def render_campaign_blueprint(ctx: Context) -> Reply:
     return html_page(content.get("html") or content.get("text") or "")
 
 
-HOOKS = Hooks(operations={"render_campaign_blueprint": render_campaign_blueprint})
+HOOKS = Hooks.of(render_campaign_blueprint)

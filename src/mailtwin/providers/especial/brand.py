@@ -160,8 +160,5 @@ def remove_logo(ctx: Context) -> Reply:
     return Reply(200, {"object": "logo", "deleted": True})
 
 
-HOOKS = Hooks(operations={
-    "upload_logo": upload_logo, "remove_logo": remove_logo, "create_dkim_key": create_dkim_key,
-    "show_domains": show_domains, "change_domains": change_domains,
-    "validate_domains": validate_domains, "show_system_emails": show_system_emails,
-    "set_system_emails": set_system_emails, "update_system_emails": update_system_emails})
+HOOKS = Hooks.of(upload_logo, remove_logo, create_dkim_key, show_domains, change_domains,
+                 validate_domains, show_system_emails, set_system_emails, update_system_emails)

@@ -158,8 +158,6 @@ def _revision_on_move(move: Move) -> None:
         record_revision(move.tenant, move.record, move.moment)
 
 
-HOOKS = Hooks(operations={
-    "create_campaign": create_campaign, "show_campaign": show_campaign,
-    "update_campaign": update_campaign, "delete_campaign": delete_campaign,
-    "campaign_revisions": campaign_revisions, "render_campaign": render_campaign,
-    "send_test_campaign": send_test_campaign}, moves={"campaign": [_revision_on_move]})
+HOOKS = Hooks.of(create_campaign, show_campaign, update_campaign, delete_campaign,
+                 campaign_revisions, render_campaign, send_test_campaign,
+                 moves={"campaign": [_revision_on_move]})

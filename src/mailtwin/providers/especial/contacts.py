@@ -186,8 +186,5 @@ def list_contacts_page(ctx: Context) -> Reply:
     return _cursors_set(ctx.proceed())
 
 
-HOOKS = Hooks(operations={
-    "list_contacts_page": list_contacts_page, "create_contact": create_contact,
-    "update_contact": update_contact, "tag_contact": tag_contact, "untag_contact": untag_contact,
-    "tag_contacts": tag_contacts, "untag_contacts": untag_contacts,
-    "segment_contacts": segment_contacts})
+HOOKS = Hooks.of(list_contacts_page, create_contact, update_contact, tag_contact, untag_contact,
+                 tag_contacts, untag_contacts, segment_contacts)

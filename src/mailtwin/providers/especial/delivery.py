@@ -120,7 +120,5 @@ def _deliver(move: Move) -> None:
     move.tenant.extra.setdefault("sends", {})[move.record["id"]] = sends
 
 
-HOOKS = Hooks(operations={
-    "schedule_campaign": schedule_campaign, "suspend_campaign": suspend_campaign,
-    "resume_campaign": resume_campaign, "cancel_campaign": cancel_campaign,
-    "unarchive_campaign": unarchive_campaign}, moves={"campaign": [_deliver]})
+HOOKS = Hooks.of(schedule_campaign, suspend_campaign, resume_campaign, cancel_campaign,
+                 unarchive_campaign, moves={"campaign": [_deliver]})

@@ -243,6 +243,4 @@ def email_activity_report(ctx: Context) -> Reply:
                        "data": rows})
 
 
-HOOKS = Hooks(operations={
-    "email_activity_logs": email_activity_logs, "email_activity_summary": email_activity_summary,
-    "email_activity_report": email_activity_report})
+HOOKS = Hooks.of(email_activity_logs, email_activity_summary, email_activity_report)

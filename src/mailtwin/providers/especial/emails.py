@@ -73,5 +73,4 @@ def email_report(ctx: Context) -> Reply:
         for day in range(first, end + 1, DAY)]})
 
 
-HOOKS = Hooks(operations={
-    "send_email": send_email, "email_logs": email_logs, "email_report": email_report})
+HOOKS = Hooks.of(send_email, email_logs, email_report)

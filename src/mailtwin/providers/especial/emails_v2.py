@@ -85,5 +85,4 @@ def email_tags(ctx: Context) -> Reply:
     return ctx.page(rows(({"tag": tag} for tag in tags), "tag", lambda r: r["tag"]))
 
 
-HOOKS = Hooks(operations={
-    "submit_email": submit_email, "render_email": render_email, "email_tags": email_tags})
+HOOKS = Hooks.of(submit_email, render_email, email_tags)

@@ -40,6 +40,4 @@ def enable_list_form(ctx: Context) -> Reply:
     return ctx.respond(record)
 
 
-HOOKS = Hooks(operations={
-    "create_form": create_form, "create_list_form": create_list_form,
-    "enable_list_form": enable_list_form})
+HOOKS = Hooks.of(create_form, create_list_form, enable_list_form)

@@ -61,4 +61,4 @@ def link_info(ctx: Context) -> Reply:
     return Reply(200, {"data": {"mailing_id": owner["campaign_id"]}})
 
 
-HOOKS = Hooks(operations={"campaign_links": campaign_links, "link_info": link_info})
+HOOKS = Hooks.of(campaign_links, link_info)

@@ -105,8 +105,5 @@ def update_transactional_template(ctx: Context) -> Reply:
     return ctx.proceed()
 
 
-HOOKS = Hooks(operations={
-    "delete_list": delete_list, "store_list": store_list,
-    "create_segment": create_segment, "update_segment": update_segment,
-    "create_transactional_template": create_transactional_template,
-    "update_transactional_template": update_transactional_template})
+HOOKS = Hooks.of(delete_list, store_list, create_segment, update_segment,
+                 create_transactional_template, update_transactional_template)

@@ -81,6 +81,4 @@ def mfa_portal(ctx: Context) -> Reply:
     return Reply(200, {"url": url})
 
 
-HOOKS = Hooks(operations={
-    "create_mfa": create_mfa, "activate_mfa": activate_mfa, "recovery_codes": recovery_codes,
-    "mfa_portal": mfa_portal})
+HOOKS = Hooks.of(create_mfa, activate_mfa, recovery_codes, mfa_portal)

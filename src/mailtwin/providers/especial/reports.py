@@ -126,6 +126,4 @@ def campaign_links_report(ctx: Context) -> Reply:
                           "unique_rate": 0.0, "total_rate": 0.0} for link in tracked))
 
 
-HOOKS = Hooks(operations={
-    "campaign_links_report": campaign_links_report, "campaign_report": campaign_report,
-    "list_report": list_report, "campaign_logs": campaign_logs, "list_logs": list_logs})
+HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, campaign_logs, list_logs)

@@ -51,6 +51,4 @@ def resend_sender_confirmation(ctx: Context) -> Reply:
     return ctx.respond(record)
 
 
-HOOKS = Hooks(operations={
-    "create_sender": create_sender, "confirm_sender": confirm_sender,
-    "resend_sender_confirmation": resend_sender_confirmation})
+HOOKS = Hooks.of(create_sender, confirm_sender, resend_sender_confirmation)

@@ -70,7 +70,5 @@ def _export_ready(move: Move) -> None:
             [e.get("email"), e.get("source"), e.get("created_on")] for e in entries))
 
 
-HOOKS = Hooks(operations={"create_suppressed_email": create_suppressed_email,
-                          "create_suppressed_export": create_suppressed_export},
-              moves={"suppressed_emails_export": [_export_ready]})
-
+HOOKS = Hooks.of(create_suppressed_email, create_suppressed_export,
+                 moves={"suppressed_emails_export": [_export_ready]})

@@ -68,6 +68,4 @@ def delete_tag(ctx: Context) -> Reply:
     return ctx.respond({"tag": name})
 
 
-HOOKS = Hooks(operations={
-    "list_tags": list_tags, "show_tag": show_tag, "create_tag": create_tag,
-    "rename_tag": rename_tag, "delete_tag": delete_tag})
+HOOKS = Hooks.of(list_tags, show_tag, create_tag, rename_tag, delete_tag)

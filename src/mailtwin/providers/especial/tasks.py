@@ -184,10 +184,9 @@ def _import_done(move: Move) -> None:
         _apply_import(move.tenant, payload, move.moment)
 
 
-HOOKS = Hooks(operations={
-    "create_contacts_export": create_contacts_export, "download_file": download_file,
-    "import_contacts": import_contacts, "create_campaign_log_export": create_campaign_log_export,
-    "create_list_log_export": create_list_log_export,
-    "create_campaigns_export": create_campaigns_export, "download_export": download_export},
-    moves={"contacts_export": [_contacts_ready], "campaign_log_export": [_campaign_log_ready],
-           "list_log_export": [_list_log_ready], "task": [_import_done]})
+HOOKS = Hooks.of(create_contacts_export, download_file, import_contacts,
+                 create_campaign_log_export, create_list_log_export, create_campaigns_export,
+                 download_export,
+                 moves={"contacts_export": [_contacts_ready],
+                        "campaign_log_export": [_campaign_log_ready],
+                        "list_log_export": [_list_log_ready], "task": [_import_done]})

@@ -79,7 +79,7 @@ def _merged(template: Record, values: dict[str, Any]) -> dict[str, Any]:
             "html": merge(content.get("html") or "", values)}
 
 
-def send_template(ctx: Context) -> Reply:
+def send_transactional_template(ctx: Context) -> Reply:
     """Send a list's template to one contact of the list, as a transactional email."""
     chosen, template = _template(ctx, active=True)
     if not (template.get("content") or {}).get("html"):
@@ -106,7 +106,7 @@ def send_template(ctx: Context) -> Reply:
                        "data": {"contact_id": contact["id"]}})
 
 
-def send_test_template(ctx: Context) -> Reply:
+def send_test_transactional_template(ctx: Context) -> Reply:
     """A test of a template to one address: merged with no contact, counted nowhere."""
     _, template = _template(ctx, active=False)
     content = template.get("content") or {}
@@ -122,7 +122,7 @@ def send_test_template(ctx: Context) -> Reply:
     return Reply(200, {"object": "transactional-email-test", "sent": True})
 
 
-def render_template_for(ctx: Context) -> Reply:
+def render_transactional_template(ctx: Context) -> Reply:
     """The template's HTML merged with a contact of its list (and the given attributes)."""
     _, template = _template(ctx, active=False)
     contact = ctx.require("contact", ctx.body["contact_id"])
@@ -130,7 +130,5 @@ def render_template_for(ctx: Context) -> Reply:
         "html"])
 
 
-HOOKS = Hooks(operations={
-    "send_transactional_template": send_template,
-    "send_test_transactional_template": send_test_template,
-    "render_transactional_template": render_template_for})
+HOOKS = Hooks.of(send_transactional_template, send_test_transactional_template,
+                 render_transactional_template)

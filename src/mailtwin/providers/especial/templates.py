@@ -14,4 +14,4 @@ def render_template(ctx: Context) -> Reply:
     return html_page(merge(content.get("html") or content.get("text") or "", values))
 
 
-HOOKS = Hooks(operations={"render_template": render_template})
+HOOKS = Hooks.of(render_template)

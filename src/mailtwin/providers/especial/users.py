@@ -144,8 +144,5 @@ def confirm_password_reset(ctx: Context) -> Reply:
     return Reply(200, {"object": "user", "password_reset": True})
 
 
-HOOKS = Hooks(operations={
-    "create_user": create_user, "show_self_user": show_self_user, "delete_user": delete_user,
-    "confirm_user": confirm_user, "resend_user_verification": resend_user_verification,
-    "forgot_password": forgot_password, "reset_own_password": reset_own_password,
-    "reset_user_password": reset_user_password, "confirm_password_reset": confirm_password_reset})
+HOOKS = Hooks.of(create_user, show_self_user, delete_user, confirm_user, resend_user_verification,
+                 forgot_password, reset_own_password, reset_user_password, confirm_password_reset)

@@ -199,8 +199,5 @@ def action_logs(ctx: Context) -> Reply:
                          predicates=plan.predicates, order=plan.order))
 
 
-HOOKS = Hooks(operations={
-    "create_workflow": create_workflow, "locked_workflow_change": locked_workflow_change,
-    "lock_workflow": lock_workflow, "unlock_workflow": unlock_workflow,
-    "render_action": render_action, "send_test_action": send_test_action,
-    "action_links": action_links, "action_report": action_report, "action_logs": action_logs})
+HOOKS = Hooks.of(create_workflow, locked_workflow_change, lock_workflow, unlock_workflow,
+                 render_action, send_test_action, action_links, action_report, action_logs)
