@@ -151,10 +151,8 @@ class Context:
             if param in self.path:
                 record[name] = self.path[param]
         record.update(fields)
-        if spec.id_type == "integer":
-            record[spec.id_field] = self.tenant.next_id(spec.name, spec.first_id)
-        elif record.get(spec.id_field) in (None, ""):
-            record[spec.id_field] = f"{spec.name}_{self.tenant.next_id(spec.name, 1)}"
+        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
+            record[spec.id_field] = spec.next_ident(self.tenant)
         for stamped in (spec.created, spec.updated):
             if stamped:
                 record[stamped] = self.stamp()

@@ -38,6 +38,8 @@ class Resource:
     lookup: str | None = None
     # Body pointers whose values must name existing records (see references.py).
     references: tuple[dict[str, Any], ...] = ()
+    # How generated text ids look (`sf{n}`); None: `<resource>_<n>`.
+    id_template: str | None = None
 
     def ident(self, text: Any) -> Any:
         """A path value as this resource's id type."""
@@ -45,6 +47,14 @@ class Resource:
             value = coerce(text, ["integer"])
             return value if isinstance(value, int) else None
         return text
+
+    def next_ident(self, tenant: Tenant) -> Any:
+        """A new id for a record of this resource in a tenant."""
+        if self.id_type == "integer":
+            return tenant.next_id(self.name, self.first_id)
+        if self.id_template is not None:
+            return tenant.next_text_id(self.name, self.id_template, self.first_id)
+        return f"{self.name}_{tenant.next_id(self.name, 1)}"
 
     def in_scope(self, record: Record, path: Mapping[str, Any]) -> bool:
         """True when the record belongs to the scope the path names (e.g. its account)."""

@@ -148,6 +148,23 @@ class Tenant:
     extra: dict[str, Any] = field(default_factory=dict)
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
 
+    def next_text_id(self, resource: str, template: str, first: int) -> str:
+        """The next id of a resource whose ids follow a template (`sf{n}`, `{n}`): above
+        every number such an id already stored holds, from `first`, never one in use."""
+        records = self.collections[resource].records
+        key = f"{resource}:{template}"
+        current = self.counters.get(key)
+        if current is None:
+            head, _, tail = template.partition("{n}")
+            numbers = [i[len(head):len(i) - len(tail)] for i in records if isinstance(i, str)
+                       and i.startswith(head) and i.endswith(tail)]
+            current = max([first - 1, *(int(n) for n in numbers if n.isdigit())])
+        current += 1
+        while template.format(n=current) in records:
+            current += 1
+        self.counters[key] = current
+        return template.format(n=current)
+
     def next_id(self, resource: str, first: int) -> int:
         """The next generated integer id of a resource (above every id already stored)."""
         current = self.counters.get(resource)

@@ -71,3 +71,16 @@ def test_snapshots_leave_rendered_caches_out(tiny: httpx.Client, tiny_app: Mailt
     assert tenant.collections["note"].fragments
     store.restore(store.snapshot())
     assert store.tenant("tiny", "token-a").collections["note"].fragments == {}
+
+
+def test_templated_text_ids_count_above_the_ids_already_used() -> None:
+    from mailtwin.store import Tenant
+
+    forms = Collection("id")
+    for ident in ("sf1", "sf7", "other", "sfx"):
+        forms.insert({"id": ident})
+    tenant = Tenant({"form": forms, "user": Collection("id")})
+    assert tenant.next_text_id("form", "sf{n}", 1) == "sf8"
+    forms.insert({"id": "sf9"})
+    assert tenant.next_text_id("form", "sf{n}", 1) == "sf10"
+    assert tenant.next_text_id("user", "{n}", 2001) == "2001"

@@ -127,7 +127,6 @@ def create_account(ctx: Context) -> Reply:
         **body, "status": status, "parent_account_id": parent["id"],
         "lineage": f"{parent.get('lineage') or parent['id']}/{{id}}",
         "created_on": ctx.stamp(), "last_activity_on": ctx.stamp()})
-    record["id"] = issued.numeric_id(ctx.tenant, "account", 1001)
     record["lineage"] = str(record["lineage"]).replace("{id}", record["id"])
     email = owner.get("email")
     if email:
@@ -149,7 +148,7 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
     if found is not None:
         return found
     record: Record = {name: owner.get(name) for name in OWNER_FIELDS if name in owner}
-    record.update({"id": issued.numeric_id(tenant, "user", 2001), "email": owner["email"],
+    record.update({"id": ctx.resource("user").next_ident(tenant), "email": owner["email"],
                    "status": "active", "created_on": ctx.stamp()})
     tenant.collections["user"].insert(record)
     return record

@@ -4,7 +4,6 @@ list, which are enabled or disabled."""
 from __future__ import annotations
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial import issued
 
 HOSTED = "https://forms.especial.example"
 
@@ -12,7 +11,6 @@ HOSTED = "https://forms.especial.example"
 def create_form(ctx: Context) -> Reply:
     """A new form, with its hosted and embedded addresses."""
     record = ctx.new("form", ctx.fields())
-    record["id"] = issued.short_id(ctx.tenant, "form", "form")
     record["url"] = {"linked": f"{HOSTED}/{record['id']}",
                      "embedded": f"{HOSTED}/{record['id']}/embed.js"}
     return ctx.respond(ctx.insert("form", record), 201)
@@ -22,7 +20,6 @@ def create_list_form(ctx: Context) -> Reply:
     """A new subscription endpoint of a list, enabled, with the address forms post to."""
     chosen = ctx.require("list")
     record = ctx.new("list_form", ctx.fields())
-    record["id"] = issued.short_id(ctx.tenant, "list_form", "sf")
     record["submission_url"] = f"{HOSTED}/lists/{chosen['id']}/{record['id']}"
     return ctx.respond(ctx.insert("list_form", record), 200)
 

@@ -1,5 +1,5 @@
 """Codes the sandbox issues in place of emailed links (user and account confirmations,
-password resets), and ids for records whose path parameters allow letters and digits only.
+password resets).
 
 Codes live in the provider's shared state under `codes` (visible in the control plane's
 state dump), keyed by purpose and code, each naming its tenant and record.
@@ -44,26 +44,3 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
 def redeem(ctx: Context, purpose: str, code: str) -> None:
     """Use a code up."""
     _codes(ctx, purpose).pop(code, None)
-
-
-def numeric_id(tenant: Tenant, resource: str, first: int) -> str:
-    """The next id of a resource whose ids are digits held as text (`"2003"`)."""
-    key = f"{resource}:text"
-    current = tenant.counters.get(key)
-    if current is None:
-        taken = [int(i) for i in tenant.collections[resource].records
-                 if isinstance(i, str) and i.isdigit()]
-        current = max([first - 1, *taken])
-    tenant.counters[key] = current + 1
-    return str(current + 1)
-
-
-def short_id(tenant: Tenant, resource: str, prefix: str) -> str:
-    """The next letters-and-digits id of a resource (`sf3`): no underscores, never reused."""
-    key = f"{resource}:short"
-    records = tenant.collections[resource].records
-    number = tenant.counters.get(key, 0) + 1
-    while f"{prefix}{number}" in records:
-        number += 1
-    tenant.counters[key] = number
-    return f"{prefix}{number}"

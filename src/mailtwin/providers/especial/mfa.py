@@ -12,7 +12,6 @@ import struct
 from urllib.parse import quote
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.users import current_user
 
 STEP = 30
@@ -35,12 +34,10 @@ def create_mfa(ctx: Context) -> Reply:
     body = ctx.fields()
     secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
     label = quote(f"Especial:{user.get('email')}")
-    record = ctx.new("mfa_method", {
+    record = ctx.create("mfa_method", {
         "type": body["type"], "description": body.get("description") or "", "secret": secret,
         "qr_code": f"otpauth://totp/{label}?secret={secret}&issuer=Especial",
         "active": False, "user_id": user["id"]})
-    record["id"] = issued.short_id(ctx.tenant, "mfa_method", "mfa")
-    ctx.insert("mfa_method", record)
     return Reply(201, {"id": record["id"], "object": "mfa", "created": True,
                        "data": {k: record[k] for k in ("id", "type", "description", "qr_code",
                                                        "secret")}})

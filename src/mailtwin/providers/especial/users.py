@@ -51,9 +51,7 @@ def create_user(ctx: Context) -> Reply:
     password = body.pop("password", None)
     body.pop("password_strength_requirement", None)
     status = "active" if ctx.query.get("skip_verification") else "pending"
-    record = ctx.new("user", {**body, "status": status})
-    record["id"] = issued.numeric_id(ctx.tenant, "user", 2001)
-    ctx.insert("user", record)
+    record = ctx.create("user", {**body, "status": status})
     if password:
         _passwords(ctx.tenant)[record["id"]] = str(password)
     if status == "pending":
