@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailtwin import Config, MailtwinApp, create_app
-from mailtwin.openapi_out import effective_document
+from mailtwin.openapi import effective_document
 from mailtwin.server import ServerThread
 from mailtwin.sources import spec_sources
 from mailtwin.spec import load_specs

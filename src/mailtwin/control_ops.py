@@ -34,7 +34,7 @@ def provider_openapi(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if provider is None:
         raise problem(f"no provider named {name!r} (known: {', '.join(sorted(rt.providers))})",
                       ("path", "provider"), 404)
-    from mailtwin.openapi_out import effective_document
+    from mailtwin.openapi import effective_document
 
     return effective_document(provider)
 

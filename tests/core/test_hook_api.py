@@ -122,7 +122,7 @@ def test_hooks_merge_and_refuse_a_name_defined_twice() -> None:
 def test_a_hooks_module_must_export_hooks(tmp_path: Path) -> None:
     spec = (DATA / "shelf.yaml").read_text().replace("tests.core.shelf_hooks", "json")
     (tmp_path / "shelf.yaml").write_text(spec)
-    from mailtwin.checker import check
+    from mailtwin.check import check
 
     problems = check(Config(specs=tmp_path, builtin=False))
     assert len(problems) == 1
@@ -134,7 +134,7 @@ def test_a_reference_message_may_name_only_what_it_can_fill(tmp_path: Path) -> N
     spec = (DATA / "shelf.yaml").read_text().replace(
         'message: "book {id} is not in the catalogue"', 'message: "{title} is missing"')
     (tmp_path / "shelf.yaml").write_text(spec)
-    from mailtwin.checker import check
+    from mailtwin.check import check
 
     problems = check(Config(specs=tmp_path, builtin=False))
     assert len(problems) == 1 and "names {title}" in problems[0]

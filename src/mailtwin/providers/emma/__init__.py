@@ -7,7 +7,7 @@ from typing import Any
 
 from mailtwin.hooks import ApiError, Context, Hooks, Move, Problem, Record, Reply, not_found
 from mailtwin.listing import cached_json
-from mailtwin.providers.personalization import invalid_tags, render
+from mailtwin.providers.emma.personalization import invalid_tags, render
 
 CONTENT = ("subject", "html_body", "plaintext")
 LIVE = frozenset({"p", "a", "i", "s"})

@@ -8,7 +8,7 @@ from typing import Any
 from mailtwin.conventions.timestamps import STYLES
 from mailtwin.errors import Location
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
-from mailtwin.providers.layouts import LayoutError, read_zip_layout
+from mailtwin.providers.emailicious.layouts import LayoutError, read_zip_layout
 
 # Variant field -> the list field that supplies it when the variant leaves it out.
 LIST_DEFAULTS = {"from_name": "default_from_name", "from_email": "default_from_email",
