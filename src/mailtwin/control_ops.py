@@ -74,6 +74,7 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     dropped = rt.store.reset(provider, tenant)
     if body.get("journal", whole):
         rt.journal.clear()
+        rt.bus.clear()
     if body.get("faults", whole):
         rt.faults.clear()
     if snapshot is not None:

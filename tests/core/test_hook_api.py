@@ -145,3 +145,18 @@ def test_a_pointer_with_stars_reaches_every_item() -> None:
     assert list(values_at(document, "/a/*/id")) == [(("a", 0, "id"), 1), (("a", 1, "id"), 2)]
     assert list(values_at(document, "/b/*/id")) == [(("b", "x", "id"), 3)]
     assert list(values_at(document, "/c")) == []
+
+
+def test_a_reset_forgets_the_events_and_keeps_the_subscribers(
+        shelf: httpx.Client, shelf_app: MailtwinApp) -> None:
+    from mailtwin import Sandbox
+
+    seen: list[Event] = []
+    shelf_app.runtime.bus.subscribe(seen.append)
+    shelf.post("/books/1/lend", json={})
+    assert [e.kind for e in shelf_app.runtime.bus.since()] == ["moved", "book.lent"]
+    with Sandbox(app=shelf_app) as control:
+        control.reset()
+    assert shelf_app.runtime.bus.since() == []
+    shelf.post("/books/1/lend", json={})
+    assert [e.kind for e in seen] == ["moved", "book.lent", "moved", "book.lent"]
