@@ -361,6 +361,11 @@ class AuthContext:
         return self._query.get(name)
 
     @property
+    def settings(self) -> dict[str, Any]:
+        """The provider's declared auth convention (`conventions.auth`)."""
+        return self.provider.auth
+
+    @property
     def clock(self) -> Clock:
         return self._engine.clock
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin.conventions.auth import SCHEMES, Authenticator
 from mailtwin.conventions.errors import RENDERERS, ErrorRenderer
 from mailtwin.conventions.timestamps import STYLES, TimestampStyle
 from mailtwin.errors import ApiError, Location, Problem
@@ -35,7 +34,7 @@ class Provider:
         self.mount = spec.mount
         self.error_style: str = conv["errors"]
         self.render_error: ErrorRenderer = RENDERERS[conv["errors"]]
-        self.authenticate: Authenticator = SCHEMES[conv["auth"]["scheme"]]
+        self.auth: dict[str, Any] = dict(conv["auth"])
         self.paging: dict[str, Any] = dict(conv["pagination"])
         self.style: TimestampStyle = STYLES[conv["timestamps"]]
         refusal = conv.get("refusals", {})

@@ -10,6 +10,7 @@ from typing import Any
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
+from mailtwin.conventions.auth import SCHEMES, Scheme
 from mailtwin.conventions.styles import styles_for
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
@@ -68,6 +69,8 @@ class Runtime:
                                         for name, p in self.providers.items()}
         self.styles: dict[str, Styles] = {name: styles_for(p)
                                           for name, p in self.providers.items()}
+        self.schemes: dict[str, Scheme] = {name: SCHEMES[p.auth["scheme"]]
+                                           for name, p in self.providers.items()}
         self.router: Router[Route] = Router()
         self.operations: list[Operation] = []
         for provider in self.providers.values():
@@ -194,12 +197,11 @@ class Runtime:
         else its auth scheme."""
         if not op.needs_auth:
             return "default"
+        scheme = self.schemes[provider.name]
+        auth = AuthContext(engine=self.parts, provider=provider, headers=request.headers,
+                           raw_query=request.query, scheme=lambda: scheme(auth))
         hook = self.hooks[provider.name].authenticate
-        if hook is None:
-            return provider.authenticate(request.headers)
-        return str(hook(AuthContext(engine=self.parts, provider=provider,
-                                    headers=request.headers, raw_query=request.query,
-                                    scheme=lambda: provider.authenticate(request.headers))))
+        return scheme(auth) if hook is None else str(hook(auth))
 
     def _context(self, request: Request, route: Route, tenant_name: str,
                  raw_path: dict[str, str]) -> Context:

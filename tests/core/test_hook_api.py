@@ -160,3 +160,15 @@ def test_a_reset_forgets_the_events_and_keeps_the_subscribers(
     assert shelf_app.runtime.bus.since() == []
     shelf.post("/books/1/lend", json={})
     assert [e.kind for e in seen] == ["moved", "book.lent", "moved", "book.lent"]
+
+
+def test_a_basic_scheme_challenges_with_its_declared_realm(tmp_path: Path) -> None:
+    spec = (DATA / "shelf.yaml").read_text().replace("auth: {scheme: bearer}",
+                                                     "auth: {scheme: basic, realm: shelf}")
+    (tmp_path / "shelf.yaml").write_text(spec)
+    app = create_app(Config(specs=tmp_path, fixtures=DATA / "fixtures", builtin=False))
+    with client(app, base_url="http://mailtwin.test/shelf") as http:
+        refused = http.get("/books/1")
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == 'Basic realm="shelf"'
+        assert http.get("/books/1", auth=("reader", "secret")).status_code == 200

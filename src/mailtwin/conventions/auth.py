@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mailtwin.errors import ApiError, Problem
 
-Authenticator = Callable[[dict[str, str]], str]
+if TYPE_CHECKING:
+    from mailtwin.context import AuthContext
+
+Scheme = Callable[["AuthContext"], str]
 
 
 def _unauthorized(message: str, challenge: str) -> ApiError:
@@ -16,24 +20,26 @@ def _unauthorized(message: str, challenge: str) -> ApiError:
                     title="Unauthorized", headers={"www-authenticate": challenge})
 
 
-def basic(headers: dict[str, str]) -> str:
-    """HTTP Basic: any non-empty user and password; the user (public key) is the tenant."""
-    value = headers.get("authorization", "")
+def basic(auth: AuthContext) -> str:
+    """HTTP Basic: any non-empty user and password; the user (public key) is the tenant. The
+    401's challenge names the declared `realm` (default `api`)."""
+    challenge = f'Basic realm="{auth.settings.get("realm", "api")}"'
+    value = auth.headers.get("authorization", "")
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise _unauthorized("HTTP Basic credentials are required", 'Basic realm="api"')
+        raise _unauthorized("HTTP Basic credentials are required", challenge)
     try:
         user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode(
             "utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _unauthorized("invalid HTTP Basic credentials", 'Basic realm="api"') from None
+        raise _unauthorized("invalid HTTP Basic credentials", challenge) from None
     if not sep or not user or not password:
-        raise _unauthorized("invalid HTTP Basic credentials", 'Basic realm="api"')
+        raise _unauthorized("invalid HTTP Basic credentials", challenge)
     return user
 
 
-def bearer(headers: dict[str, str]) -> str:
-    """Bearer tokens: any non-empty token; the token itself names the tenant."""
+def bearer_token(headers: dict[str, str]) -> str:
+    """The token of an `Authorization: Bearer` header, or a 401."""
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     token = token.strip()
@@ -42,9 +48,14 @@ def bearer(headers: dict[str, str]) -> str:
     return token
 
 
-def anonymous(headers: dict[str, str]) -> str:
+def bearer(auth: AuthContext) -> str:
+    """Bearer tokens: any non-empty token; the token itself names the tenant."""
+    return bearer_token(auth.headers)
+
+
+def anonymous(auth: AuthContext) -> str:
     """No credentials: every caller shares one tenant."""
     return "default"
 
 
-SCHEMES: dict[str, Authenticator] = {"basic": basic, "bearer": bearer, "none": anonymous}
+SCHEMES: dict[str, Scheme] = {"basic": basic, "bearer": bearer, "none": anonymous}

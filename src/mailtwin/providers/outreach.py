@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from mailtwin.conventions.auth import bearer
+from mailtwin.conventions.auth import bearer_token
 from mailtwin.conventions.timestamps import STYLES
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
 from mailtwin.store import Tenant
@@ -28,7 +28,7 @@ def _tokens(shared: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def authenticate(auth: AuthContext) -> str:
     """The tenant of a bearer token: its grant's for tokens issued here (401 once expired),
     the token itself for any other non-empty token."""
-    token = bearer(auth.headers)
+    token = bearer_token(auth.headers)
     issued = _tokens(auth.shared).get(token)
     if issued is None:
         return token

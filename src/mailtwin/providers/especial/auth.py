@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailtwin.conventions.auth import bearer
+from mailtwin.conventions.auth import bearer_token
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
 from mailtwin.providers.especial import challenge
 from mailtwin.schema_messages import shown
@@ -56,7 +56,7 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
 def authenticate(auth: AuthContext) -> str:
     """The tenant of a request: its token's account, or the sub-account it asks for."""
     try:
-        token = bearer(auth.headers)
+        token = bearer_token(auth.headers)
     except ApiError:
         raise _refused(401, "Not authenticated") from None
     grant = _tokens(auth.shared).get(token)
