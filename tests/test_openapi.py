@@ -113,3 +113,12 @@ def test_the_control_plane_serves_the_same_document(every_provider: MailtwinApp,
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == effective_document(every_provider.runtime.providers[name])
+
+
+def test_an_optional_json_body_is_documented_as_taking_null(every_provider: MailtwinApp
+                                                            ) -> None:
+    document = effective_document(every_provider.runtime.providers["especial"])
+    body = document["paths"]["/especial/accounts/{account_id}/convert-to-organization"]["post"][
+        "requestBody"]
+    assert not body.get("required")
+    assert {"type": "null"} in body["content"]["application/json"]["schema"]["anyOf"]

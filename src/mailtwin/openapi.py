@@ -12,6 +12,7 @@ from typing import Any
 from mailtwin.config import Config, ConfigError
 from mailtwin.provider import Provider
 from mailtwin.sources import provider_specs
+from mailtwin.validation import JSON_TYPES
 from mailtwin.yamlsource import SourceError, escape_pointer_token
 
 # Keys whose value is copied as it is: examples and values are data, not OpenAPI objects.
@@ -42,9 +43,24 @@ def effective_document(provider: Provider, keep_extensions: bool = False) -> dic
     out: dict[str, Any] = _object(document, rewrite, keep_extensions)
     out["paths"] = {(str(path) if str(path).startswith("x-") else mount + str(path)): item
                     for path, item in out.get("paths", {}).items()}
+    for item in out["paths"].values():
+        for operation in item.values() if isinstance(item, dict) else ():
+            _null_is_no_body(operation)
     # The real provider's servers are not where the sandbox answers; `/` is the sandbox root.
     out["servers"] = [{"url": "/"}]
     return out
+
+
+def _null_is_no_body(operation: Any) -> None:
+    """An optional JSON body also takes `null` (the sandbox reads it as no body), so the
+    document says so."""
+    body = operation.get("requestBody") if isinstance(operation, dict) else None
+    if not isinstance(body, dict) or body.get("required") or "$ref" in body:
+        return
+    for media_type in JSON_TYPES:
+        media = body.get("content", {}).get(media_type)
+        if isinstance(media, dict) and "schema" in media:
+            media["schema"] = {"anyOf": [media["schema"], {"type": "null"}]}
 
 
 def _object(node: Any, rewrite: Callable[[str], str], keep: bool) -> Any:

@@ -103,3 +103,9 @@ def test_login_to_a_foreign_account_is_forbidden(anonymous: httpx.Client) -> Non
     answer = anonymous.post("/token", data={"username": "me@example.com", "password": "pw",
                                             "account_id": "77"})
     assert answer.status_code == 403
+
+
+def test_a_negative_account_is_a_number_the_user_does_not_own(especial: httpx.Client) -> None:
+    answer = especial.get("/campaigns?account_id=-298")
+    assert answer.status_code == 403
+    assert answer.json()["detail"][0]["loc"] == ["query", "account_id"]

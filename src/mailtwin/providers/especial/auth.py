@@ -8,6 +8,7 @@ non-empty token is its own account, created from the fixtures (so tests need no 
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -20,6 +21,8 @@ LIFETIME = 3600
 SUB_ACCOUNT = "#"
 # A sub-account in these states cannot be acted as (its parent can still unsuspend it).
 SUSPENDED = ("suspended", "suspended_by_partner")
+# An integer query value as FastAPI reads it: an optional sign, then digits.
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
@@ -68,7 +71,7 @@ def authenticate(auth: AuthContext) -> str:
     wanted = auth.param("account_id")
     if not wanted:
         return str(base)
-    if not wanted.isdigit():
+    if not INTEGER.fullmatch(wanted):
         message = f"{shown(wanted)} is not of type \"integer\""
         raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
     tenant = auth.tenant_of(base)
