@@ -137,7 +137,9 @@ class Context:
     def require(self, resource: str | None = None, ident: Any = _PATH) -> Record:
         """The record with this id (by default the path's) in the path's scope, or the
         provider's 404."""
-        spec = self.resource(resource)
+        spec = self.op.resource if resource is None else self.provider.resources[resource]
+        if spec is None:
+            raise LookupError(f"operation {self.op.spec.operation_id} has no resource")
         if ident is _PATH:
             ident = self.path.get(spec.param)
         return spec.find(self.tenant, self.path, ident)
@@ -342,7 +344,7 @@ class AuthContext:
     __slots__ = ("_engine", "_query", "_raw_query", "_scheme", "headers", "provider")
 
     def __init__(self, *, engine: Engine, provider: Provider, headers: dict[str, str],
-                 raw_query: bytes, scheme: Callable[[], str]) -> None:
+                 raw_query: bytes, scheme: Callable[[AuthContext], str]) -> None:
         self._engine = engine
         self._raw_query = raw_query
         self._query: dict[str, str] | None = None
@@ -352,7 +354,7 @@ class AuthContext:
 
     def scheme(self) -> str:
         """The tenant the provider's declared auth scheme gives (or its 401)."""
-        return self._scheme()
+        return self._scheme(self)
 
     def param(self, name: str) -> str | None:
         """A query parameter as text (the last when repeated), or None."""

@@ -7,14 +7,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mailtwin.clock import Clock
     from mailtwin.provider import Provider
     from mailtwin.store import Store
 
 DEFAULT_WINDOW = 3600
 
 
-def rate_limit_headers(store: Store, now: float, provider: Provider | None, tenant: str | None,
-                       given: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def rate_limit_headers(store: Store, clock: Clock, provider: Provider | None,
+                       tenant: str | None, given: Mapping[str, str] | None = None
+                       ) -> list[tuple[str, str]]:
     """`X-RateLimit-Limit / -Remaining / -Reset` (reset as Unix seconds) for one answer; an
     answer that names no tenant (no credentials) counts against nobody, and an answer that
     already carries the headers (an injected 429) keeps its own."""
@@ -23,6 +25,7 @@ def rate_limit_headers(store: Store, now: float, provider: Provider | None, tena
         return []
     limit = int(declared["limit"])
     window = int(declared.get("window", DEFAULT_WINDOW))
+    now = clock.timestamp()
     start, used = now, 0
     if tenant is not None:
         counts = store.shared_state(provider.name).setdefault("rate_limit", {})

@@ -199,7 +199,7 @@ class Runtime:
             return "default"
         scheme = self.schemes[provider.name]
         auth = AuthContext(engine=self.parts, provider=provider, headers=request.headers,
-                           raw_query=request.query, scheme=lambda: scheme(auth))
+                           raw_query=request.query, scheme=scheme)
         hook = self.hooks[provider.name].authenticate
         return scheme(auth) if hook is None else str(hook(auth))
 
@@ -287,7 +287,7 @@ class Runtime:
                                      else "application/json")
         headers = [("content-type", media), ("content-length", str(len(payload))),
                    *reply.headers.items(),
-                   *rate_limit_headers(self.store, self.clock.timestamp(), outcome.provider,
+                   *rate_limit_headers(self.store, self.clock, outcome.provider,
                                        outcome.tenant, reply.headers)]
         self.record(outcome, request, payload)
         if request.method == "HEAD":

@@ -23,19 +23,22 @@ def _unauthorized(message: str, challenge: str) -> ApiError:
 def basic(auth: AuthContext) -> str:
     """HTTP Basic: any non-empty user and password; the user (public key) is the tenant. The
     401's challenge names the declared `realm` (default `api`)."""
-    challenge = f'Basic realm="{auth.settings.get("realm", "api")}"'
     value = auth.headers.get("authorization", "")
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise _unauthorized("HTTP Basic credentials are required", challenge)
+        raise _basic_refusal(auth, "HTTP Basic credentials are required")
     try:
         user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode(
             "utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _unauthorized("invalid HTTP Basic credentials", challenge) from None
+        raise _basic_refusal(auth, "invalid HTTP Basic credentials") from None
     if not sep or not user or not password:
-        raise _unauthorized("invalid HTTP Basic credentials", challenge)
+        raise _basic_refusal(auth, "invalid HTTP Basic credentials")
     return user
+
+
+def _basic_refusal(auth: AuthContext, message: str) -> ApiError:
+    return _unauthorized(message, f'Basic realm="{auth.settings.get("realm", "api")}"')
 
 
 def bearer_token(headers: dict[str, str]) -> str:
