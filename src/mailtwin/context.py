@@ -134,6 +134,11 @@ class Context:
         """A record by id (`"7"` finds 7), whatever the path's scope, or None."""
         return self.provider.resources[resource].get(tenant or self.tenant, ident)
 
+    def records(self, resource: str, **fields: Any) -> list[Record]:
+        """This tenant's records of a resource whose fields hold the values given (compared
+        as text), in insertion order: `ctx.records("contact", list_id=7)`."""
+        return self.tenant.where(resource, **fields)
+
     def require(self, resource: str | None = None, ident: Any = _PATH) -> Record:
         """The record with this id (by default the path's) in the path's scope, or the
         provider's 404."""
@@ -143,6 +148,16 @@ class Context:
         if ident is _PATH:
             ident = self.path.get(spec.param)
         return spec.find(self.tenant, self.path, ident)
+
+    def require_path(self) -> None:
+        """The records the path names must exist (their 404s, in path order): the
+        operation's own, and those of the resources whose parameter the path holds."""
+        own = self.op.resource
+        for param, value in self.path.items():
+            name = own.name if own is not None and own.param == param else \
+                self.provider.path_owners.get(param)
+            if name is not None:
+                self.require(name, value)
 
     def new(self, resource: str | None, fields: Record) -> Record:
         """A record from the resource's defaults, the path's scope and the fields, with an

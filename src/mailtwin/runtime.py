@@ -181,7 +181,7 @@ class Runtime:
             # After the tenant exists: a fresh tenant's timers may already be due.
             self.tick()
             if op.references:
-                _require_path(ctx)
+                ctx.require_path()
                 check_references(ctx, op.references)
             reply = route.handler(ctx)
         except ApiError as error:
@@ -304,17 +304,6 @@ class Runtime:
             status=outcome.reply.status, response=payload,
             operation=outcome.op.spec.operation_id if outcome.op else None)
 
-
-
-def _require_path(ctx: Context) -> None:
-    """The records the path names (the operation's own, and those of the resources whose
-    parameter it holds) must exist: their 404s come before any reference's refusal."""
-    own = ctx.op.resource
-    for param, value in ctx.path.items():
-        name = own.name if own is not None and own.param == param else \
-            ctx.provider.path_owners.get(param)
-        if name is not None:
-            ctx.require(name, value)
 
 
 class Exchange:

@@ -148,6 +148,22 @@ class Tenant:
     extra: dict[str, Any] = field(default_factory=dict)
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
 
+    def where(self, resource: str, **fields: Any) -> list[Record]:
+        """The records of a resource whose fields hold the values given, compared as text,
+        in insertion order (from an index when one of the fields has one):
+        `tenant.where("contact", list_id=7)`."""
+        collection = self.collections[resource]
+        wanted = {name: str(value) for name, value in fields.items()}
+        indexed = next((name for name in fields if name in collection.index), None)
+        if indexed is None:
+            found: Iterable[Record] = collection.records.values()
+        else:
+            value = fields[indexed]
+            forms = [value, str(value), *([int(value)] if isinstance(value, str)
+                                          and value.isdigit() else [])]
+            found = (collection.records[i] for i in collection.ids_where(indexed, forms))
+        return [r for r in found if all(str(r.get(k)) == v for k, v in wanted.items())]
+
     def next_text_id(self, resource: str, template: str, first: int) -> str:
         """The next id of a resource whose ids follow a template (`sf{n}`, `{n}`): above
         every number such an id already stored holds, from `first`, never one in use."""

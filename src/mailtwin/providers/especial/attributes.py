@@ -8,9 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial.common import (
-    list_contacts,
-)
 from mailtwin.providers.especial.contacts import chosen_contacts
 from mailtwin.store import Record
 
@@ -48,7 +45,7 @@ def delete_custom_attribute(ctx: Context) -> Reply:
     """Remove a custom attribute from a list and from its contacts."""
     chosen = ctx.require("list")
     record = ctx.require("custom_attribute")
-    for contact in list_contacts(ctx.tenant, chosen["id"]):
+    for contact in ctx.records("contact", list_id=chosen["id"]):
         kept = [a for a in contact.get("custom_attributes") or []
                 if not (isinstance(a, dict) and a.get("name") == record["name"])]
         if len(kept) != len(contact.get("custom_attributes") or []):
@@ -66,7 +63,7 @@ def create_interest(ctx: Context) -> Reply:
 
 def _rename_on_contacts(ctx: Context, list_id: Any, old: str, new: str | None) -> None:
     """Rename (or, with None, remove) an interest on the contacts of a list."""
-    for contact in list_contacts(ctx.tenant, list_id):
+    for contact in ctx.records("contact", list_id=list_id):
         held = list(contact.get("interests") or [])
         if old not in held:
             continue
@@ -102,8 +99,7 @@ def delete_interest(ctx: Context) -> Reply:
 
 def _interests(ctx: Context, list_id: Any) -> list[str]:
     names = [str(n) for n in ctx.body["interests"]]
-    declared = {str(r["name"]) for r in ctx.tenant.collections["interest"].records.values()
-                if str(r.get("list_id")) == str(list_id)}
+    declared = {str(r["name"]) for r in ctx.records("interest", list_id=list_id)}
     for index, name in enumerate(names):
         if name not in declared:
             raise ctx.refuse(f"list {list_id} has no interest {name!r}",
@@ -134,7 +130,7 @@ def remove_interests(ctx: Context) -> Reply:
 
 def interest_usage(ctx: Context, record: Record) -> Any:
     """An interest as shown, with the number of the list's contacts holding it."""
-    count = sum(1 for c in list_contacts(ctx.tenant, record.get("list_id"))
+    count = sum(1 for c in ctx.records("contact", list_id=record.get("list_id"))
                 if record["name"] in (c.get("interests") or []))
     return {**ctx.render(record, "interest"), "usage": count}
 

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from mailtwin.hooks import Context, Record, Reply, Tenant
+from mailtwin.hooks import Context, Record, Reply
 from mailtwin.listing import cached_json
 from mailtwin.rawjson import Raw
 
@@ -91,28 +91,11 @@ def start_task(ctx: Context, kind: str, description: str, payload: dict[str, Any
                          "id": int(text) if text.isdigit() else owner.get("id")}})
 
 
-def list_contacts(tenant: Tenant, list_id: Any) -> list[Record]:
-    """The contacts of one list, in insertion order."""
-    collection = tenant.collections["contact"]
-    if "list_id" in collection.index:
-        wanted = [list_id, str(list_id)]
-        if isinstance(list_id, str) and list_id.isdigit():
-            wanted.append(int(list_id))
-        return [collection.records[i] for i in collection.ids_where("list_id", wanted)]
-    return [r for r in collection.records.values() if str(r.get("list_id")) == str(list_id)]
-
-
-# The records an export's path names before the export itself, by path parameter.
-PARENTS = {"list_id": "list", "campaign_id": "campaign"}
-
-
 def download_export(ctx: Context) -> Reply:
     """The link of a finished export (the operation's resource) as a CSV served under
     /files/, refused until ready; the list or campaign the path names must exist."""
     resource = ctx.resource()
-    for param in ctx.path:
-        if param in PARENTS:
-            ctx.require(PARENTS[param])
+    ctx.require_path()
     export = ctx.require()
     if export.get("status") != "ready":
         raise ctx.refuse(f"export {export['id']} is {export.get('status')}; it can be "

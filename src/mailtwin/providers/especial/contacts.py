@@ -8,23 +8,18 @@ from typing import Any
 from mailtwin.hooks import Context, Hooks, Record, Reply, without_nulls
 from mailtwin.listing import Listing
 from mailtwin.providers.especial import audience, automation
-from mailtwin.providers.especial.common import answer, list_contacts
-
-
-def _declared(ctx: Context, resource: str, list_id: Any, key: str) -> set[str]:
-    return {str(r.get(key)) for r in ctx.tenant.collections[resource].records.values()
-            if str(r.get("list_id")) == str(list_id)}
+from mailtwin.providers.especial.common import answer
 
 
 def check_fields(ctx: Context, list_id: Any, fields: Record,
                  where: tuple[str | int, ...] = ("body",)) -> None:
     """Custom attributes and interests must be ones the list declares."""
-    names = _declared(ctx, "custom_attribute", list_id, "name")
+    names = {str(r.get("name")) for r in ctx.records("custom_attribute", list_id=list_id)}
     for index, item in enumerate(fields.get("custom_attributes") or []):
         if isinstance(item, dict) and str(item.get("name")) not in names:
             raise ctx.refuse(f"list {list_id} has no custom attribute {item.get('name')!r}",
                              (*where, "custom_attributes", index, "name"))
-    interests = _declared(ctx, "interest", list_id, "name")
+    interests = {str(r.get("name")) for r in ctx.records("interest", list_id=list_id)}
     for index, name in enumerate(fields.get("interests") or []):
         if str(name) not in interests:
             raise ctx.refuse(f"list {list_id} has no interest {name!r}",
@@ -34,7 +29,7 @@ def check_fields(ctx: Context, list_id: Any, fields: Record,
 def by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
     """The list's contact with this address (compared without case), if any."""
     wanted = email.strip().lower()
-    for contact in list_contacts(ctx.tenant, list_id):
+    for contact in ctx.records("contact", list_id=list_id):
         if str(contact.get("email", "")).lower() == wanted:
             return contact
     return None
@@ -125,7 +120,7 @@ def untag_contact(ctx: Context) -> Reply:
 def chosen_contacts(ctx: Context, list_id: Any) -> list[Record]:
     """The contacts a many-contacts body names: `contact_ids`, or a selection."""
     body = ctx.fields()
-    contacts = list_contacts(ctx.tenant, list_id)
+    contacts = ctx.records("contact", list_id=list_id)
     if body.get("contact_ids"):
         by_id = {c["id"]: c for c in contacts}
         missing = [i for i in body["contact_ids"] if i not in by_id]

@@ -22,13 +22,8 @@ def delete_list(ctx: Context) -> Reply:
         raise ctx.refuse(f"list {chosen['id']} is used by campaigns {shown_ids}; it cannot be "
                          "deleted", ("path", "list_id"))
     for resource in OWNED:
-        collection = ctx.tenant.collections.get(resource)
-        if collection is None:
-            continue
-        doomed = [i for i, r in collection.records.items()
-                  if str(r.get("list_id")) == str(chosen["id"])]
-        for ident in doomed:
-            collection.delete(ident)
+        for record in ctx.records(resource, list_id=chosen["id"]):
+            ctx.delete(resource, record)
     ctx.delete("list", chosen)
     return answer(ctx, "list", chosen, "deleted", data=False)
 

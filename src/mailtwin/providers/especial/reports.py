@@ -10,7 +10,6 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, rows
 from mailtwin.providers.especial import links
-from mailtwin.providers.especial.common import list_contacts
 
 ZERO_COUNTS = ("bounces", "bounces_address_changed", "bounces_challenge_response",
                "bounces_dns_failure", "bounces_full_mailbox", "bounces_hard",
@@ -52,7 +51,7 @@ def campaign_report(ctx: Context) -> Reply:
 def list_report(ctx: Context) -> Reply:
     """Contact counts by status and the sends made to a list."""
     chosen = ctx.require("list")
-    contacts = list_contacts(ctx.tenant, chosen["id"])
+    contacts = ctx.records("contact", list_id=chosen["id"])
     by_status: dict[str, int] = {}
     for contact in contacts:
         by_status[str(contact.get("status"))] = by_status.get(str(contact.get("status")), 0) + 1

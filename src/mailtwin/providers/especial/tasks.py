@@ -136,8 +136,7 @@ def import_contacts(ctx: Context) -> Reply:
     for index, contact in enumerate(body["contacts"]):
         check_fields(ctx, chosen["id"], contact, ("body", "contacts", index))
     existing = {str(c.get("email", "")).lower(): c["id"]
-                for c in ctx.tenant.collections["contact"].records.values()
-                if str(c.get("list_id")) == str(chosen["id"])}
+                for c in ctx.records("contact", list_id=chosen["id"])}
     planned: list[dict[str, Any]] = []
     for contact in body["contacts"]:
         email = str(contact["email"]).lower()

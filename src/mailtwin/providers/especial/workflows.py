@@ -58,14 +58,9 @@ def _copy_actions(ctx: Context, blueprint: Record, workflow: Record,
         copies[step["id"]] = ctx.insert("action", copy)["id"]
 
 
-def _workflow_actions(ctx: Context, workflow_id: Any) -> list[Record]:
-    return [a for a in ctx.tenant.collections["action"].records.values()
-            if str(a.get("workflow_id")) == str(workflow_id)]
-
-
 def _activatable(ctx: Context, workflow: Record) -> None:
     """A workflow activates with an action, and with the audience it names still there."""
-    if not _workflow_actions(ctx, workflow["id"]):
+    if not ctx.records("action", workflow_id=workflow["id"]):
         raise ctx.refuse(f"workflow {workflow['id']} has no action; add one before "
                          "activating it", ("path", "workflow_id"))
     audience = workflow.get("audience")
@@ -97,7 +92,7 @@ def locked_workflow_change(ctx: Context) -> Reply:
     if parent is not None and parent == ctx.path.get("action_id"):
         raise ctx.refuse("an action cannot be its own parent", ("body", "parent_id"))
     if ctx.op.spec.path == "/workflows/{workflow_id}" and ctx.op.spec.method == "DELETE":
-        for action in _workflow_actions(ctx, workflow["id"]):
+        for action in ctx.records("action", workflow_id=workflow["id"]):
             ctx.delete("action", action)
         _locks(ctx).pop(workflow["id"], None)
     return ctx.proceed()
