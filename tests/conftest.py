@@ -26,15 +26,15 @@ def app() -> MailtwinApp:
 
 
 @pytest.fixture(scope="session")
-def control(app: MailtwinApp) -> Iterator[Sandbox]:
+def reset_sandbox(app: MailtwinApp) -> Iterator[Sandbox]:
     """The session app's control plane, in process."""
     with Sandbox(app=app) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
-def sandbox(app: MailtwinApp, control: Sandbox) -> MailtwinApp:
-    reset(control, clock=SEED_TIME)
+def sandbox(app: MailtwinApp, reset_sandbox: Sandbox) -> MailtwinApp:
+    reset(reset_sandbox, clock=SEED_TIME)
     return app
 
 

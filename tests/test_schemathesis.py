@@ -51,9 +51,13 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     # must hold a zip with an index.html: rules about data and state, not the schema.
     ("emailicious", "create_mailing"): {
         "positive_data_acceptance": "references, unique names and zip contents"},
-    # A refresh token must be one this server issued, and grant rules are answered as OAuth
-    # errors (400 {"error"}), which is what OAuth clients read.
+    # A grant needs its own fields (a code, a refresh token that has not expired), and grant
+    # rules are answered as OAuth errors (400 {"error"}), which is what OAuth clients read.
     ("outreach", "oauth_token"): {"positive_data_acceptance": "OAuth grant rules"},
+    # page[after] and page[before] are opaque cursors: any base64url text fits the schema, but
+    # only one this server gave out for the same list and order names a place in it.
+    **{("outreach", op): {"positive_data_acceptance": "cursors must be ones this list gave out"}
+       for op in ("list_mailings", "list_templates")},
     # Especial accounts, users, workflows and their neighbours: a request valid by the schema
     # may name a record that does not exist (an owner, a list, a sender), repeat a unique name
     # (a tag, a user's address, a domain's DKIM selector), carry a code or token this server

@@ -47,6 +47,10 @@ class Styles:
     query: QueryStyle
 
 
+# The tenant a provider's auth names for some headers and a query string (or its 401 / 403).
+Authenticator = Callable[[Provider, dict[str, str], bytes], str]
+
+
 @dataclass(frozen=True)
 class Engine:
     """The parts of a running sandbox that a request reaches through its Context."""
@@ -55,6 +59,7 @@ class Engine:
     lifecycles: LifecycleEngine
     clock: Clock
     events: EventBus
+    authenticate: Authenticator
 
 
 _PATH: Any = object()  # `require` reads the id from the path
@@ -114,6 +119,12 @@ class Context:
     def clock(self) -> Clock:
         """The sandbox clock."""
         return self._engine.clock
+
+    def authenticated(self) -> str:
+        """The tenant the request's credentials name as the provider authenticates them (its
+        401 / 403 otherwise), for an operation that takes none but reads them when given."""
+        return self._engine.authenticate(self.provider, self.headers,
+                                         self.raw_query.encode("latin-1"))
 
     @property
     def shared(self) -> dict[str, Any]:

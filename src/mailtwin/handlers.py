@@ -9,7 +9,7 @@ from typing import Any
 from mailtwin import rawjson
 from mailtwin.context import Context
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Listing, Predicate, cached_json, sort_ids
+from mailtwin.listing import FieldIn, Listing, Order, Predicate, cached_json, sort_ids
 from mailtwin.rawjson import Raw
 from mailtwin.reply import Reply, encode_for
 from mailtwin.resource import Resource
@@ -85,7 +85,8 @@ def listing(ctx: Context, extra: list[Predicate] | None = None) -> Listing:
         ids = collection.ids(reverse)
     if plan.order:
         ids = sort_ids(collection.records, ids, plan.order)
-    return Listing(collection, ids, predicates, ctx.render, fragment(ctx))
+    return Listing(collection, ids, predicates, ctx.render, fragment(ctx),
+                   Order(tuple(plan.order), reverse))
 
 
 def _from_index(collection: Collection, predicate: Predicate, reverse: bool

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from string import Formatter
 from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
-from mailtwin.store import Record, Store, Tenant
+from mailtwin.store import Record, Store, Tenant, Timer
 
 _PARTS = frozenset({"year", "month", "day", "hour", "minute"})
 
@@ -66,6 +66,7 @@ class Lifecycle:
         self.field: str = spec["field"]
         self.initial = spec["initial"]
         self.changed: str | None = spec.get("changed")
+        self.held: str | None = spec.get("held")
         self.style = style
         self.enter: dict[Any, dict[str, Any]] = dict(spec.get("enter", {}))
         self.actions = {key: _action(key, value, self.field)
@@ -105,8 +106,12 @@ class Lifecycle:
         message = f"cannot {spec.name} while the status is {state!r}"
         return ApiError(400, [Problem(("body",), message, "bad_request")])
 
-    def due_moves(self, record: Record, entered: datetime) -> list[tuple[int, float]]:
-        """(move index, due timestamp) of every timed move out of the record's state."""
+    def due_moves(self, record: Record, entered: datetime | None) -> list[tuple[int, float]]:
+        """(move index, due timestamp) of every timed move out of the record's state. A move
+        `after` N seconds counts from `entered`, or, when that is None, from the moment the
+        record's own fields say it entered its state (no move when they do not say)."""
+        if self.held and record.get(self.held):
+            return []
         state = record.get(self.field)
         out = []
         for index, move in enumerate(self.timed):
@@ -115,10 +120,44 @@ class Lifecycle:
             if move.at is not None:
                 moment = self.style.parse(record.get(move.at))
                 if moment is not None:
-                    out.append((index, moment.timestamp()))
+                    out.append((index, moment.timestamp() + (move.after or 0)))
             elif move.after is not None:
+                if entered is None:
+                    entered = self.entered_at(record)
+                    if entered is None:
+                        continue
                 out.append((index, entered.timestamp() + move.after))
         return out
+
+    def entered_at(self, record: Record) -> datetime | None:
+        """When the record entered its current state, by its own fields: the `changed` field,
+        else the field its state's enter-set stamps with `$now`, else the time of the timed
+        move into that state (its `at` field, or the source's entry, plus its `after`)."""
+        if self.changed:
+            moment = self.style.parse(record.get(self.changed))
+            if moment is not None:
+                return moment
+        return self._entered(record, record.get(self.field), set())
+
+    def _entered(self, record: Record, state: Any, seen: set[Any]) -> datetime | None:
+        if state in seen:
+            return None
+        seen.add(state)
+        for name, value in self.enter.get(state, {}).items():
+            if value == "$now":
+                moment = self.style.parse(record.get(name))
+                if moment is not None:
+                    return moment
+        for move in self.timed:
+            if move.target != state:
+                continue
+            if move.at is not None:
+                moment = self.style.parse(record.get(move.at))
+            else:
+                moment = self._entered(record, move.source, seen)
+            if moment is not None:
+                return moment + timedelta(seconds=move.after or 0)
+        return None
 
 
 def _action(name: str, spec: dict[str, Any], state_field: str) -> Action:
@@ -204,8 +243,9 @@ class LifecycleEngine:
         return self.lifecycles.get((provider, resource))
 
     def entered(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
-                record: Record, moment: datetime) -> None:
-        """A record entered its current state (created, acted on, moved): plan its timers."""
+                record: Record, moment: datetime | None) -> None:
+        """A record entered its current state (created, acted on, moved) at `moment`, or when
+        its own fields say (None): plan its timers."""
         life = self.lifecycles.get((provider, resource))
         if life is None:
             return
@@ -221,13 +261,20 @@ class LifecycleEngine:
         tenant.versions[key] = tenant.versions.get(key, 0) + 1
 
     def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
-                     moment: datetime) -> None:
-        """Plan the timers of every record a fresh tenant holds."""
+                     now: datetime) -> None:
+        """Plan the timers of every record a fresh tenant holds, each from its own timestamps
+        (the tenant's creation is no moment of theirs), and make at once, unobserved, the moves
+        already due by `now`: the tenant starts as its records stand now, with no news."""
         for (owner, resource), _life in self.lifecycles.items():
             if owner != provider or resource not in tenant.collections:
                 continue
             for record in list(tenant.collections[resource].records.values()):
-                self.entered(provider, tenant_name, tenant, resource, record, moment)
+                self.entered(provider, tenant_name, tenant, resource, record, None)
+        observers, self.observers = self.observers, []
+        try:
+            self.fire_due(now.timestamp(), only=(provider, tenant_name))
+        finally:
+            self.observers = observers
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
@@ -250,10 +297,15 @@ class LifecycleEngine:
                     observer(moved)
         return record
 
-    def fire_due(self, now: float) -> list[Moved]:
-        """Fire every timed move due by `now`, earliest first, each exactly once."""
+    def fire_due(self, now: float, only: tuple[str, str] | None = None) -> list[Moved]:
+        """Fire every timed move due by `now` (only one provider's tenant's, with `only`),
+        earliest first, each exactly once."""
         moved: list[Moved] = []
+        others: list[Timer] = []
         while (timer := self.store.pop_due(now)) is not None:
+            if only is not None and (timer.provider, timer.tenant) != only:
+                others.append(timer)
+                continue
             tenant = self.store.peek(timer.provider, timer.tenant)
             if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
                 continue
@@ -269,4 +321,5 @@ class LifecycleEngine:
                        changes, moment, via="clock")
             moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
                                source, move.target, iso_z(moment), "clock"))
+        self.store.put_back(others)
         return moved

@@ -101,7 +101,7 @@ class Runtime:
         self.bus = EventBus(config.event_limit)
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
-        self.parts = Engine(self.store, self.engine, self.clock, self.bus)
+        self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate)
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
@@ -197,9 +197,14 @@ class Runtime:
         else its auth scheme."""
         if not op.needs_auth:
             return "default"
+        return self.authenticate(provider, request.headers, request.query)
+
+    def authenticate(self, provider: Provider, headers: dict[str, str], query: bytes) -> str:
+        """The tenant some credentials name: the provider's `authenticate` hook, else its
+        auth scheme."""
         scheme = self.schemes[provider.name]
-        auth = AuthContext(engine=self.parts, provider=provider, headers=request.headers,
-                           raw_query=request.query, scheme=scheme)
+        auth = AuthContext(engine=self.parts, provider=provider, headers=headers,
+                           raw_query=query, scheme=scheme)
         hook = self.hooks[provider.name].authenticate
         return scheme(auth) if hook is None else str(hook(auth))
 

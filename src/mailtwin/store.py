@@ -88,9 +88,9 @@ class Collection:
                     bucket.pop(ident, None)
         return record
 
-    def ids(self, reverse: bool = False) -> Iterator[Any]:
-        """Ids in insertion order (or its reverse)."""
-        return reversed(self.records) if reverse else iter(self.records)
+    def ids(self, reverse: bool = False) -> InOrder:
+        """Ids in insertion order (or its reverse), iterable many times and counted."""
+        return InOrder(self.records, reverse)
 
     def ids_where(self, name: str, values: Iterable[Any], reverse: bool = False
                   ) -> Iterable[Any]:
@@ -108,6 +108,22 @@ class Collection:
         found = [i for bucket in chosen for i in bucket]
         found.sort(key=self.positions.__getitem__, reverse=reverse)
         return found
+
+
+class InOrder:
+    """The ids of a collection in insertion order (or its reverse); iterable many times, so
+    a listing can count them and walk them again."""
+
+    __slots__ = ("_records", "_reverse")
+
+    def __init__(self, records: dict[Any, Record], reverse: bool) -> None:
+        self._records, self._reverse = records, reverse
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Any]:
+        return reversed(self._records) if self._reverse else iter(self._records)
 
 
 class _Walk:
@@ -291,6 +307,11 @@ class Store:
         if self.timers and self.timers[0].due <= now:
             return heapq.heappop(self.timers)
         return None
+
+    def put_back(self, timers: list[Timer]) -> None:
+        """Timers popped but not fired, planned again as they were."""
+        for timer in timers:
+            heapq.heappush(self.timers, timer)
 
     def snapshot(self) -> bytes:
         """The whole state as bytes."""

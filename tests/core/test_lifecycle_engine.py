@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+import pytest
 
 from mailtwin import MailtwinApp
+from mailtwin.conventions.timestamps import STYLES
+from mailtwin.lifecycle import Lifecycle
+
+from .conftest import START
 
 
 def test_timed_moves_follow_the_clock(tiny: httpx.Client, tiny_app: MailtwinApp) -> None:
@@ -59,3 +65,61 @@ def test_lists_follow_moves_the_clock_makes(tiny: httpx.Client, tiny_app: Mailtw
     assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == []
     tiny_app.runtime.clock.advance(timedelta(minutes=61))
     assert [n["id"] for n in tiny.get("/notes?state=live").json()["data"]] == [1]
+
+
+LIFE = {"field": "state", "initial": "draft",
+        "timed": [{"from": "scheduled", "to": "sending", "at": "send_at"},
+                  {"from": "sending", "to": "sent", "after": 60},
+                  {"from": "sent", "to": "archived", "after": 3600},
+                  {"from": "waiting", "to": "sent", "after": 30}],
+        "enter": {"sent": {"sent_at": "$now"}}}
+
+
+@pytest.mark.parametrize("spec, record, entered", [
+    # The changed field says when the record entered its state.
+    ({**LIFE, "changed": "changed_at"},
+     {"state": "sending", "changed_at": "2026-01-01T10:00:00Z", "send_at": "2026-01-01T09:00:00Z"},
+     "2026-01-01T10:00:00+00:00"),
+    # Else the stamp its state's enter-set makes.
+    (LIFE, {"state": "sent", "sent_at": "2026-01-01T10:00:05Z"}, "2026-01-01T10:00:05+00:00"),
+    # Else the time of the timed move into it, or after seconds past the source's entry.
+    (LIFE, {"state": "sending", "send_at": "2026-01-01T09:00:00Z"}, "2026-01-01T09:00:00+00:00"),
+    (LIFE, {"state": "sent", "send_at": "2026-01-01T09:00:00Z"}, "2026-01-01T09:01:00+00:00"),
+    # Nothing says: no entry, so no move counted from it.
+    (LIFE, {"state": "waiting"}, None),
+    ({**LIFE, "changed": "changed_at"}, {"state": "sending", "changed_at": None}, None),
+])
+def test_a_record_entered_its_state_when_its_fields_say(
+        spec: dict[str, Any], record: dict[str, Any], entered: str | None) -> None:
+    life = Lifecycle("mailing", spec, STYLES["iso8601"])
+    moment = life.entered_at(record)
+    assert (moment.isoformat() if moment else None) == entered
+    moves = life.due_moves(record, None)
+    if entered is None:
+        assert moves == []
+    else:
+        after = next(m.after for m in life.timed if m.source == record["state"])
+        assert moves and moves[0][1] == datetime.fromisoformat(entered).timestamp() + (after or 0)
+
+
+def test_a_move_at_a_field_plus_seconds_ignores_when_the_state_began() -> None:
+    spec = {"field": "state", "initial": "draft", "changed": "changed_at",
+            "timed": [{"from": "queued", "to": "sending", "at": "send_at", "after": 30},
+                      {"from": "sending", "to": "sent", "after": 60}]}
+    life = Lifecycle("mailing", spec, STYLES["iso8601"])
+    early = {"state": "queued", "send_at": "2026-01-01T09:00:00Z",
+             "changed_at": "2025-06-01T00:00:00Z"}
+    due = datetime.fromisoformat("2026-01-01T09:00:30+00:00").timestamp()
+    assert life.due_moves(early, None) == [(0, due)]
+    assert life.due_moves(early, START) == [(0, due)]
+    sending = {"state": "sending", "send_at": "2026-01-01T09:00:00Z"}
+    assert life.entered_at(sending) == datetime.fromtimestamp(due, UTC)
+
+
+def test_a_held_record_plans_no_timed_move() -> None:
+    spec = {"field": "state", "initial": "draft", "held": "suspended",
+            "timed": [{"from": "scheduled", "to": "sending", "at": "send_at"}]}
+    life = Lifecycle("campaign", spec, STYLES["iso8601"])
+    record = {"state": "scheduled", "send_at": "2026-01-01T09:00:00Z", "suspended": True}
+    assert life.due_moves(record, START) == []
+    assert len(life.due_moves({**record, "suspended": False}, START)) == 1

@@ -189,6 +189,15 @@ def test_the_clock_delivers_fixture_campaigns(especial: httpx.Client, clock: Clo
     assert _status(especial, 3) == "delivering"
 
 
+def test_a_suspended_fixture_campaign_holds_past_its_send_time(
+        especial: httpx.Client, clock: Clock) -> None:
+    clock.advance(1538352000 - NOW + 3600)  # an hour past campaign 4's scheduled_for
+    data = especial.get("/campaigns/4").json()["data"]
+    assert data["status"] == "scheduled" and data["suspended"] is True
+    assert especial.post("/campaigns/4/resume").status_code == 200
+    assert _status(especial, 4) == "delivering"
+
+
 def test_revisions_record_each_change(especial: httpx.Client) -> None:
     made = especial.post("/campaigns", json={"name": "One"}).json()
     especial.patch(f"/campaigns/{made['id']}", json={"name": "Two"})

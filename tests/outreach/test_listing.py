@@ -138,7 +138,9 @@ def test_sort_on_an_unknown_attribute_is_400(outreach: httpx.Client) -> None:
     ("/mailings", {"page[size]": 1001}, "page[size]", "1001 is greater than the maximum of 1000"),
     ("/mailings", {"page[size]": 0}, "page[size]", "0 is less than the minimum of 1"),
     ("/mailings", {"page[after]": "not-a-cursor"}, "page[after]",
-     '"not-a-cursor" does not match "^[0-9]{1,9}$"'),
+     "page[after] is not a cursor this server gave out"),
+    ("/mailings", {"page[before]": "12+3="}, "page[before]",
+     '"12+3=" does not match "^[A-Za-z0-9_-]+$"'),
     ("/templates", {"count": "maybe"}, "count", '"maybe" is not of type "boolean"'),
 ])
 def test_bad_list_parameters_are_400(outreach: httpx.Client, path: str, params: dict[str, Any],

@@ -1,11 +1,21 @@
-"""JSON:API cursor pagination: `page[size]`, `page[after]` / `page[before]` cursors and
-absolute `links.first` / `links.prev` / `links.next` (no `next` on the last page)."""
+"""JSON:API cursor pagination: `page[size]`, opaque keyset cursors in `page[after]` /
+`page[before]` and absolute `links.first` / `links.prev` / `links.next` (no `next` on the last
+page).
+
+A cursor names the place of a page's last (or first) item in the list's order, not an offset,
+so paging resumes right after that item whatever changed meanwhile: every record that exists
+for the whole paging and keeps its sort values is answered exactly once. A record whose sort
+values change while a client pages is answered at most once at each place it held: again at
+its new place if it moved from the pages already answered to those still ahead, not at all if
+it moved the other way before its page was answered (see docs/spec-format.md).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from mailtwin.conventions import keyset
 from mailtwin.conventions.jsonapi import fragments
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
@@ -15,22 +25,9 @@ from mailtwin.validation import parse_query
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
+    from mailtwin.resource import Resource
 
 SIZE, AFTER, BEFORE = "page[size]", "page[after]", "page[before]"
-
-
-def encode_cursor(offset: int) -> str:
-    """The cursor of a position in the list (its offset, as digits)."""
-    return str(offset)
-
-
-def decode_cursor(name: str, text: str) -> int:
-    """The position a cursor names; a 400 on the parameter for anything else."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise ApiError(400, [Problem(("query", name), f"{name} is not a cursor this server "
-                                     "issued", "bad_request")])
-    return int(text)
 
 
 def _size(ctx: Context, options: dict[str, Any]) -> int:
@@ -59,29 +56,46 @@ def _kept_pairs(ctx: Context) -> list[tuple[str, str]]:
     return kept
 
 
+def _window(ctx: Context, listing: Listing, resource: Resource, size: int
+            ) -> tuple[list[Any], bool, bool]:
+    """The page's ids, and whether matches lie before and after them (an empty page links
+    only to the first one)."""
+    collection = ctx.tenant.collections[resource.name]
+    if AFTER in ctx.query:
+        place = keyset.decode(AFTER, str(ctx.query[AFTER]), resource.name, listing, collection)
+        ids = listing.ids_after(place, size + 1)
+        later, ids = len(ids) > size, ids[:size]
+        earlier = bool(ids) and listing.ids_window(0, 1) != ids[:1]
+        return ids, earlier, later
+    if BEFORE in ctx.query:
+        place = keyset.decode(BEFORE, str(ctx.query[BEFORE]), resource.name, listing,
+                              collection)
+        ids = listing.ids_before(place, size + 1)
+        earlier, ids = len(ids) > size, ids[-size:]
+        later = bool(ids) and bool(listing.ids_after(listing.rank(ids[-1]), 1))
+        return ids, earlier, later
+    ids = listing.ids_window(0, size + 1)
+    return ids[:size], False, len(ids) > size
+
+
 def cursor_page(ctx: Context, listing: Listing, options: dict[str, Any]) -> Reply:
     """`{"data": [resource objects], "links": {...}, "meta": {"count"}}`."""
     resource = ctx.op.resource
     assert resource is not None, "a list operation has a resource"
     size = _size(ctx, options)
-    start = 0
-    if AFTER in ctx.query:
-        start = decode_cursor(AFTER, str(ctx.query[AFTER]))
-    elif BEFORE in ctx.query:
-        end = decode_cursor(BEFORE, str(ctx.query[BEFORE]))
-        start, size = max(0, end - size), min(size, end)
-    # The index counts matches without walking them; only the page itself is matched.
-    total = listing.total()
-    records = ctx.tenant.collections[resource.name].records
+    ids, earlier, later = _window(ctx, listing, resource, size)
+    collection = ctx.tenant.collections[resource.name]
     shown = fragments(ctx, resource)
-    items = [shown(records[ident]) for ident in listing.ids_window(start, size)]
+    items = [shown(collection.records[ident]) for ident in ids]
     kept = _kept_pairs(ctx)
     links: dict[str, str] = {"first": _link(ctx, kept, None)}
-    if start > 0:
-        links["prev"] = _link(ctx, kept, (BEFORE, encode_cursor(start)))
-    if items and start + len(items) < total:
-        links["next"] = _link(ctx, kept, (AFTER, encode_cursor(start + len(items))))
+    if earlier:
+        links["prev"] = _link(ctx, kept, (BEFORE, keyset.encode(resource.name, listing,
+                                                                collection, ids[0])))
+    if later:
+        links["next"] = _link(ctx, kept, (AFTER, keyset.encode(resource.name, listing,
+                                                               collection, ids[-1])))
     body: dict[str, Any] = {"data": Raw(b"[" + b",".join(items) + b"]"), "links": links}
     if str(ctx.query.get("count", "true")).lower() not in ("false", "0"):
-        body["meta"] = {"count": total, "count_truncated": False}
+        body["meta"] = {"count": listing.total(), "count_truncated": False}
     return Reply(200, body, spliced=True)

@@ -1,18 +1,32 @@
 """Outreach hooks: OAuth tokens, the tenant a bearer token selects, mailing creation and the
-template counters that follow the mailings using a template."""
+template counters that follow the mailings using a template.
+
+A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
+grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
+"""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
 from mailtwin.conventions.auth import bearer_token
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
-from mailtwin.store import Tenant
+from mailtwin.hooks import (
+    ApiError,
+    AuthContext,
+    Context,
+    Hooks,
+    Move,
+    Problem,
+    Record,
+    Reply,
+    Tenant,
+)
+from mailtwin.oauth2 import ACCESS, REFRESH, TokenStore
 
 TOKEN_LIFETIME = 7200
+REFRESH_LIFETIME = 14 * 86400
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # Template counter bumped when a mailing using the template enters a state.
 COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened": "openCount",
@@ -20,24 +34,19 @@ COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened":
 ISO = STYLES["iso8601"]
 
 
-def _tokens(shared: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    tokens: dict[str, dict[str, Any]] = shared.setdefault("tokens", {})
-    return tokens
-
-
 def authenticate(auth: AuthContext) -> str:
     """The tenant of a bearer token: its grant's for tokens issued here (401 once expired),
     the token itself for any other non-empty token."""
     token = bearer_token(auth.headers)
-    issued = _tokens(auth.shared).get(token)
+    issued = TokenStore(auth.shared).find(token)
     if issued is None:
         return token
-    if issued["kind"] != "access" or issued["expires"] <= auth.clock.timestamp():
+    if issued.kind != ACCESS or not issued.live(auth.clock.timestamp()):
         raise ApiError(401, [Problem(("header", "authorization"),
                                      "The access token expired or is not an access token",
                                      "unauthorized")], title="Unauthorized",
                        headers={"www-authenticate": 'Bearer error="invalid_token"'})
-    return str(issued["tenant"])
+    return issued.tenant
 
 
 def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
@@ -45,30 +54,48 @@ def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
                  media_type="application/json")
 
 
+def _client(form: dict[str, Any]) -> tuple[str, str]:
+    """The tenant the form's client_id names, and the scope it asks for."""
+    return str(form.get("client_id") or "default"), str(form.get("scope") or "")
+
+
+def _refreshed(tokens: TokenStore, form: dict[str, Any], now: float
+               ) -> tuple[str, str] | Reply:
+    """The tenant and scope a presented refresh token grants, or the OAuth error refusing
+    it; one this server never issued is a grant for the client's tenant."""
+    presented = str(form.get("refresh_token") or "")
+    if not presented:
+        return _oauth_error("invalid_request", "refresh_token is required for refresh_token")
+    issued = tokens.find(presented)
+    if issued is None:
+        return _client(form)
+    if issued.kind != REFRESH:
+        return _oauth_error("invalid_grant", "the token is not a refresh token")
+    if not issued.live(now):
+        return _oauth_error("invalid_grant", "the refresh token expired")
+    return issued.tenant, issued.scope
+
+
 def token(ctx: Context) -> Reply:
-    """`POST /oauth/token`: a new access and refresh token pair for the grant's tenant."""
+    """`POST /oauth/token`: a new access and refresh token pair for the grant's tenant; the
+    refresh token presented stays usable until it expires."""
     form = ctx.body if isinstance(ctx.body, dict) else {}
-    grant = form.get("grant_type")
-    if grant not in GRANTS:
+    grant_type = form.get("grant_type")
+    if grant_type not in GRANTS:
         return _oauth_error("unsupported_grant_type",
                             f"grant_type must be one of {', '.join(GRANTS)}")
-    tokens = _tokens(ctx.shared)
-    tenant = str(form.get("client_id") or "default")
-    if grant == "authorization_code" and not form.get("code"):
+    if grant_type == "authorization_code" and not form.get("code"):
         return _oauth_error("invalid_request", "code is required for authorization_code")
-    if grant == "refresh_token":
-        old = tokens.get(str(form.get("refresh_token") or ""))
-        if old is None or old["kind"] != "refresh":
-            return _oauth_error("invalid_grant", "the refresh token is unknown or was used")
-        tenant = str(old["tenant"])
-        del tokens[str(form["refresh_token"])]
+    tokens = TokenStore(ctx.shared)
     now = ctx.clock.timestamp()
-    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    tokens[access] = {"kind": "access", "tenant": tenant, "expires": now + TOKEN_LIFETIME}
-    tokens[refresh] = {"kind": "refresh", "tenant": tenant, "expires": None}
+    granted = _refreshed(tokens, form, now) if grant_type == "refresh_token" else _client(form)
+    if isinstance(granted, Reply):
+        return granted
+    tenant, scope = granted
+    access, refresh = tokens.issue(tenant, now, TOKEN_LIFETIME, REFRESH_LIFETIME, scope)
     return Reply(200, {"access_token": access, "token_type": "bearer",
                        "expires_in": TOKEN_LIFETIME, "refresh_token": refresh,
-                       "scope": str(form.get("scope") or ""), "created_at": int(now)},
+                       "scope": scope, "created_at": int(now)},
                  media_type="application/json")
 
 

@@ -1,5 +1,5 @@
-"""Codes the sandbox issues in place of emailed links (user and account confirmations,
-password resets).
+"""Codes the sandbox issues in place of emailed links (user, account and sender
+confirmations, password resets).
 
 Codes live in the provider's shared state under `codes` (visible in the control plane's
 state dump), keyed by purpose and code, each naming its tenant and record.
@@ -21,24 +21,35 @@ def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
 
 def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
     """A new code for a record; earlier codes of the same record and purpose stop working."""
+    forget(ctx, purpose, tenant_name, ident)
     codes = _codes(ctx, purpose)
-    for code in [c for c, held in codes.items()
-                 if held["tenant"] == tenant_name and held["id"] == ident]:
-        del codes[code]
     code = secrets.token_hex(12)
     codes[code] = {"tenant": tenant_name, "id": ident}
     return code
 
 
+def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
+    """The tenant and record a code was issued for, or None."""
+    return _codes(ctx, purpose).get(code)
+
+
 def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tuple[str, ...],
                 what: str = "code") -> tuple[str, Tenant, Record]:
     """The tenant (name and state) and record a code was issued for, or a 400 at `where`."""
-    held = _codes(ctx, purpose).get(code)
+    held = holder(ctx, purpose, code)
     tenant = ctx.peek_tenant(held["tenant"]) if held else None
     record = tenant.collections[resource].get(held["id"]) if tenant and held else None
     if held is None or tenant is None or record is None:
         raise ctx.refuse(f"the {what} is not valid (unknown, used or replaced)", where)
     return str(held["tenant"]), tenant, record
+
+
+def forget(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> None:
+    """Use up every code of a record and purpose."""
+    codes = _codes(ctx, purpose)
+    for code in [c for c, held in codes.items()
+                 if held["tenant"] == tenant_name and held["id"] == ident]:
+        del codes[code]
 
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
