@@ -31,6 +31,7 @@ RUN_TIMEOUT_S = 600
 AUTH_HEADERS = {
     "basic": "Basic " + base64.b64encode(b"schemathesis:secret").decode("ascii"),
     "bearer": "Bearer schemathesis-token",
+    "oauth2": "Bearer schemathesis-token",
 }
 
 # Every check schemathesis has, enabled in the config so operations can turn one off.

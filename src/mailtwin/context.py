@@ -13,6 +13,7 @@ from mailtwin.errors import ApiError, Location
 from mailtwin.events import Event, EventBus
 from mailtwin.lifecycle import LifecycleEngine
 from mailtwin.listing import Listing, QueryPlan
+from mailtwin.oauth2 import TokenStore
 from mailtwin.operation import Operation
 from mailtwin.provider import Provider
 from mailtwin.rawjson import Raw
@@ -119,6 +120,12 @@ class Context:
     def clock(self) -> Clock:
         """The sandbox clock."""
         return self._engine.clock
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The OAuth 2 tokens the provider issued, with its declared lifetimes: `issue`,
+        `find`, `revoke` (conventions.auth, scheme oauth2)."""
+        return TokenStore(self.shared, self.provider.auth)
 
     def authenticated(self) -> str:
         """The tenant the request's credentials name as the provider authenticates them (its
@@ -392,6 +399,11 @@ class AuthContext:
     def settings(self) -> dict[str, Any]:
         """The provider's declared auth convention (`conventions.auth`)."""
         return self.provider.auth
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The OAuth 2 tokens the provider issued (see Context.tokens)."""
+        return TokenStore(self.shared, self.provider.auth)
 
     @property
     def clock(self) -> Clock:

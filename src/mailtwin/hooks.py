@@ -27,9 +27,11 @@ from mailtwin.events import Event
 from mailtwin.hookset import Authenticate, Hooks, OperationHook
 from mailtwin.lifecycle import Move, MoveListener
 from mailtwin.listing import Listing, rows
+from mailtwin.oauth2 import Grant, TokenStore
 from mailtwin.reply import Reply, without_nulls
 from mailtwin.store import Record, Tenant
 
-__all__ = ["ApiError", "AuthContext", "Authenticate", "Context", "Event", "Hooks", "Listing",
-           "Location", "Move", "MoveListener", "OperationHook", "Problem", "Record", "Reply",
-           "Tenant", "bad_request", "not_found", "rows", "without_nulls"]
+__all__ = ["ApiError", "AuthContext", "Authenticate", "Context", "Event", "Grant", "Hooks",
+           "Listing", "Location", "Move", "MoveListener", "OperationHook", "Problem", "Record",
+           "Reply", "Tenant", "TokenStore", "bad_request", "not_found", "rows",
+           "without_nulls"]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mailtwin.errors import ApiError, Problem
+from mailtwin.oauth2 import ACCESS
 
 if TYPE_CHECKING:
     from mailtwin.context import AuthContext
@@ -56,9 +57,33 @@ def bearer(auth: AuthContext) -> str:
     return bearer_token(auth.headers)
 
 
+def oauth2(auth: AuthContext) -> str:
+    """OAuth 2 bearer tokens: a token the provider issued names its grant's tenant until it
+    expires (on the sandbox clock); any other non-empty token is its own tenant. Refusals
+    say what the declared `refused` messages say, under the declared `challenge`."""
+    settings = auth.settings
+    refused = settings.get("refused", {})
+    try:
+        token = bearer_token(auth.headers)
+    except ApiError as error:
+        if "missing" not in refused:
+            raise
+        raise _unauthorized(refused["missing"], "Bearer") from error
+    grant = auth.tokens.find(token)
+    if grant is None:
+        return token
+    problem = ("not_access" if grant.kind != ACCESS
+               else "expired" if not grant.live(auth.clock.timestamp()) else None)
+    if problem is not None:
+        message = refused.get(problem, "the access token expired or is not an access token")
+        raise _unauthorized(message, settings.get("challenge", "Bearer"))
+    return grant.tenant
+
+
 def anonymous(auth: AuthContext) -> str:
     """No credentials: every caller shares one tenant."""
     return "default"
 
 
-SCHEMES: dict[str, Scheme] = {"basic": basic, "bearer": bearer, "none": anonymous}
+SCHEMES: dict[str, Scheme] = {"basic": basic, "bearer": bearer, "oauth2": oauth2,
+                              "none": anonymous}

@@ -1,5 +1,6 @@
-"""Outreach hooks: OAuth tokens, the tenant a bearer token selects, mailing creation and the
-template counters that follow the mailings using a template.
+"""Outreach hooks: the OAuth token endpoint (the tokens themselves are the `oauth2`
+convention's), mailing creation and the template counters that follow the mailings using a
+template.
 
 A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
 grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
@@ -10,43 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mailtwin.conventions.auth import bearer_token
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.hooks import (
-    ApiError,
-    AuthContext,
-    Context,
-    Hooks,
-    Move,
-    Problem,
-    Record,
-    Reply,
-    Tenant,
-)
-from mailtwin.oauth2 import ACCESS, REFRESH, TokenStore
+from mailtwin.hooks import Context, Hooks, Move, Record, Reply, Tenant, TokenStore
 
-TOKEN_LIFETIME = 7200
-REFRESH_LIFETIME = 14 * 86400
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # Template counter bumped when a mailing using the template enters a state.
 COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened": "openCount",
             "replied": "replyCount", "bounced": "bounceCount", "failed": "failureCount"}
 ISO = STYLES["iso8601"]
-
-
-def authenticate(auth: AuthContext) -> str:
-    """The tenant of a bearer token: its grant's for tokens issued here (401 once expired),
-    the token itself for any other non-empty token."""
-    token = bearer_token(auth.headers)
-    issued = TokenStore(auth.shared).find(token)
-    if issued is None:
-        return token
-    if issued.kind != ACCESS or not issued.live(auth.clock.timestamp()):
-        raise ApiError(401, [Problem(("header", "authorization"),
-                                     "The access token expired or is not an access token",
-                                     "unauthorized")], title="Unauthorized",
-                       headers={"www-authenticate": 'Bearer error="invalid_token"'})
-    return issued.tenant
 
 
 def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
@@ -69,7 +41,7 @@ def _refreshed(tokens: TokenStore, form: dict[str, Any], now: float
     issued = tokens.find(presented)
     if issued is None:
         return _client(form)
-    if issued.kind != REFRESH:
+    if issued.kind != "refresh":
         return _oauth_error("invalid_grant", "the token is not a refresh token")
     if not issued.live(now):
         return _oauth_error("invalid_grant", "the refresh token expired")
@@ -86,15 +58,15 @@ def token(ctx: Context) -> Reply:
                             f"grant_type must be one of {', '.join(GRANTS)}")
     if grant_type == "authorization_code" and not form.get("code"):
         return _oauth_error("invalid_request", "code is required for authorization_code")
-    tokens = TokenStore(ctx.shared)
+    tokens = ctx.tokens
     now = ctx.clock.timestamp()
     granted = _refreshed(tokens, form, now) if grant_type == "refresh_token" else _client(form)
     if isinstance(granted, Reply):
         return granted
     tenant, scope = granted
-    access, refresh = tokens.issue(tenant, now, TOKEN_LIFETIME, REFRESH_LIFETIME, scope)
+    access, refresh, seconds = tokens.issue(tenant, now, scope)
     return Reply(200, {"access_token": access, "token_type": "bearer",
-                       "expires_in": TOKEN_LIFETIME, "refresh_token": refresh,
+                       "expires_in": seconds, "refresh_token": refresh,
                        "scope": scope, "created_at": int(now)},
                  media_type="application/json")
 
@@ -127,5 +99,4 @@ def on_mailing_move(move: Move) -> None:
         _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
 
 
-HOOKS = Hooks.of(token, create_mailing, authenticate=authenticate,
-                 moves={"mailing": [on_mailing_move]})
+HOOKS = Hooks.of(token, create_mailing, moves={"mailing": [on_mailing_move]})

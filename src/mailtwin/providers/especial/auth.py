@@ -1,18 +1,16 @@
-"""Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair,
-a user with an active MFA method completes a challenge first (see `challenge`),
-and every other call's bearer token names its account (`?account_id=` picks a sub-account).
+"""Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair
+(once), a user with an active MFA method completes a challenge first (see `challenge`), and
+every other call's bearer token names its account (`?account_id=` picks a sub-account).
 
-A token the sandbox issued maps to the account of the user who logged in; any other
-non-empty token is its own account, created from the fixtures (so tests need no login).
+The tokens are the `oauth2` convention's: one the sandbox issued maps to the account of the
+user who logged in; any other non-empty token is its own account, created from the fixtures
+(so tests need no login).
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from typing import Any
 
-from mailtwin.conventions.auth import bearer_token
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
 from mailtwin.providers.especial import challenge
 from mailtwin.schema_messages import shown
@@ -31,11 +29,6 @@ def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
     kind = {401: "unauthorized", 403: "forbidden"}.get(status, "bad_request")
     headers = {"www-authenticate": "Bearer"} if status == 401 else {}
     return ApiError(status, [Problem(location, message, kind)], headers=headers)
-
-
-def _tokens(shared: dict[str, Any]) -> dict[str, Any]:
-    tokens: dict[str, Any] = shared.setdefault("tokens", {})
-    return tokens
 
 
 def root_account(tenant: Tenant) -> Record | None:
@@ -57,17 +50,9 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
 
 
 def authenticate(auth: AuthContext) -> str:
-    """The tenant of a request: its token's account, or the sub-account it asks for."""
-    try:
-        token = bearer_token(auth.headers)
-    except ApiError:
-        raise _refused(401, "Not authenticated") from None
-    grant = _tokens(auth.shared).get(token)
-    if grant is not None and grant["kind"] != "access":
-        raise _refused(401, "Could not validate credentials: not an access token")
-    if grant is not None and grant["expires"] <= auth.clock.timestamp():
-        raise _refused(401, "Could not validate credentials: the token has expired")
-    base = grant["tenant"] if grant is not None else token
+    """The tenant of a request: its token's account (the `oauth2` convention), or the
+    sub-account it asks for."""
+    base = auth.scheme()
     wanted = auth.param("account_id")
     if not wanted:
         return str(base)
@@ -89,12 +74,7 @@ def authenticate(auth: AuthContext) -> str:
 
 
 def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
-    tokens = _tokens(ctx.shared)
-    access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    now = ctx.clock.timestamp()
-    tokens[access] = {"kind": "access", "tenant": tenant_name, "expires": now + seconds}
-    tokens[refresh] = {"kind": "refresh", "tenant": tenant_name, "expires": now + 30 * 86400,
-                       "seconds": seconds}
+    access, refresh, _ = ctx.tokens.issue(tenant_name, ctx.clock.timestamp(), lifetime=seconds)
     tenant = ctx.tenant_of(tenant_name)
     root = root_account(tenant)
     accounts = ([int(root["id"])] if root else []) + [int(r["id"]) for r in sub_accounts(tenant)]
@@ -106,14 +86,13 @@ def _refresh(ctx: Context) -> Reply:
     token = ctx.fields().get("refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
-    tokens = _tokens(ctx.shared)
-    grant = tokens.get(str(token))
-    if grant is None or grant["kind"] != "refresh":
+    grant = ctx.tokens.find(str(token))
+    if grant is None or grant.kind != "refresh":
         raise _refused(401, "the refresh token is not valid", ("body", "refresh_token"))
-    if grant["expires"] <= ctx.clock.timestamp():
+    if not grant.live(ctx.clock.timestamp()):
         raise _refused(401, "the refresh token has expired", ("body", "refresh_token"))
-    del tokens[str(token)]
-    return _grant(ctx, grant["tenant"], int(grant["seconds"]))
+    ctx.tokens.revoke(str(token))  # used once
+    return _grant(ctx, grant.tenant, int(grant.lifetime or LIFETIME))
 
 
 def issue_token(ctx: Context) -> Reply:
