@@ -58,7 +58,9 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     # page[after] and page[before] are opaque cursors: any base64url text fits the schema, but
     # only one this server gave out for the same list and order names a place in it.
     **{("outreach", op): {"positive_data_acceptance": "cursors must be ones this list gave out"}
-       for op in ("list_mailings", "list_templates")},
+       for op in ("list_mailings", "list_templates", "list_users", "list_mailboxes",
+                  "list_accounts", "list_prospects", "list_sequences", "list_sequenceSteps",
+                  "list_sequenceStates", "list_stages", "list_teams")},
     # Especial accounts, users, workflows and their neighbours: a request valid by the schema
     # may name a record that does not exist (an owner, a list, a sender), repeat a unique name
     # (a tag, a user's address, a domain's DKIM selector), carry a code or token this server

@@ -99,6 +99,12 @@ def test_an_account_that_is_no_number_is_a_type_error_in_json_terms(
                                         "type": "type_error"}]
 
 
+def test_a_negative_account_is_a_number_no_account_has(especial: httpx.Client) -> None:
+    answer = especial.get("/campaigns?account_id=-298")
+    assert answer.status_code == 403
+    assert "-298" in answer.json()["detail"][0]["msg"]
+
+
 def test_login_to_a_foreign_account_is_forbidden(anonymous: httpx.Client) -> None:
     answer = anonymous.post("/token", data={"username": "me@example.com", "password": "pw",
                                             "account_id": "77"})

@@ -45,14 +45,15 @@ def _link(ctx: Context, kept: list[tuple[str, str]], cursor: tuple[str, str] | N
 
 
 def _kept_pairs(ctx: Context) -> list[tuple[str, str]]:
-    """The request's parameters without cursors, each name once (clients re-append theirs)."""
-    seen: set[str] = set()
+    """The request's parameters without cursors, each pair once: clients re-append theirs,
+    and a name repeated with other values (`filter[stage][id][]`) keeps them all."""
+    seen: set[tuple[str, str]] = set()
     kept = []
-    for name, value in parse_query(ctx.raw_query.encode("latin-1")):
-        if name in (AFTER, BEFORE) or name in seen:
+    for pair in parse_query(ctx.raw_query.encode("latin-1")):
+        if pair[0] in (AFTER, BEFORE) or pair in seen:
             continue
-        seen.add(name)
-        kept.append((name, value))
+        seen.add(pair)
+        kept.append(pair)
     return kept
 
 

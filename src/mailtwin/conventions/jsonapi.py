@@ -10,7 +10,8 @@ A resource opts in with a `jsonapi` block in its spec entry:
       meta: [canWrite, canDelete]         # added under `meta` with provideAuthorizationMeta
 
 Relationship values live in the record under the relationship's name, as an id (to-one) or a
-list of ids (to-many). Everything else but the id is an attribute.
+list of ids (to-many). Everything else but the id is an attribute. A request's
+`fields[TYPE]=a,b` (sparse fieldset) keeps only the attributes and relationships it names.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailtwin.errors import ApiError, Location, Problem
 from mailtwin.listing import cached_json
-from mailtwin.rawjson import Raw
+from mailtwin.rawjson import Raw, encode_value
 from mailtwin.store import Record
 
 if TYPE_CHECKING:
@@ -49,15 +50,27 @@ def _linkage(kind: str, value: Any) -> Any:
     return None if value is None else {"type": kind, "id": value}
 
 
+def fieldset(ctx: Context, resource: Resource) -> frozenset[str] | None:
+    """The names `fields[TYPE]` asks for of the resource's type; None when it asks nothing."""
+    value = ctx.query.get(f"fields[{settings(resource).get('type', resource.name)}]")
+    if value is None:
+        return None
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
 def resource_object(ctx: Context, resource: Resource, rendered: dict[str, Any]) -> Any:
     """A rendered record as `{"type", "id", "attributes", "relationships", "links"}`."""
     conf = settings(resource)
     links: dict[str, dict[str, Any]] = conf.get("relationships", {})
     ident = rendered.get(resource.id_field)
+    shown = fieldset(ctx, resource)
     attributes = {k: rendered[k] for k in sorted(rendered)
-                  if k not in links and k != resource.id_field}
+                  if k not in links and k != resource.id_field and (shown is None or k in shown)}
     related: dict[str, Any] = {}
     for name, rel in links.items():
+        if shown is not None and name not in shown:
+            continue
         value = rendered.get(name)
         if rel.get("many"):
             related[name] = {"data": [_linkage(rel["type"], i) for i in value or []]}
@@ -74,8 +87,12 @@ def resource_object(ctx: Context, resource: Resource, rendered: dict[str, Any]) 
 
 def fragments(ctx: Context, resource: Resource) -> Callable[[Record], Raw]:
     """Records as resource-object JSON bytes, cached on the collection (which drops a
-    record's bytes whenever it changes) per view, base URL and meta flag."""
+    record's bytes whenever it changes) per view, base URL and meta flag; a sparse fieldset
+    is rendered afresh, so the varied shapes it asks for never crowd the cache."""
     view = ctx.op.ext.get("view")
+    if fieldset(ctx, resource) is not None:
+        return lambda record: Raw(encode_value(
+            resource_object(ctx, resource, resource.render(record, view))))
     key = ("jsonapi", view, ctx.base_url, _flag(ctx.query.get("provideAuthorizationMeta")))
     return cached_json(ctx.tenant.collections[resource.name], key,
                        lambda record: resource_object(ctx, resource, resource.render(record, view)))

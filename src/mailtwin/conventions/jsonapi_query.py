@@ -1,5 +1,6 @@
 """The JSON:API query style: `sort=a,-b`, `filter[attr]=v1,v2`, ranges `filter[attr]=lo..hi`
-(`inf` / `neginf` for open ends) and relationship filters `filter[rel][id]=5`.
+(`inf` / `neginf` for open ends) and relationship filters `filter[rel][id]=5`; with
+`newFilterSyntax=true`, operators and bracket arrays instead (jsonapi_filters.py).
 
 Attributes a list may filter or sort on are the operation's `filter_terms` / `sort_terms`
 (any record field when none are declared); `id` always names the resource's id. Relationship
@@ -14,30 +15,31 @@ from typing import TYPE_CHECKING, Any
 from mailtwin.conventions.jsonapi import relationships
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import FieldIn, Predicate, QueryPlan
+from mailtwin.listing import FieldIn, Predicate
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
     from mailtwin.resource import Resource
 
 FILTER = re.compile(r"^filter\[([^\[\]]+)\](?:\[([^\[\]]*)\])?$")
+NEW_SYNTAX = "newFilterSyntax"
 
 
-def _bad(name: str, message: str) -> ApiError:
+def bad(name: str, message: str) -> ApiError:
     return ApiError(400, [Problem(("query", name), message, "bad_request")])
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "null" if value is None else str(value)
 
 
-def _comparable(value: Any) -> tuple[int, Any]:
+def comparable(value: Any) -> tuple[int, Any]:
     """Numbers, then moments, then text: values of one kind compare with each other."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (0, float(value))
-    text = _text(value)
+    text = text_of(value)
     moment = parse_iso(text) if "T" in text or re.fullmatch(r"\d{4}-\d\d-\d\d", text) else None
     if moment is not None:
         return (0, moment.timestamp())
@@ -51,9 +53,9 @@ def _bound(text: str, name: str) -> tuple[int, Any] | None:
     """A range end: None for `inf` / `neginf` / empty (open), else a comparable value."""
     if text in ("", "inf", "neginf"):
         return None
-    value = _comparable(text)
+    value = comparable(text)
     if value[0] == 1 and re.match(r"^\d{4}-\d\d-\d\d", text):
-        raise _bad(name, f"{text!r} is not a valid date-time")
+        raise bad(name, f"{text!r} is not a valid date-time")
     return value
 
 
@@ -67,7 +69,7 @@ def _range(field: str, text: str, name: str) -> Predicate:
         value = record.get(field)
         if value is None:
             return False
-        seen = _comparable(value)
+        seen = comparable(value)
         if (low and seen[0] != low[0]) or (high and seen[0] != high[0]):
             return False
         return (low is None or seen >= low) and (high is None or seen <= high)
@@ -75,67 +77,53 @@ def _range(field: str, text: str, name: str) -> Predicate:
     return inside
 
 
-def _values(field: str, text: str) -> Predicate:
-    wanted = {part.strip() for part in text.split(",")}
+def values_in(field: str, wanted: set[str]) -> Predicate:
+    """Records whose field (or an item of a list field) is one of the texts wanted."""
 
     def matches(record: dict[str, Any]) -> bool:
         value = record.get(field)
         if isinstance(value, list):
-            return any(_text(item) in wanted for item in value)
-        return _text(value) in wanted
+            return any(text_of(item) in wanted for item in value)
+        return text_of(value) in wanted
 
-    return FieldIn(field, wanted, _text, matches)
+    return FieldIn(field, wanted, text_of, matches)
 
 
-def _field(ctx: Context, resource: Resource, attr: str, terms: str, name: str) -> str:
+def attribute_field(ctx: Context, resource: Resource, attr: str, terms: str, name: str) -> str:
     if attr == "id":
         return resource.id_field
     allowed = ctx.op.ext.get(terms)
     if attr in relationships(resource) or (allowed is not None and attr not in allowed):
         verb = "filter" if terms == "filter_terms" else "sort"
-        raise _bad(name, f"{attr!r} is not an attribute this list can {verb} on")
+        raise bad(name, f"{attr!r} is not an attribute this list can {verb} on")
     return attr
 
 
-def _relationship_filter(resource: Resource, rel: str, attr: str, name: str) -> str:
+def relationship_field(resource: Resource, rel: str, attr: str, name: str) -> str:
     declared = relationships(resource).get(rel)
     if declared is None:
-        raise _bad(name, f"{rel!r} is not a relationship of {resource.name}")
+        raise bad(name, f"{rel!r} is not a relationship of {resource.name}")
     if declared.get("filter") is False:
-        raise _bad(name, f"Relationship {rel} cannot be used as a filter.")
+        raise bad(name, f"Relationship {rel} cannot be used as a filter.")
     if attr != "id":
-        raise _bad(name, f"You can use only the attribute id to filter by {rel} "
+        raise bad(name, f"You can use only the attribute id to filter by {rel} "
                          f"(filter[{rel}][id]=X).")
     return rel
 
 
-def jsonapi(ctx: Context) -> QueryPlan:
-    """Predicates for every `filter[...]` and the order `sort` asks for."""
-    resource = ctx.op.resource
-    plan = QueryPlan()
-    if resource is None:
-        return plan
+def legacy_filters(ctx: Context, resource: Resource) -> list[Predicate]:
+    """`filter[attr]=a,b`, `filter[attr]=lo..hi` and `filter[rel][id]=5`."""
+    predicates: list[Predicate] = []
     for name, value in ctx.query.items():
         found = FILTER.match(name)
         if found is None:
             continue
         attr, sub = found.group(1), found.group(2)
-        text = _text(value) if not isinstance(value, list) else ",".join(map(_text, value))
+        text = text_of(value) if not isinstance(value, list) else ",".join(map(text_of, value))
         if sub is not None:
-            field = _relationship_filter(resource, attr, sub, name)
+            field = relationship_field(resource, attr, sub, name)
         else:
-            field = _field(ctx, resource, attr, "filter_terms", name)
-        plan.predicates.append(_range(field, text, name) if ".." in text
-                               else _values(field, text))
-    sort = ctx.query.get("sort")
-    if sort:
-        for term in str(sort).split(","):
-            term = term.strip()
-            descending = term.startswith("-")
-            attr = term.lstrip("-+")
-            if not attr:
-                raise _bad("sort", "sort terms must name an attribute")
-            plan.order.append((_field(ctx, resource, attr, "sort_terms", "sort"), descending))
-    return plan
-
-
+            field = attribute_field(ctx, resource, attr, "filter_terms", name)
+        predicates.append(_range(field, text, name) if ".." in text
+                          else values_in(field, {part.strip() for part in text.split(",")}))
+    return predicates

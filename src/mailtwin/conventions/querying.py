@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailtwin.conventions.expression import expression
-from mailtwin.conventions.jsonapi_query import jsonapi
+from mailtwin.conventions.jsonapi_filters import jsonapi
 from mailtwin.listing import QueryPlan
 
 if TYPE_CHECKING:

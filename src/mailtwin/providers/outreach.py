@@ -1,6 +1,6 @@
 """Outreach hooks: the OAuth token endpoint (the tokens themselves are the `oauth2`
-convention's), mailing creation and the template counters that follow the mailings using a
-template.
+convention's), the API root, mailing creation and the template counters that follow the
+mailings using a template.
 
 A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
 grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
@@ -93,10 +93,22 @@ def create_mailing(ctx: Context) -> Reply:
     return ctx.respond(record, 201)
 
 
+def api_root(ctx: Context) -> Reply:
+    """The collections the spec lists under the root, as links, and the version the root
+    names; answered only to a token the API accepts, as every call is."""
+    root = ctx.op.spec.path.rstrip("/")
+    links = {}
+    for op in ctx.provider.spec.operations:
+        rest = op.path[len(root) + 1:] if op.path.startswith(root + "/") else ""
+        if op.method == "GET" and rest and "/" not in rest and "{" not in rest:
+            links[rest] = ctx.url(ctx.provider.mount + op.path)
+    return Reply(200, {"links": links, "meta": {"version": root.rsplit("/", 1)[-1]}})
+
+
 def on_mailing_move(move: Move) -> None:
     """Template counters follow the mailings that use the template."""
     if move.target in COUNTERS:
         _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
 
 
-HOOKS = Hooks.of(token, create_mailing, moves={"mailing": [on_mailing_move]})
+HOOKS = Hooks.of(token, api_root, create_mailing, moves={"mailing": [on_mailing_move]})
