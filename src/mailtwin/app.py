@@ -45,7 +45,7 @@ class MailtwinApp:
         # Left as Python has it unless the server installs a policy (see server.serve).
         self.gc = GcPolicy("default")
         if runtime.config.control:
-            from mailtwin.control import control_app
+            from mailtwin.control.app import control_app
 
             self.control = control_app(runtime)
 

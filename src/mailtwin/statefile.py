@@ -197,7 +197,7 @@ class StateFileError(Exception):
 
 def load_file(runtime: Runtime, path: Path) -> None:
     """Start from a state file written by `save_file`; StateFileError says what is wrong."""
-    from mailtwin.control_spec import validate_state
+    from mailtwin.control.validation import validate_state
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

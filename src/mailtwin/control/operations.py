@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from mailtwin.control_spec import Call, ControlState, document, problem
-from mailtwin.control_views import VIEWS
+from mailtwin.control.validation import Call, ControlState, document, problem
+from mailtwin.control.views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.lifecycle import Moved
 from mailtwin.runtime import Runtime

@@ -12,7 +12,7 @@ from mailtwin.errors import ApiError, Problem
 from mailtwin.validation import MAX_DEPTH, ParameterSet, Schemas, Validator, parse_query
 from mailtwin.yamlsource import load_yaml
 
-DOCUMENT = Path(__file__).with_name("control.yaml")
+DOCUMENT = Path(__file__).with_name("openapi.yaml")
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

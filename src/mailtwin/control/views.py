@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from mailtwin.control_spec import Call, problem
+from mailtwin.control.validation import Call, problem
 from mailtwin.lifecycle import Lifecycle
 from mailtwin.provider import Provider
 from mailtwin.resource import Resource
@@ -18,7 +18,7 @@ from mailtwin.runtime import Runtime
 from mailtwin.store import Tenant, Timer
 
 if TYPE_CHECKING:
-    from mailtwin.control_spec import ControlState
+    from mailtwin.control.validation import ControlState
 
 
 def _iso(timestamp: float) -> str:
