@@ -31,8 +31,9 @@ def without_nulls(value: Any) -> Any:
 
 
 def encode_for(omit_nulls: bool, reply: Reply) -> bytes:
-    """A reply's body as bytes, in a provider's style (which may leave nulls out)."""
-    if omit_nulls and not reply.spliced and reply.raw is None:
+    """A reply's body as bytes, in a provider's style (which may leave nulls out; the cached
+    JSON a spliced body holds was rendered that way already)."""
+    if omit_nulls and reply.raw is None:
         reply.body = without_nulls(reply.body)
     return encode(reply)
 

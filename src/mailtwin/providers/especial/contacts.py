@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin.hooks import Context, Hooks, Record, Reply, without_nulls
+from mailtwin.hooks import Context, Hooks, Record, Reply
 from mailtwin.listing import Listing
 from mailtwin.providers.especial import audience, automation
 from mailtwin.providers.especial.common import answer
@@ -165,21 +165,8 @@ def segment_contacts(ctx: Context) -> Reply:
     plan = ctx.query_plan()
     found = Listing(ctx.tenant.collections["contact"], ids, plan.predicates,
                     lambda r: resource.render(r, "summary"))
-    return _cursors_set(ctx.page(found))
+    return ctx.page(found)
 
 
-def _cursors_set(reply: Reply) -> Reply:
-    """A contacts page whose pagination block names only the cursors that exist (the first
-    page has no previous one, the last no next one)."""
-    if isinstance(reply.body, dict) and isinstance(reply.body.get("pagination"), dict):
-        reply.body["pagination"] = without_nulls(reply.body["pagination"])
-    return reply
-
-
-def list_contacts_page(ctx: Context) -> Reply:
-    """A page of a list's contacts."""
-    return _cursors_set(ctx.proceed())
-
-
-HOOKS = Hooks.of(list_contacts_page, create_contact, update_contact, tag_contact, untag_contact,
+HOOKS = Hooks.of(create_contact, update_contact, tag_contact, untag_contact,
                  tag_contacts, untag_contacts, segment_contacts)

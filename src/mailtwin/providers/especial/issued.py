@@ -29,8 +29,9 @@ def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
 
 
 def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
-    """The tenant and record a code was issued for, or None."""
-    return _codes(ctx, purpose).get(code)
+    """The tenant and record a code was issued for, or None (looking changes nothing)."""
+    found: dict[str, Any] | None = ctx.shared.get("codes", {}).get(purpose, {}).get(code)
+    return found
 
 
 def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tuple[str, ...],
@@ -54,4 +55,4 @@ def forget(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> None:
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
     """Use a code up."""
-    _codes(ctx, purpose).pop(code, None)
+    ctx.shared.get("codes", {}).get(purpose, {}).pop(code, None)

@@ -22,7 +22,7 @@ def _locks(ctx: Context) -> dict[Any, dict[str, Any]]:
 
 def _lock_of(ctx: Context, workflow_id: Any) -> dict[str, Any] | None:
     """The unexpired lock of a workflow, or None."""
-    lock = _locks(ctx).get(workflow_id)
+    lock: dict[str, Any] | None = ctx.tenant.extra.get("workflow_locks", {}).get(workflow_id)
     if lock is None or lock["until"] <= ctx.now.timestamp():
         return None
     return lock
@@ -94,7 +94,7 @@ def locked_workflow_change(ctx: Context) -> Reply:
     if ctx.op.spec.path == "/workflows/{workflow_id}" and ctx.op.spec.method == "DELETE":
         for action in ctx.records("action", workflow_id=workflow["id"]):
             ctx.delete("action", action)
-        _locks(ctx).pop(workflow["id"], None)
+        ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
     return ctx.proceed()
 
 
@@ -118,7 +118,7 @@ def unlock_workflow(ctx: Context) -> Reply:
     if lock is not None and lock["key"] != key:
         raise ctx.refuse(f"workflow {workflow['id']} is locked with another key",
                          ("body", "key"))
-    _locks(ctx).pop(workflow["id"], None)
+    ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
     return Reply(200, {"object": "workflow", "locked": False, "expires_in": 0})
 
 
