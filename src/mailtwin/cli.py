@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from mailtwin import environment
+from mailtwin import environment, sharing
 from mailtwin.config import Config, ConfigError
 from mailtwin.environment import argument, from_env
 from mailtwin.version import version
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "default info)")
     serve.add_argument("--quiet", action="store_true",
                        help="no request log (MAILTWIN_QUIET=1)")
+    sharing.add_options(serve)
 
     routes = sub.add_parser("routes", help="print every route")
     _add_sources(routes)
@@ -121,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         config = Config.from_env(seed=args.seed, **_sources(args),
                                  providers=tuple(args.providers) if args.providers else None,
                                  control=False if args.no_control else None,
-                                 state_file=args.state)
+                                 state_file=args.state, **sharing.overrides(args))
         try:
             return serve(config, options)
         except KeyboardInterrupt:

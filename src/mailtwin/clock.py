@@ -5,6 +5,21 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+# The latest moment the clock may show: a day later, dates no longer fit in four digits.
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+class ClockRangeError(ValueError):
+    """A move of the clock past LATEST."""
+
+
+def check_moment(moment: datetime) -> datetime:
+    """The moment (UTC if naive), or ClockRangeError when the clock cannot show it."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if aware > LATEST:
+        raise ClockRangeError(f"the sandbox clock stops at {LATEST:%Y-%m-%dT%H:%M:%SZ}")
+    return aware
+
 
 class Clock:
     """A clock that can be set, advanced, frozen and unfrozen.
@@ -16,8 +31,9 @@ class Clock:
         self._offset = 0.0
         self._frozen: float | None = None
         if frozen_at is not None:
-            self.set(frozen_at)
+            # Frozen first, so the clock shows exactly that moment (no real-time rounding).
             self.freeze()
+            self.set(frozen_at)
 
     def timestamp(self) -> float:
         """Seconds since the epoch, as the sandbox sees it."""
@@ -35,7 +51,7 @@ class Clock:
 
     def set(self, moment: datetime) -> None:
         """Jump to a moment; a frozen clock stays frozen there."""
-        target = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        target = check_moment(moment)
         if self._frozen is not None:
             self._frozen = target.timestamp()
         else:
@@ -46,6 +62,8 @@ class Clock:
         seconds = delta.total_seconds()
         if seconds < 0:
             raise ValueError("the clock only moves forward")
+        if self.timestamp() + seconds > LATEST.timestamp():
+            raise ClockRangeError(f"the sandbox clock stops at {LATEST:%Y-%m-%dT%H:%M:%SZ}")
         if self._frozen is not None:
             self._frozen += seconds
         else:

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailtwin import sharing
+
 
 class ConfigError(ValueError):
     """A setting that cannot be used: a missing folder, an unknown provider, a bad value."""
@@ -43,11 +45,27 @@ class Config:
     # State imports carry whole stores, hence the larger limit of the control plane.
     control_max_body_bytes: int = 256 * 1024 * 1024
     state_file: Path | None = None
+    # Sharing a server: who may use the control plane, and the bounds that keep it alive.
+    control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    journal_max_bytes: int = 64 * 1024 * 1024
+    journal_body_bytes: int = 64 * 1024
+    max_tenants: int = 250
+    tenant_idle_seconds: float = 60.0
+    max_records: int = 200_000
+    max_snapshots: int = 32
+    max_snapshot_bytes: int = 128 * 1024 * 1024
+    link_seconds: float = 3600.0
+    max_links: int = 10_000
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.
         object.__setattr__(self, "specs", _paths(self.specs))
         object.__setattr__(self, "fixtures", _paths(self.fixtures))
+        object.__setattr__(self, "allowed_hosts", tuple(h.lower() for h in self.allowed_hosts))
+        found = sharing.problems(self)
+        if found:
+            raise ConfigError("; ".join(found))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -70,5 +88,9 @@ class Config:
             values["journal_limit"] = int(env["MAILTWIN_JOURNAL_LIMIT"])
         if "MAILTWIN_STATE" in env:
             values["state_file"] = Path(env["MAILTWIN_STATE"])
+        try:
+            values.update(sharing.from_env(env))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from mailtwin.clock import Clock
+from mailtwin.config import Config
 from mailtwin.errors import ApiError, Location
 from mailtwin.events import Event, EventBus
 from mailtwin.lifecycle import LifecycleEngine
@@ -61,6 +62,7 @@ class Engine:
     clock: Clock
     events: EventBus
     authenticate: Authenticator
+    config: Callable[[], Config]
 
 
 _PATH: Any = object()  # `require` reads the id from the path
@@ -126,6 +128,11 @@ class Context:
         """The OAuth 2 tokens the provider issued, with its declared lifetimes: `issue`,
         `find`, `revoke` (conventions.auth, scheme oauth2)."""
         return TokenStore(self.shared, self.provider.auth)
+
+    @property
+    def config(self) -> Config:
+        """The sandbox's configuration (its limits: `max_links`, `link_seconds`, ...)."""
+        return self._engine.config()
 
     def authenticated(self) -> str:
         """The tenant the request's credentials name as the provider authenticates them (its

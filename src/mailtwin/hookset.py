@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from mailtwin.context import AuthContext, Context
 from mailtwin.lifecycle import MoveListener
@@ -41,14 +41,17 @@ class Hooks:
     operations: dict[str, OperationHook] = field(default_factory=dict)
     authenticate: Authenticate | None = None
     moves: dict[str, list[MoveListener]] = field(default_factory=dict)
+    # The JSON Schema of the provider-wide state the hooks keep (checked on state imports).
+    shared: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, *operations: OperationHook, authenticate: Authenticate | None = None,
-           moves: dict[str, list[MoveListener]] | None = None) -> Hooks:
+           moves: dict[str, list[MoveListener]] | None = None,
+           shared: dict[str, Any] | None = None) -> Hooks:
         """Hooks whose operation hooks are named by their functions' names:
         `Hooks.of(forward, resend, moves={"mailing": [on_mailing_move]})`."""
         return cls({op.__name__: op for op in operations}, authenticate,
-                   dict(moves or {}))
+                   dict(moves or {}), shared)
 
     @classmethod
     def merge(cls, parts: Iterable[Hooks]) -> Hooks:
@@ -66,6 +69,9 @@ class Hooks:
                 merged.authenticate = part.authenticate
             for resource, listeners in part.moves.items():
                 merged.moves.setdefault(resource, []).extend(listeners)
+            if part.shared is not None:
+                merged.shared = part.shared if merged.shared is None else {
+                    "allOf": [merged.shared, part.shared]}
         return merged
 
 

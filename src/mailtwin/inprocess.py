@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from mailtwin.app import CONTROL_PREFIX, MailtwinApp
+from mailtwin.app import CONTROL_PREFIX, MailtwinApp, Receive, Scope, Send
+from mailtwin.control.guard import IN_PROCESS
 from mailtwin.request import Request
 
 
@@ -41,7 +42,7 @@ class InProcessTransport(httpx.BaseTransport):
     def _asgi(self, request: httpx.Request, body: bytes) -> httpx.Response:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        transport = httpx.ASGITransport(app=self.app)
+        transport = httpx.ASGITransport(app=self._marked)
 
         async def call() -> httpx.Response:
             response = await transport.handle_async_request(
@@ -52,6 +53,11 @@ class InProcessTransport(httpx.BaseTransport):
                                   content=content, request=request)
 
         return self._loop.run_until_complete(call())
+
+    async def _marked(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app, told that the request never crossed a network."""
+        extensions = {**(scope.get("extensions") or {}), IN_PROCESS: {}}
+        await self.app({**scope, "extensions": extensions}, receive, send)
 
     def close(self) -> None:
         if self._loop is not None:

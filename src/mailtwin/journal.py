@@ -1,5 +1,5 @@
-"""The journal: every request a provider received and every lifecycle move, bounded, oldest
-dropped first."""
+"""The journal: every request a provider received and every lifecycle move, bounded in
+entries and bytes, oldest dropped first; shown with secrets redacted."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ import json
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mailtwin import redaction
 from mailtwin.events import EventHub
 from mailtwin.lifecycle import Moved
+
+# What an entry costs beside its bodies (the entry, its headers and strings), roughly.
+ENTRY_BYTES = 1024
 
 
 @dataclass
@@ -33,54 +38,104 @@ class Entry:
     operation: str | None
     # Wall-clock arrival, seconds since the epoch: rates are real even on a frozen clock.
     received: float = 0.0
+    # Sizes as received and sent; the bodies above may be cut short (see Journal).
+    body_bytes: int = 0
+    response_bytes: int = 0
+
+    @property
+    def cost(self) -> int:
+        return ENTRY_BYTES + len(self.body) + len(self.response)
 
     def summary(self) -> dict[str, Any]:
-        """The entry without headers and bodies (what live followers are sent)."""
+        """The entry without headers and bodies (what live followers are sent), redacted."""
         return {"seq": self.seq, "time": _iso(self.time), "received": _iso(self.received),
-                "provider": self.provider, "tenant": self.tenant, "method": self.method,
-                "path": self.path, "query": self.query, "status": self.status,
+                "provider": self.provider,
+                "tenant": redaction.tenant(self.tenant, self.headers), "method": self.method,
+                "path": self.path, "query": redaction.form(self.query), "status": self.status,
                 "operation": self.operation}
 
-    def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": _iso(self.time), "provider": self.provider,
-                "tenant": self.tenant, "method": self.method, "path": self.path,
-                "query": self.query, "headers": self.headers, "body": _decode(self.body),
-                "status": self.status, "response": _decode(self.response),
-                "operation": self.operation, "received": _iso(self.received)}
+    def as_json(self, secrets: bool = False) -> dict[str, Any]:
+        """The entry as JSON, with credentials and secret fields redacted unless `secrets`."""
+        media = self.headers.get("content-type", "")
+        shown = {"seq": self.seq, "time": _iso(self.time), "provider": self.provider,
+                 "tenant": self.tenant, "method": self.method, "path": self.path,
+                 "query": self.query, "headers": self.headers,
+                 "body": _decode(self.body, media, secrets),
+                 "status": self.status, "response": _decode(self.response, "", secrets),
+                 "operation": self.operation, "received": _iso(self.received),
+                 "truncated": (len(self.body) < self.body_bytes
+                               or len(self.response) < self.response_bytes),
+                 "body_bytes": self.body_bytes, "response_bytes": self.response_bytes}
+        if not secrets:
+            shown.update(tenant=redaction.tenant(self.tenant, self.headers),
+                         query=redaction.form(self.query),
+                         headers=redaction.headers(self.headers))
+        return shown
 
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _decode(raw: bytes) -> Any:
-    """JSON bodies as values, other text as text, nothing as None."""
+def _decode(raw: bytes, media: str, secrets: bool) -> Any:
+    """JSON bodies as values, forms and other text as text, nothing as None."""
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        loaded = json.loads(raw)
     except (ValueError, RecursionError):
-        return raw.decode("utf-8", "replace")
+        text = raw.decode("utf-8", "replace")
+        if secrets:
+            return text
+        if media.startswith("multipart/"):
+            return f"(a multipart body of {len(raw)} bytes, not shown: it may hold secrets)"
+        return redaction.form(text) if "=" in text and not text.lstrip().startswith(
+            ("{", "[", "<")) else text
+    return loaded if secrets else redaction.value(loaded)
 
 
 class Journal:
     """A bounded record of requests, queried by provider, method, path pattern and status,
-    and of lifecycle moves, by record."""
+    and of lifecycle moves, by record.
 
-    def __init__(self, limit: int, events: EventHub | None = None) -> None:
+    It keeps at most `limit` entries and `max_bytes` of them in all; of each body and answer
+    only the first `body_bytes` (0 keeps none).
+    """
+
+    def __init__(self, limit: int, events: EventHub | None = None,
+                 max_bytes: int = 64 * 1024 * 1024, body_bytes: int = 64 * 1024) -> None:
         self.limit = limit
-        self.entries: deque[Entry] = deque(maxlen=limit)
+        self.max_bytes = max_bytes
+        self.body_bytes = body_bytes
+        self.entries: deque[Entry] = deque()
         self.moves: deque[Moved] = deque(maxlen=limit)
         self.events = events or EventHub()
+        self.bytes = 0
         self._seq = 0
+        # How live followers see a tenant name (the runtime redacts those tokens named).
+        self.tenant_label: Callable[[str, str], str] = lambda provider, name: name
 
     def add(self, **fields: Any) -> Entry:
         self._seq += 1
-        entry = Entry(seq=self._seq, received=time.time(), **fields)
+        body: bytes = fields.pop("body")
+        response: bytes = fields.pop("response")
+        cut = self.body_bytes
+        entry = Entry(seq=self._seq, received=time.time(),
+                      body=body[:cut] if len(body) > cut else body,
+                      response=response[:cut] if len(response) > cut else response,
+                      body_bytes=len(body), response_bytes=len(response), **fields)
         self.entries.append(entry)
+        self.bytes += entry.cost
+        self._trim()
         if self.events.subscriptions:
             self.events.publish("request", entry.summary())
         return entry
+
+    def _trim(self) -> None:
+        """Drop the oldest entries until both bounds hold (the newest one always stays)."""
+        entries = self.entries
+        while len(entries) > 1 and (len(entries) > self.limit or self.bytes > self.max_bytes):
+            self.bytes -= entries.popleft().cost
 
     def get(self, seq: int) -> Entry | None:
         """The entry with this sequence number, if the journal still keeps it."""
@@ -93,7 +148,9 @@ class Journal:
     def add_move(self, moved: Moved) -> None:
         self.moves.append(moved)
         if self.events.subscriptions:
-            self.events.publish("move", moved.as_json())
+            shown = moved.as_json()
+            shown["tenant"] = self.tenant_label(moved.provider, moved.tenant)
+            self.events.publish("move", shown)
 
     def moves_of(self, provider: str | None = None, tenant: str | None = None,
                  resource: str | None = None, ident: str | None = None) -> list[Moved]:
@@ -108,11 +165,12 @@ class Journal:
         """Forget every entry and move; numbering starts again at 1, as on a fresh server."""
         self.entries.clear()
         self.moves.clear()
+        self.bytes = 0
         self._seq = 0
 
     def resize(self, limit: int) -> None:
         self.limit = limit
-        self.entries = deque(self.entries, maxlen=limit)
+        self._trim()
         self.moves = deque(self.moves, maxlen=limit)
 
     def query(self, provider: str | None = None, method: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
 from mailtwin.store import Record, Store, Tenant, Timer
 
+log = logging.getLogger("mailtwin")
 _PARTS = frozenset({"year", "month", "day", "hour", "minute"})
 
 
@@ -299,27 +301,39 @@ class LifecycleEngine:
 
     def fire_due(self, now: float, only: tuple[str, str] | None = None) -> list[Moved]:
         """Fire every timed move due by `now` (only one provider's tenant's, with `only`),
-        earliest first, each exactly once."""
+        earliest first, each exactly once; a move that fails is logged and skipped, so one
+        bad record never stops the clock."""
         moved: list[Moved] = []
         others: list[Timer] = []
         while (timer := self.store.pop_due(now)) is not None:
             if only is not None and (timer.provider, timer.tenant) != only:
                 others.append(timer)
                 continue
-            tenant = self.store.peek(timer.provider, timer.tenant)
-            if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
+            try:
+                done = self._fire(timer)
+            except Exception:  # a bug or a bad record: the other moves still happen
+                log.exception("timed move of %s %s %r (%s) failed and was skipped",
+                              timer.provider, timer.resource, timer.ident, timer.tenant)
                 continue
-            life = self.lifecycles[(timer.provider, timer.resource)]
-            record = tenant.collections[timer.resource].get(timer.ident)
-            if record is None:
-                continue
-            move = life.timed[timer.move]
-            moment = datetime.fromtimestamp(timer.due, UTC)
-            source = record.get(life.field)
-            changes = life.move_changes(record, move.target, move.sets, moment)
-            self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
-                       changes, moment, via="clock")
-            moved.append(Moved(timer.provider, timer.tenant, timer.resource, timer.ident,
-                               source, move.target, iso_z(moment), "clock"))
+            if done is not None:
+                moved.append(done)
         self.store.put_back(others)
         return moved
+
+    def _fire(self, timer: Timer) -> Moved | None:
+        """Make one timed move, if its record is still in the state it was planned from."""
+        tenant = self.store.peek(timer.provider, timer.tenant)
+        if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
+            return None
+        life = self.lifecycles[(timer.provider, timer.resource)]
+        record = tenant.collections[timer.resource].get(timer.ident)
+        if record is None:
+            return None
+        move = life.timed[timer.move]
+        moment = datetime.fromtimestamp(timer.due, UTC)
+        source = record.get(life.field)
+        changes = life.move_changes(record, move.target, move.sets, moment)
+        self.apply(timer.provider, timer.tenant, tenant, timer.resource, timer.ident,
+                   changes, moment, via="clock")
+        return Moved(timer.provider, timer.tenant, timer.resource, timer.ident, source,
+                     move.target, iso_z(moment), "clock")

@@ -31,6 +31,16 @@ class Grant:
         return self.expires is None or now < self.expires
 
 
+# The shape of the tokens in a provider's shared state (checked on state imports).
+SHARED_TOKENS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"tokens": {"type": "object", "additionalProperties": {
+        "type": "object", "required": ["kind", "tenant", "expires"],
+        "properties": {"kind": {"enum": [ACCESS, REFRESH]}, "tenant": {"type": "string"},
+                       "expires": {"type": ["number", "null"]}, "scope": {"type": "string"},
+                       "lifetime": {"type": ["integer", "null"]}}}}},
+}
+
 # Lifetimes when a provider's `oauth2` convention declares none, in seconds.
 ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 14 * 86400

@@ -26,9 +26,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mailtwin-url", default=None, metavar="URL",
                     help="use the mailtwin server at URL instead of starting one "
                          "(or MAILTWIN_URL)")
+    group.addoption("--mailtwin-token", default=None, metavar="TOKEN",
+                    help="the control token of the --mailtwin-url server "
+                         "(or MAILTWIN_CONTROL_TOKEN)")
+
+
+def _external_url(config: pytest.Config) -> str | None:
+    url = config.getoption("mailtwin_url", None) or os.environ.get("MAILTWIN_URL")
+    return str(url).rstrip("/") if url else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    workers = getattr(config.option, "numprocesses", None)
+    if _external_url(config) and (workers or hasattr(config, "workerinput")):
+        raise pytest.UsageError(
+            "mailtwin: --mailtwin-url (MAILTWIN_URL) cannot serve pytest-xdist workers: they "
+            "would share the server's one clock, journal and fault rules, and every test's "
+            "reset would wipe the state of the tests running in the other workers. Run "
+            "without -n, or drop --mailtwin-url so that each worker starts its own server.")
     config.addinivalue_line(
         "markers",
         "mailtwin(seed=None, providers=None, snapshot=None, clock=None): configure the "
@@ -50,9 +65,9 @@ def mailtwin_app(mailtwin_config: Config) -> MailtwinApp:
 @pytest.fixture(scope="session")
 def mailtwin_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The sandbox server: `--mailtwin-url` / MAILTWIN_URL, else one started on 127.0.0.1."""
-    external = request.config.getoption("mailtwin_url") or os.environ.get("MAILTWIN_URL")
+    external = _external_url(request.config)
     if external:
-        yield str(external).rstrip("/")
+        yield external
         return
     from mailtwin.server import ServerThread
 
@@ -65,9 +80,22 @@ def mailtwin_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def mailtwin_server_sandbox(mailtwin_url: str) -> Iterator[Sandbox]:
+def mailtwin_token(request: pytest.FixtureRequest) -> str | None:
+    """The control token: `--mailtwin-token` / MAILTWIN_CONTROL_TOKEN for a --mailtwin-url
+    server, the app's own for the server the plugin starts."""
+    if _external_url(request.config):
+        token = request.config.getoption("mailtwin_token") or os.environ.get(
+            "MAILTWIN_CONTROL_TOKEN")
+        return str(token) if token else None
+    app: MailtwinApp = request.getfixturevalue("mailtwin_app")
+    return app.runtime.config.control_token
+
+
+@pytest.fixture(scope="session")
+def mailtwin_server_sandbox(mailtwin_url: str, mailtwin_token: str | None
+                            ) -> Iterator[Sandbox]:
     """One control-plane client per session (its connection is kept alive between tests)."""
-    with Sandbox(mailtwin_url) as sandbox:
+    with Sandbox(mailtwin_url, token=mailtwin_token) as sandbox:
         yield sandbox
 
 

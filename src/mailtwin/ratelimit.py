@@ -39,3 +39,10 @@ def rate_limit_headers(store: Store, clock: Clock, provider: Provider | None,
     return [("x-ratelimit-limit", str(limit)),
             ("x-ratelimit-remaining", str(max(0, limit - used))),
             ("x-ratelimit-reset", str(int(start + window)))]
+
+
+def forget_tenant(store: Store, provider: str, tenant: str) -> None:
+    """Drop the count of a tenant that is gone (evicted)."""
+    counts = store.shared.get(provider, {}).get("rate_limit")
+    if isinstance(counts, dict):
+        counts.pop(tenant, None)

@@ -23,13 +23,14 @@ from mailtwin.journal import Journal
 from mailtwin.lifecycle import LifecycleEngine, Moved
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
-from mailtwin.ratelimit import rate_limit_headers
+from mailtwin.ratelimit import forget_tenant, rate_limit_headers
+from mailtwin.redaction import PREFIX, bearer_token, redacted
 from mailtwin.references import check_references
 from mailtwin.reply import Reply, encode_for
 from mailtwin.request import Request
 from mailtwin.router import Router
 from mailtwin.sources import fixture_folder, provider_specs
-from mailtwin.store import Store, Tenant
+from mailtwin.store import Limits, Store, Tenant, TenantLimit
 from mailtwin.validation import Schemas, parse_query
 
 log = logging.getLogger("mailtwin")
@@ -83,8 +84,11 @@ class Runtime:
                 assert handler is not None, "compile_operation refuses a hook kind without hook"
                 self.router.add(op_spec.method, op.full_path, Route(op, handler, generic))
                 self.operations.append(op)
+        limits = Limits(config.max_tenants, config.tenant_idle_seconds, config.max_records)
         self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},
-                           self._materialised)
+                           self._materialised, limits, self._evicted)
+        # The request being served, so a tenant it creates knows whether a token named it.
+        self._serving: Request | None = None
         self.engine = LifecycleEngine(self.store)
         for provider in self.providers.values():
             for resource in provider.resources.values():
@@ -95,13 +99,17 @@ class Runtime:
                     self.engine.listen(provider.name, resource_name, listener)
         # Live followers (the control plane's event stream, the dashboard).
         self.events = EventHub()
-        self.journal = Journal(config.journal_limit, self.events)
+        # Without a control plane nobody reads the journal: its bodies would only take memory.
+        self.journal = Journal(config.journal_limit, self.events, config.journal_max_bytes,
+                               config.journal_body_bytes if config.control else 0)
         self.engine.observers.append(self.journal.add_move)
         # What happened, for subscribers inside the sandbox: moves and what hooks emit.
         self.bus = EventBus(config.event_limit)
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
-        self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate)
+        self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
+                            lambda: self.config)
+        self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
@@ -116,7 +124,9 @@ class Runtime:
     def _follow(self, event: Event) -> None:
         """Live followers see what hooks emit (moves reach them from the journal)."""
         if event.kind != "moved" and self.events.subscriptions:
-            self.events.publish("event", event.describe())
+            shown = event.describe()
+            shown["tenant"] = self.tenant_label(event.provider, event.tenant)
+            self.events.publish("event", shown)
 
     def _seeder(self, provider: Provider) -> Any:
         return lambda: self.seed(provider, self.config.seed)
@@ -134,7 +144,30 @@ class Runtime:
                       lambda: seed_tenant(provider, folder, seed))
 
     def _materialised(self, provider: str, name: str, tenant: Tenant) -> None:
+        request = self._serving
+        token = bearer_token(request.headers) if request is not None else None
+        if token is not None and name.startswith(token):
+            tenant.credential = True
         self.engine.materialised(provider, name, tenant, self.clock.now())
+
+    def _evicted(self, provider: str, name: str) -> None:
+        forget_tenant(self.store, provider, name)
+
+    def tenant_named(self, provider: str | None, label: str) -> str:
+        """The tenant a label shown by the control plane stands for (the name itself, or the
+        token-named tenant whose redacted name it is)."""
+        if not label.startswith(PREFIX):
+            return label
+        for (owner, name), tenant in self.store.tenants.items():
+            if tenant.credential and (provider is None or owner == provider) and redacted(
+                    name) == label:
+                return name
+        return label
+
+    def tenant_label(self, provider: str, name: str) -> str:
+        """A tenant's name as the control plane shows it: redacted when a token named it."""
+        tenant = self.store.tenants.get((provider, name))
+        return redacted(name) if tenant is not None and tenant.credential else name
 
     def warm(self) -> None:
         """Build every provider's fixtures now rather than on the first request."""
@@ -164,6 +197,7 @@ class Runtime:
             return Outcome(Reply(404, body), None, None, None)
         op: Operation | None = None
         tenant: str | None = None
+        self._serving = request
         try:
             match = self.router.match(request.method, request.path)
             if match.target is None:
@@ -186,10 +220,14 @@ class Runtime:
             reply = route.handler(ctx)
         except ApiError as error:
             reply = Reply(error.status, provider.render_error(error), dict(error.headers))
+            if isinstance(error, TenantLimit):
+                tenant = None  # refused before it existed: counted against nobody
         except Exception:  # a bug must still answer in the provider's shape
             log.exception("unexpected error serving %s %s", request.method, request.path)
             failure = ApiError(500, [Problem((), "internal sandbox error", "server_error")])
             reply = Reply(500, provider.render_error(failure))
+        finally:
+            self._serving = None
         return Outcome(reply, provider, op, tenant)
 
     def tenant_of(self, provider: Provider, op: Operation, request: Request) -> str:

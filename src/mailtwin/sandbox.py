@@ -34,6 +34,10 @@ def _iso(moment: datetime | str) -> str:
         moment.isoformat() + "Z")
 
 
+def _secrets(secrets: bool) -> dict[str, str]:
+    return {"secrets": "true"} if secrets else {}
+
+
 class SandboxClock:
     """The sandbox's virtual clock: read, set, advance, freeze, unfreeze."""
 
@@ -80,10 +84,11 @@ class SandboxClock:
 
 
 class Sandbox:
-    """Drives a sandbox: `Sandbox("http://127.0.0.1:8040")`, or `Sandbox(app=app)` in-process."""
+    """Drives a sandbox: `Sandbox("http://127.0.0.1:8040", token=...)`, or `Sandbox(app=app)`
+    in-process; `token` is the server's control token, if it has one."""
 
     def __init__(self, url: str | None = None, *, app: MailtwinApp | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, token: str | None = None) -> None:
         if (url is None) == (app is None):
             raise ValueError("give a server URL or an app, not both")
         self.app = app
@@ -91,12 +96,15 @@ class Sandbox:
         # httpx is imported on first use: `import mailtwin` stays quick for the server.
         import httpx
 
+        # Only control-plane calls carry the token; provider clients bring their own auth.
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         if app is not None:
             from mailtwin.inprocess import client
 
-            self.http: httpx.Client = client(app, base_url=self.url, timeout=timeout)
+            self.http: httpx.Client = client(app, base_url=self.url, timeout=timeout,
+                                             headers=headers)
         else:
-            self.http = httpx.Client(base_url=self.url, timeout=timeout)
+            self.http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
         self.clock = SandboxClock(self)
         self._mounts: dict[str, str] | None = None
 
@@ -170,8 +178,10 @@ class Sandbox:
     def delete_snapshot(self, name: str) -> None:
         self.call("DELETE", f"/snapshots/{name}")
 
-    def export_state(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("GET", "/state")
+    def export_state(self, secrets: bool = False) -> dict[str, Any]:
+        """The whole state; `secrets=True` (a server with a control token) keeps tokens and
+        passwords as they are, so the document can be imported with them."""
+        result: dict[str, Any] = self.call("GET", "/state", params=_secrets(secrets))
         return result
 
     def import_state(self, document: dict[str, Any]) -> dict[str, Any]:
@@ -180,10 +190,12 @@ class Sandbox:
 
     def journal(self, provider: str | None = None, method: str | None = None,
                 path: str | None = None, status: int | None = None,
-                tenant: str | None = None, last: int | None = None) -> list[dict[str, Any]]:
-        """Requests received, oldest first; `path` is a glob (`/emma/*/mailings/*`)."""
+                tenant: str | None = None, last: int | None = None,
+                secrets: bool = False) -> list[dict[str, Any]]:
+        """Requests received, oldest first; `path` is a glob (`/emma/*/mailings/*`); secrets
+        redacted (see `redacted`) unless `secrets=True` on a server with a control token."""
         params = {"provider": provider, "method": method, "path": path, "status": status,
-                  "tenant": tenant, "last": last}
+                  "tenant": tenant, "last": last, **_secrets(secrets)}
         found = self.call("GET", "/journal",
                           params={k: v for k, v in params.items() if v is not None})
         entries: list[dict[str, Any]] = found["entries"]
@@ -211,9 +223,12 @@ class Sandbox:
     def clear_faults(self) -> None:
         self.call("DELETE", "/faults")
 
-    def tenants(self, provider: str | None = None) -> list[dict[str, Any]]:
-        params = {"provider": provider} if provider else None
-        rows: list[dict[str, Any]] = self.call("GET", "/tenants", params=params)["tenants"]
+    def tenants(self, provider: str | None = None, secrets: bool = False
+                ) -> list[dict[str, Any]]:
+        """Tenants created so far; those named by a bearer token redacted unless `secrets`."""
+        params = {"provider": provider} if provider else {}
+        rows: list[dict[str, Any]] = self.call("GET", "/tenants",
+                                               params={**params, **_secrets(secrets)})["tenants"]
         return rows
 
     def assert_requested(self, method: str, path: str, *, json: Any = journal_assert.ANY,

@@ -22,6 +22,7 @@ from mailtwin.app import MailtwinApp, create_app
 from mailtwin.banner import log_banner
 from mailtwin.config import Config
 from mailtwin.gcpolicy import GcPolicy
+from mailtwin.sharing import warn_if_exposed
 from mailtwin.statefile import StateFileError, load_file
 from mailtwin.statekeeper import StateKeeper
 
@@ -153,6 +154,7 @@ class _Server(uvicorn.Server):
         # The port actually bound, which differs from the option when that is 0.
         port = self.servers[0].sockets[0].getsockname()[1] if self.servers else self.options.port
         log_banner(self.app.runtime, self.config, self.options.host, port, self.keeper)
+        warn_if_exposed(self.app.runtime.config, self.options.host, port)
         if self.keeper is not None and self.keeper.every > 0:
             self.saving = asyncio.create_task(self.keeper.run(self.app.runtime))
 

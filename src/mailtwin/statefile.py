@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
+import math
 import os
 import pickle
 import stat
@@ -14,9 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailtwin.clock import Clock
+from mailtwin.clock import LATEST, Clock
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Location, Problem
+from mailtwin.shared_check import check_shared
 from mailtwin.store import Collection, Tenant, Timer
 
 if TYPE_CHECKING:
@@ -76,7 +78,8 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
                             for cname, c in tenant.collections.items()},
             "counters": dict(tenant.counters), "extra": tenant.extra,
             "versions": [[resource, ident, version]
-                         for (resource, ident), version in tenant.versions.items()]})
+                         for (resource, ident), version in tenant.versions.items()],
+            **({"credential": True} if tenant.credential else {})})
     timer_rows = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
                    "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
                   for t in sorted(timers)]
@@ -87,6 +90,11 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
 
 def _text(document: dict[str, Any]) -> str:
     return json.dumps(document, default=_plain, ensure_ascii=False)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
+        value)
 
 
 def _plain(value: Any) -> Any:
@@ -120,6 +128,9 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
     now = parse_iso(document.get("clock", {}).get("now"))
     if now is None:
         problem(("clock", "now"), "an ISO 8601 moment is required")
+    elif now > LATEST:
+        problem(("clock", "now"), f"the sandbox clock stops at {LATEST:%Y-%m-%d}")
+    shapes = _Shapes(runtime)
     tenants: dict[tuple[str, str], Tenant] = {}
     for i, item in enumerate(document.get("tenants", [])):
         key = (item["provider"], item["tenant"])
@@ -129,7 +140,8 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
         if key in tenants:
             problem(("tenants", i), f"tenant {key[1]!r} of {key[0]} appears twice")
             continue
-        tenants[key] = _tenant(item, (("tenants", i)), problem)
+        tenants[key] = _tenant(item, (("tenants", i)), problem, shapes.of(item["provider"]),
+                               runtime.config.max_records)
     timers = []
     for i, t in enumerate(document.get("timers", [])):
         if (t["provider"], t["tenant"]) not in tenants:
@@ -143,23 +155,65 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
         if not isinstance(t["ident"], int | str):
             problem(("timers", i, "ident"), "an id is a number or a string")
             continue
+        if not _finite(t["due"]):
+            problem(("timers", i, "due"), "a due time is a finite number of seconds")
+            continue
         timers.append(Timer(float(t["due"]), int(t["seq"]), t["provider"], t["tenant"],
                             t["resource"], t["ident"], t["expect"], int(t["move"])))
     shared = document.get("shared", {})
     for name in shared:
         if name not in runtime.providers:
             problem(("shared", name), f"unknown provider {name!r}")
+            continue
+        for found in check_shared(runtime.providers[name], runtime.hooks[name].shared,
+                                  shared[name]):
+            problems.append(Problem(("body", "shared", name, *found.location[1:]),
+                                    found.message, found.kind))
     if problems or now is None:
         raise ApiError(400, problems, title="Bad Request")
     heapq.heapify(timers)
     return Imported(tenants, dict(shared), timers, now, bool(document["clock"].get("frozen")))
 
 
-def _tenant(item: dict[str, Any], at: Location, problem: Any) -> Tenant:
-    tenant = Tenant(counters=dict(item.get("counters", {})), extra=dict(item.get("extra", {})))
-    for cname, body in item.get("collections", {}).items():
-        collection = Collection(body["id_field"], body.get("indexes", []))
-        for n, record in enumerate(body.get("records", [])):
+class _Shapes:
+    """The collections (id field and indexes) each provider's tenants hold, from its fixtures."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._store = runtime.store
+        self._known: dict[str, dict[str, Collection]] = {}
+
+    def of(self, provider: str) -> dict[str, Collection]:
+        found = self._known.get(provider)
+        if found is None:
+            pristine: Tenant = pickle.loads(self._store.pristine(provider))
+            found = self._known[provider] = pristine.collections
+        return found
+
+
+def _tenant(item: dict[str, Any], at: Location, problem: Any,
+            shapes: dict[str, Collection], max_records: int) -> Tenant:
+    tenant = Tenant(counters=dict(item.get("counters", {})), extra=dict(item.get("extra", {})),
+                    credential=bool(item.get("credential", False)))
+    held = item.get("collections", {})
+    for cname in shapes.keys() - held.keys():
+        problem((*at, "collections"), f"the {cname} collection is missing")
+    for cname, body in held.items():
+        shape = shapes.get(cname)
+        if shape is None:
+            problem((*at, "collections", cname), f"no resource named {cname!r}")
+            continue
+        if body["id_field"] != shape.id_field:
+            problem((*at, "collections", cname, "id_field"),
+                    f"the id field of {cname} is {shape.id_field!r}")
+            continue
+        records = body.get("records", [])
+        if len(records) > max_records:
+            problem((*at, "collections", cname, "records"),
+                    f"{len(records)} records is more than the {max_records} the sandbox keeps")
+            continue
+        indexes = dict.fromkeys([*shape.index, *body.get("indexes", [])])
+        collection = Collection(body["id_field"], indexes, max_records)
+        for n, record in enumerate(records):
             where = (*at, "collections", cname, "records", n)
             if not isinstance(record, dict) or body["id_field"] not in record:
                 problem(where, f"a record needs its id field {body['id_field']!r}")
@@ -184,6 +238,7 @@ def import_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
     store.tenants = state.tenants
     store.shared = state.shared
     store.timers = state.timers
+    store.adopt()
     runtime.clock.reset()
     if state.frozen:
         runtime.clock.freeze()

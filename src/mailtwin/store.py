@@ -5,22 +5,36 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtwin.errors import ApiError, Problem
 from mailtwin.rawjson import Raw
 
 Record = dict[str, Any]
+MAX_RECORDS = 200_000
+
+
+class CollectionFull(ApiError):
+    """A create past the number of records a collection of one tenant may hold."""
+
+
+class TenantLimit(ApiError):
+    """A new tenant when a provider holds as many as it may and none can be evicted."""
 
 
 class Collection:
     """Records of one resource, by id, in insertion order, with optional field indexes."""
 
-    __slots__ = ("_next", "fragments", "id_field", "index", "pages", "positions", "records")
+    __slots__ = ("_next", "fragments", "id_field", "index", "limit", "pages", "positions",
+                 "records")
 
-    def __init__(self, id_field: str, indexed: Iterable[str] = ()) -> None:
+    def __init__(self, id_field: str, indexed: Iterable[str] = (),
+                 limit: int = MAX_RECORDS) -> None:
         self.id_field = id_field
+        self.limit = limit
         self.records: dict[Any, Record] = {}
         self.index: dict[str, dict[Any, dict[Any, None]]] = {name: {} for name in indexed}
         # Insertion rank of each id: index buckets lose that order when records move.
@@ -38,6 +52,8 @@ class Collection:
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             setattr(self, name, value)
+        # The store sets its configured limit on the collections of every tenant it holds.
+        self.limit = MAX_RECORDS
         self.fragments = {}
         self.pages = {}
 
@@ -51,6 +67,11 @@ class Collection:
         ident = record[self.id_field]
         if ident in self.records:
             raise KeyError(f"duplicate id {ident!r}")
+        if len(self.records) >= self.limit:
+            message = (f"this account already holds {self.limit} records of this kind, the "
+                       f"most the sandbox keeps (its max_records setting)")
+            raise CollectionFull(422, [Problem(("body",), message, "limit_reached")],
+                                 title="Limit Reached")
         self.records[ident] = record
         if self.pages:
             self.pages.clear()
@@ -163,6 +184,13 @@ class Tenant:
     counters: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
+    # The tenant's name is a credential (a bearer token): the control plane redacts it.
+    credential: bool = False
+
+    def limit_records(self, limit: int) -> None:
+        """Cap every collection at `limit` records."""
+        for collection in self.collections.values():
+            collection.limit = limit
 
     def where(self, resource: str, **fields: Any) -> list[Record]:
         """The records of a resource whose fields hold the values given, compared as text,
@@ -223,6 +251,17 @@ class Timer:
 
 Seeder = Callable[[], Tenant]
 Materialised = Callable[[str, str, Tenant], None]
+Evicted = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a store holds: live tenants per provider (the least recently used one idle
+    for `idle_seconds` makes room for a new one) and records per collection of a tenant."""
+
+    max_tenants: int = 250
+    idle_seconds: float = 60.0
+    max_records: int = MAX_RECORDS
 
 
 class Store:
@@ -232,10 +271,19 @@ class Store:
     dropping tenants: it costs nothing until the next request touches them.
     """
 
-    def __init__(self, seeders: dict[str, Seeder], on_materialise: Materialised) -> None:
+    def __init__(self, seeders: dict[str, Seeder], on_materialise: Materialised,
+                 limits: Limits | None = None, on_evict: Evicted | None = None,
+                 now: Callable[[], float] = time.monotonic) -> None:
         self._seeders = seeders
         self._pristine: dict[str, bytes] = {}
         self._on_materialise = on_materialise
+        self._on_evict = on_evict
+        self.limits = limits or Limits()
+        self._now = now
+        # When each tenant was last used (monotonic seconds), for eviction.
+        self._used: dict[tuple[str, str], float] = {}
+        # Exports in progress: each copies a tenant before anything may change it.
+        self.cuts: list[Any] = []
         self.tenants: dict[tuple[str, str], Tenant] = {}
         # Provider-wide state that is not any one tenant's, such as issued tokens.
         self.shared: dict[str, dict[str, Any]] = {}
@@ -260,17 +308,56 @@ class Store:
         return current
 
     def tenant(self, provider: str, name: str) -> Tenant:
-        """The tenant's state, created from the fixtures on first use."""
-        found = self.tenants.get((provider, name))
+        """The tenant's state, created from the fixtures on first use (making room first)."""
+        key = (provider, name)
+        found = self.tenants.get(key)
         if found is None:
+            self._make_room(provider)
             found = pickle.loads(self.pristine(provider))
-            self.tenants[(provider, name)] = found
+            found.limit_records(self.limits.max_records)
+            self.tenants[key] = found
             self._on_materialise(provider, name, found)
+        elif self.cuts:
+            self._before_change(key, found)
+        self._used[key] = self._now()
         return found
 
     def peek(self, provider: str, name: str) -> Tenant | None:
         """The tenant's state if it exists, without creating it."""
-        return self.tenants.get((provider, name))
+        found = self.tenants.get((provider, name))
+        if found is not None and self.cuts:
+            self._before_change((provider, name), found)
+        return found
+
+    def _before_change(self, key: tuple[str, str], tenant: Tenant) -> None:
+        for cut in self.cuts:
+            cut.before_change(key, tenant)
+
+    def _make_room(self, provider: str) -> None:
+        """Evict the provider's least recently used tenant if it is at its limit; a
+        TenantLimit (503) when that tenant is not idle."""
+        limit = self.limits.max_tenants
+        if len(self.tenants) < limit:
+            return
+        held = [key for key in self.tenants if key[0] == provider]
+        if len(held) < limit:
+            return
+        oldest = min(held, key=lambda key: self._used.get(key, 0.0))
+        idle = self._now() - self._used.get(oldest, 0.0)
+        if idle < self.limits.idle_seconds:
+            wait = max(1, int(self.limits.idle_seconds - idle + 0.999))
+            message = (f"the sandbox holds {limit} {provider} accounts, the most it keeps, and "
+                       f"each was used in the last {self.limits.idle_seconds:g} s; try again "
+                       f"later")
+            raise TenantLimit(503, [Problem((), message, "unavailable")],
+                              title="Service Unavailable", headers={"retry-after": str(wait)})
+        self.evict(*oldest)
+
+    def evict(self, provider: str, name: str) -> None:
+        """Forget one tenant and its timers, as a reset of it does."""
+        self.reset(provider, name)
+        if self._on_evict is not None:
+            self._on_evict(provider, name)
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> int:
         """Forget tenants (all, one provider's, or one); they come back from the fixtures."""
@@ -279,6 +366,7 @@ class Store:
                   and (tenant is None or key[1] == tenant)]
         for key in doomed:
             del self.tenants[key]
+            self._used.pop(key, None)
         if tenant is None:
             for name in [p for p in self.shared if provider is None or p == provider]:
                 del self.shared[name]
@@ -321,3 +409,10 @@ class Store:
     def restore(self, blob: bytes) -> None:
         """Put back a state taken by `snapshot`."""
         self.tenants, self.shared, self.timers, self._seq = pickle.loads(blob)
+        self.adopt()
+
+    def adopt(self) -> None:
+        """Apply the limits to tenants put in place wholesale (a restore, an import)."""
+        for tenant in self.tenants.values():
+            tenant.limit_records(self.limits.max_records)
+        self._used = {key: used for key, used in self._used.items() if key in self.tenants}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mailtwin import Sandbox
+from mailtwin import Sandbox, redacted
 
 
 def _traffic(api: httpx.Client) -> None:
@@ -26,7 +26,10 @@ def test_every_request_is_recorded_with_its_answer(sb: Sandbox, api: httpx.Clien
     assert put["body"] == {"status": "paused"}
     assert put["response"] == "a"
     assert put["time"] == "2018-09-16T12:00:00.000000Z"
-    assert put["headers"]["authorization"].startswith("Basic ")
+    assert put["headers"]["authorization"] == redacted("Basic cHVibGljOnByaXZhdGU=")
+    assert put["truncated"] is False
+    exact = sb.journal(secrets=True)[1]
+    assert exact["headers"]["authorization"] == "Basic cHVibGljOnByaXZhdGU="
     assert entries[2]["response"] == {"error": "Mailing 999 not found"}
 
 

@@ -112,7 +112,8 @@ def test_a_body_over_the_control_limit_is_refused_unread(tmp_path: Path) -> None
     clock = Clock(frozen_at=datetime(2026, 1, 1, tzinfo=UTC))
     with client(create_app(config, clock), base_url="http://mailtwin.test") as http:
         before = http.get("/__mailtwin/state").json()
-        answer = http.put("/__mailtwin/state", content=b"{" + b" " * 2000 + b"}")
+        answer = http.put("/__mailtwin/state", content=b"{" + b" " * 2000 + b"}",
+                          headers={"content-type": "application/json"})
         assert answer.status_code == 413
         assert answer.json()["problems"] == [{"loc": ["body"], "type": "too_large",
                                               "msg": "the request body is over 1000 bytes"}]

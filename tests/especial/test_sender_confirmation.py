@@ -24,8 +24,9 @@ def control(sandbox: MailtwinApp) -> Iterator[httpx.Client]:
 
 
 def codes(control: httpx.Client) -> dict[str, dict[str, Any]]:
-    """Sender confirmation codes, as the control plane's state dump lists them."""
-    state = control.get("/__mailtwin/state").json()
+    """Sender confirmation codes, as the control plane's state dump lists them (exact values
+    are asked for: in-process, the dump may show secrets)."""
+    state = control.get("/__mailtwin/state?secrets=true").json()
     found: dict[str, dict[str, Any]] = state["shared"]["especial"]["codes"]["sender_confirm"]
     return found
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mailtwin.control.guard import ControlGuard, in_process
 from mailtwin.control.operations import OPERATIONS
 from mailtwin.control.stream import STREAMS
 from mailtwin.control.validation import (
@@ -39,8 +40,9 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
                                            "too_large")])
             return JSONResponse(render_error(error), 413)
         try:
+            trusted = runtime.config.control_token is not None or in_process(request.scope)
             call = check(op, dict(request.path_params), request.url.query.encode("latin-1"),
-                         raw)
+                         raw, trusted)
             body = handler(runtime, state, call)
         except ApiError as error:
             return JSONResponse(render_error(error), error.status)
@@ -51,7 +53,7 @@ def _endpoint(runtime: Runtime, state: ControlState, op: ControlOperation) -> En
         if op.method != "GET" and runtime.events.subscriptions:
             runtime.events.publish("control", {"operation": op.operation_id,
                                                "clock": runtime.clock.describe()})
-        return JSONResponse(body, op.status)
+        return body if isinstance(body, Response) else JSONResponse(body, op.status)
 
     return endpoint
 
@@ -84,9 +86,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(render_error(error), status, headers=headers)
 
 
-def control_app(runtime: Runtime) -> Starlette:
+def control_app(runtime: Runtime) -> ControlGuard:
     """A Starlette app bound to one runtime, one route per operation of the control plane's
-    OpenAPI document (openapi.yaml)."""
+    OpenAPI document (openapi.yaml), behind the guard of the control token, Host, Origin and
+    Content-Type rules."""
     state = ControlState(start_seed=runtime.config.seed)
     by_path: dict[str, list[ControlOperation]] = {}
     for op in operations():
@@ -100,4 +103,4 @@ def control_app(runtime: Runtime) -> Starlette:
     app = Starlette(routes=[*routes, *dashboard_routes(runtime, state)],
                     exception_handlers={HTTPException: _http_error})
     app.state.runtime = runtime
-    return app
+    return ControlGuard(app, runtime.config)

@@ -8,12 +8,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from starlette.responses import StreamingResponse
+
+from mailtwin.clock import ClockRangeError, check_moment
 from mailtwin.control.validation import Call, ControlState, document, problem
 from mailtwin.control.views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.lifecycle import Moved
+from mailtwin.redaction import redacted
 from mailtwin.runtime import Runtime
-from mailtwin.statefile import export_state, import_state
+from mailtwin.state_stream import stream
+from mailtwin.statefile import import_state
 
 Handler = Callable[[Runtime, ControlState, Call], Any]
 
@@ -67,13 +72,14 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     snapshot = body.get("snapshot")
     if snapshot is not None and snapshot not in rt.snapshots:
         raise problem(f"no snapshot named {snapshot!r}", ("body", "snapshot"), 404)
-    moment = parse_iso(body["clock"]) if "clock" in body else None
+    moment = _reachable(parse_iso(body["clock"]), ("body", "clock")) if "clock" in body else None
     if whole:
         seed = body.get("seed")
         _reseed(rt, cs, cs.start_seed if seed is None else seed)
     dropped = rt.store.reset(provider, tenant)
     if body.get("journal", whole):
         rt.journal.clear()
+        rt.journal.resize(rt.config.journal_limit)
         rt.bus.clear()
     if body.get("faults", whole):
         rt.faults.clear()
@@ -82,6 +88,16 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if moment is not None:
         _jump(rt, moment, body.get("frozen", True))
     return {"reset": dropped, "seed": rt.config.seed, "clock": rt.clock.describe()}
+
+
+def _reachable(moment: datetime | None, where: tuple[str, ...]) -> datetime | None:
+    """The moment, or a 400 when the clock cannot show it."""
+    if moment is not None:
+        try:
+            check_moment(moment)
+        except ClockRangeError as error:
+            raise problem(str(error), where) from None
+    return moment
 
 
 def _jump(rt: Runtime, moment: datetime, frozen: bool) -> None:
@@ -99,7 +115,17 @@ def list_snapshots(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def take_snapshot(rt: Runtime, cs: ControlState, call: Call) -> Any:
     name = call.body["name"]
-    rt.snapshots[name] = (rt.store.snapshot(), rt.clock.state())
+    others = {n: blob for n, (blob, _) in rt.snapshots.items() if n != name}
+    if len(others) >= rt.config.max_snapshots:
+        raise problem(f"the sandbox keeps at most {rt.config.max_snapshots} snapshots "
+                      "(max_snapshots); delete one first", ("body", "name"), 409)
+    blob = rt.store.snapshot()
+    held = sum(len(other) for other in others.values())
+    if held + len(blob) > rt.config.max_snapshot_bytes:
+        raise problem(f"this snapshot takes {len(blob)} bytes and the others {held}: more "
+                      f"than the {rt.config.max_snapshot_bytes} bytes snapshots may take "
+                      "(max_snapshot_bytes); delete one first", ("body", "name"), 409)
+    rt.snapshots[name] = (blob, rt.clock.state())
     return {"name": name, "tenants": len(rt.store.tenants), "clock": rt.clock.describe()}
 
 
@@ -127,7 +153,8 @@ def delete_snapshot(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 
 def export_state_op(rt: Runtime, cs: ControlState, call: Call) -> Any:
-    return export_state(rt)
+    return StreamingResponse(stream(rt, bool(call.query.get("secrets"))),
+                             media_type="application/json")
 
 
 def import_state_op(rt: Runtime, cs: ControlState, call: Call) -> Any:
@@ -141,7 +168,7 @@ def get_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 
 def set_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
-    moment = parse_iso(call.body["now"])
+    moment = _reachable(parse_iso(call.body["now"]), ("body", "now"))
     if moment is None:  # the schema's date-time format refuses these first
         raise problem("now must be an ISO 8601 moment", ("body", "now"))
     _jump(rt, moment, call.body.get("frozen", True))
@@ -170,7 +197,10 @@ def advance_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
     seconds = duration_seconds(call.body)
     if seconds > 1000 * 366 * 86400:
         raise problem("the clock can advance at most 1000 years at a time")
-    rt.clock.advance(timedelta(seconds=seconds))
+    try:
+        rt.clock.advance(timedelta(seconds=seconds))
+    except ClockRangeError as error:
+        raise problem(str(error)) from None
     moved = rt.engine.fire_due(rt.clock.timestamp())
     return {**rt.clock.describe(), "advanced_seconds": seconds, "moved": _moves(moved)}
 
@@ -187,13 +217,17 @@ def unfreeze_clock(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def journal(rt: Runtime, cs: ControlState, call: Call) -> Any:
     q = call.query
+    tenant = q.get("tenant")
     entries = rt.journal.query(provider=q.get("provider"), method=q.get("method"),
                                path=q.get("path"), status=q.get("status"),
-                               tenant=q.get("tenant"))
+                               tenant=None if tenant is None else rt.tenant_named(
+                                   q.get("provider"), tenant))
     if "last" in q:
         entries = entries[-q["last"]:]
-    return {"entries": [e.as_json() for e in entries], "count": len(entries),
-            "limit": rt.journal.limit}
+    secrets = bool(q.get("secrets"))
+    return {"entries": [e.as_json(secrets) for e in entries], "count": len(entries),
+            "limit": rt.journal.limit, "bytes": rt.journal.bytes,
+            "max_bytes": rt.journal.max_bytes}
 
 
 def clear_journal(rt: Runtime, cs: ControlState, call: Call) -> Any:
@@ -240,7 +274,9 @@ def delete_fault(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def list_tenants(rt: Runtime, cs: ControlState, call: Call) -> Any:
     wanted = call.query.get("provider")
-    rows = [{"provider": provider, "tenant": name,
+    secrets = bool(call.query.get("secrets"))
+    rows = [{"provider": provider,
+             "tenant": redacted(name) if tenant.credential and not secrets else name,
              "collections": {c: len(coll) for c, coll in tenant.collections.items()}}
             for (provider, name), tenant in rt.store.tenants.items()
             if wanted is None or provider == wanted]

@@ -45,6 +45,8 @@ class Call:
     path: dict[str, Any]
     query: dict[str, Any]
     body: Any
+    # The request proved the control token, or came in-process: it may see secrets.
+    trusted: bool = False
 
 
 @cache
@@ -78,7 +80,8 @@ def operations() -> list[ControlOperation]:
     return out
 
 
-def check(op: ControlOperation, path: dict[str, str], query: bytes, raw: bytes) -> Call:
+def check(op: ControlOperation, path: dict[str, str], query: bytes, raw: bytes,
+          trusted: bool = False) -> Call:
     """Parse and validate a request's path, query and body; every problem at once."""
     path_values, problems = op.path_params.parse(list(path.items()))
     if problems:
@@ -99,7 +102,10 @@ def check(op: ControlOperation, path: dict[str, str], query: bytes, raw: bytes) 
         problems.extend(op.body.problems(body, ("body",)))
     if problems:
         raise ApiError(400, problems, title="Bad Request")
-    return Call(path_values, query_values, body if body is not None else {})
+    if query_values.get("secrets") and not trusted:
+        raise ApiError(403, [Problem(("query", "secrets"), "secrets are shown only by a server "
+                                     "with a control token (or in-process)", "forbidden")])
+    return Call(path_values, query_values, body if body is not None else {}, trusted)
 
 
 def _depth(value: Any) -> int:

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from mailtwin import redaction
 from mailtwin.control.validation import Call, problem
-from mailtwin.lifecycle import Lifecycle
+from mailtwin.lifecycle import Lifecycle, Moved
 from mailtwin.provider import Provider
 from mailtwin.resource import Resource
 from mailtwin.runtime import Runtime
@@ -58,17 +59,27 @@ def live_timers(rt: Runtime, limit: int, wanted: Callable[[Timer], bool] | None 
     return out
 
 
-def _timer_json(timer: Timer, life: Lifecycle) -> dict[str, Any]:
+def _timer_json(timer: Timer, life: Lifecycle, rt: Runtime, secrets: bool
+                ) -> dict[str, Any]:
     move = life.timed[timer.move]
-    return {"due": _iso(timer.due), "provider": timer.provider, "tenant": timer.tenant,
+    return {"due": _iso(timer.due), "provider": timer.provider,
+            "tenant": timer.tenant if secrets else rt.tenant_label(timer.provider, timer.tenant),
             "resource": timer.resource, "id": timer.ident, "from": move.source,
             "to": move.target}
 
 
+def _move_json(moved: Moved, rt: Runtime, secrets: bool) -> dict[str, Any]:
+    shown = moved.as_json()
+    if not secrets:
+        shown["tenant"] = rt.tenant_label(moved.provider, moved.tenant)
+    return shown
+
+
 def upcoming_moves(rt: Runtime, cs: ControlState, call: Call) -> Any:
     timers = live_timers(rt, call.query.get("limit", 20))
+    secrets = bool(call.query.get("secrets"))
     return {"now": rt.clock.describe()["now"],
-            "upcoming": [_timer_json(t, life) for t, life in timers]}
+            "upcoming": [_timer_json(t, life, rt, secrets) for t, life in timers]}
 
 
 def moves(rt: Runtime, cs: ControlState, call: Call) -> Any:
@@ -77,7 +88,8 @@ def moves(rt: Runtime, cs: ControlState, call: Call) -> Any:
                                 q.get("id"))
     if "last" in q:
         found = found[-q["last"]:]
-    return {"moves": _json([m.as_json() for m in found]), "count": len(found)}
+    secrets = bool(q.get("secrets"))
+    return {"moves": _json([_move_json(m, rt, secrets) for m in found]), "count": len(found)}
 
 
 def journal_entry(rt: Runtime, cs: ControlState, call: Call) -> Any:
@@ -86,7 +98,7 @@ def journal_entry(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if entry is None:
         raise problem(f"no journal entry {seq} (it may have been dropped or cleared)",
                       ("path", "seq"), 404)
-    return entry.as_json()
+    return entry.as_json(bool(call.query.get("secrets")))
 
 
 def _place(rt: Runtime, query: dict[str, Any]) -> tuple[Provider, Tenant, Resource]:
@@ -100,6 +112,7 @@ def _place(rt: Runtime, query: dict[str, Any]) -> tuple[Provider, Tenant, Resour
         known = ", ".join(sorted(provider.resources))
         raise problem(f"{name} has no resource {query['resource']!r} (known: {known})",
                       ("query", "resource"), 404)
+    query["tenant"] = rt.tenant_named(name, query["tenant"])
     tenant = rt.store.peek(name, query["tenant"])
     if tenant is None:
         raise problem(f"{name} has no tenant {query['tenant']!r} yet (a tenant is created "
@@ -124,9 +137,12 @@ def list_records(rt: Runtime, cs: ControlState, call: Call) -> Any:
     else:
         total, page = len(collection), list(islice(records, offset, offset + limit))
     life = resource.lifecycle
-    return {"provider": q["provider"], "tenant": q["tenant"], "resource": resource.name,
+    secrets = bool(q.get("secrets"))
+    shown = _json(page) if secrets else redaction.value(_json(page))
+    label = q["tenant"] if secrets else rt.tenant_label(q["provider"], q["tenant"])
+    return {"provider": q["provider"], "tenant": label, "resource": resource.name,
             "id_field": resource.id_field, "state_field": life.field if life else None,
-            "total": total, "offset": offset, "limit": limit, "records": _json(page)}
+            "total": total, "offset": offset, "limit": limit, "records": shown}
 
 
 def _action_routes(rt: Runtime, provider: Provider, resource: Resource) -> dict[str, list[str]]:
@@ -182,12 +198,16 @@ def get_record(rt: Runtime, cs: ControlState, call: Call) -> Any:
                 and timer.resource == resource.name and timer.ident == ident)
 
     history = rt.journal.moves_of(provider.name, q["tenant"], resource.name, str(ident))
+    secrets = bool(q.get("secrets"))
+    shown = _json(record) if secrets else redaction.value(_json(record))
+    label = q["tenant"] if secrets else rt.tenant_label(provider.name, q["tenant"])
     return _json({
-        "provider": provider.name, "tenant": q["tenant"], "resource": resource.name,
-        "id": ident, "id_field": resource.id_field, "record": record,
+        "provider": provider.name, "tenant": label, "resource": resource.name,
+        "id": ident, "id_field": resource.id_field, "record": shown,
         "lifecycle": describe_lifecycle(rt, provider, resource, state),
-        "moves": [m.as_json() for m in history],
-        "upcoming": [_timer_json(t, life) for t, life in live_timers(rt, 100, mine)]})
+        "moves": [_move_json(m, rt, secrets) for m in history],
+        "upcoming": [_timer_json(t, life, rt, secrets)
+                     for t, life in live_timers(rt, 100, mine)]})
 
 
 VIEWS = {"upcoming_moves": upcoming_moves, "moves": moves, "journal_entry": journal_entry,

@@ -91,16 +91,28 @@ def start_task(ctx: Context, kind: str, description: str, payload: dict[str, Any
                          "id": int(text) if text.isdigit() else owner.get("id")}})
 
 
+def link_live(entry: Any, now: float) -> bool:
+    """True while a download link works (links kept from before they expired never do)."""
+    return len(entry) > 3 and now < entry[3]
+
+
 def download_export(ctx: Context) -> Reply:
     """The link of a finished export (the operation's resource) as a CSV served under
-    /files/, refused until ready; the list or campaign the path names must exist."""
+    /files/ until the link expires, refused until ready; the list or campaign the path names
+    must exist. At most `max_links` links are kept, the oldest dropped first."""
     resource = ctx.resource()
     ctx.require_path()
     export = ctx.require()
     if export.get("status") != "ready":
         raise ctx.refuse(f"export {export['id']} is {export.get('status')}; it can be "
                          "downloaded once ready", ("path", resource.param))
+    files = ctx.shared.setdefault("files", {})
+    now, config = ctx.clock.timestamp(), ctx.config
+    for lapsed in [k for k, entry in files.items() if not link_live(entry, now)]:
+        del files[lapsed]
+    while len(files) >= config.max_links:
+        del files[next(iter(files))]
     key = secrets.token_urlsafe(16)
-    ctx.shared.setdefault("files", {})[key] = (ctx.tenant_name, resource.name, export["id"])
+    files[key] = (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds)
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")
     return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})

@@ -9,7 +9,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Move, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import audience
-from mailtwin.providers.especial.common import csv_text, download_export, start_task
+from mailtwin.providers.especial.common import csv_text, download_export, link_live, start_task
 from mailtwin.providers.especial.contacts import check_fields
 from mailtwin.providers.especial.reports import events_of
 
@@ -120,7 +120,11 @@ def create_campaigns_export(ctx: Context) -> Reply:
 
 def download_file(ctx: Context) -> Reply:
     """A generated file by its key."""
-    entry = ctx.shared.get("files", {}).get(ctx.path["file_id"])
+    files = ctx.shared.get("files", {})
+    entry = files.get(ctx.path["file_id"])
+    if entry is not None and not link_live(entry, ctx.clock.timestamp()):
+        del files[ctx.path["file_id"]]
+        entry = None
     tenant = ctx.peek_tenant(entry[0]) if entry else None
     record = tenant.collections[entry[1]].get(entry[2]) if tenant and entry else None
     if record is None or "csv" not in record:
