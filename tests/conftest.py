@@ -1,4 +1,5 @@
-"""Shared fixtures: one app per test session, reset before every test (as the plugin does)."""
+"""Shared fixtures: one app per test session, reset before every test by the plugin's own
+reset (one control-plane call, as a project using the plugin gets)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mailtwin import Clock, Config, MailtwinApp, create_app
+from mailtwin import Clock, Config, MailtwinApp, Sandbox, create_app
 from mailtwin.inprocess import client
+from mailtwin.pytest_plugin import reset
 
 ROOT = Path(__file__).resolve().parents[1]
 # Between the seed's sent mailing (2018-09-16 10:30) and its scheduled one (2018-09-22).
@@ -23,15 +25,16 @@ def app() -> MailtwinApp:
     return create_app(config, Clock(frozen_at=SEED_TIME))
 
 
+@pytest.fixture(scope="session")
+def reset_sandbox(app: MailtwinApp) -> Iterator[Sandbox]:
+    """The session app's control plane, in process."""
+    with Sandbox(app=app) as sandbox:
+        yield sandbox
+
+
 @pytest.fixture
-def sandbox(app: MailtwinApp) -> MailtwinApp:
-    runtime = app.runtime
-    runtime.store.reset()
-    runtime.journal.clear()
-    runtime.faults.clear()
-    runtime.clock.reset()
-    runtime.clock.set(SEED_TIME)
-    runtime.clock.freeze()
+def sandbox(app: MailtwinApp, reset_sandbox: Sandbox) -> MailtwinApp:
+    reset(reset_sandbox, clock=SEED_TIME)
     return app
 
 

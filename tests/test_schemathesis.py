@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailtwin import Config, MailtwinApp, create_app
-from mailtwin.openapi_out import effective_document
+from mailtwin.openapi import effective_document
 from mailtwin.server import ServerThread
 from mailtwin.sources import spec_sources
 from mailtwin.spec import load_specs
@@ -31,6 +31,7 @@ RUN_TIMEOUT_S = 600
 AUTH_HEADERS = {
     "basic": "Basic " + base64.b64encode(b"schemathesis:secret").decode("ascii"),
     "bearer": "Bearer schemathesis-token",
+    "oauth2": "Bearer schemathesis-token",
 }
 
 # Every check schemathesis has, enabled in the config so operations can turn one off.

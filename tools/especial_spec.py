@@ -43,7 +43,10 @@ EXTENSION: dict[str, Any] = {
     "mount": "/especial",
     "hooks": "mailtwin.providers.especial",
     "conventions": {
-        "auth": {"scheme": "bearer"},
+        "auth": {"scheme": "oauth2", "access_lifetime": 3600, "refresh_lifetime": 30 * 86400,
+                 "refused": {"missing": "Not authenticated",
+                             "not_access": "Could not validate credentials: not an access token",
+                             "expired": "Could not validate credentials: the token has expired"}},
         "errors": "fastapi",
         "pagination": {"style": "page", "default": 50, "max": 1000},
         "envelope": "data",
@@ -51,6 +54,8 @@ EXTENSION: dict[str, Any] = {
         "query": "expression",
         # The published schemas type optional fields as non-nullable: leave absent ones out.
         "omit_nulls": True,
+        # The published bad-request schema types every `loc` item as text.
+        "refusals": {"location": "text"},
     },
 }
 

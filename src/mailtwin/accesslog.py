@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from mailtwin.provider import Provider
 
 ACCESS = logging.getLogger("mailtwin.access")
+# Auth schemes whose tenants may be named by the tokens themselves.
+TOKEN_SCHEMES = frozenset({"bearer", "oauth2"})
 
 
 def enabled() -> bool:
@@ -44,7 +46,7 @@ def tenant_label(provider: Provider | None, tenant: str | None) -> str:
     """
     if tenant is None:
         return "-"
-    if provider is not None and provider.spec.conventions["auth"]["scheme"] == "bearer":
+    if provider is not None and provider.spec.conventions["auth"]["scheme"] in TOKEN_SCHEMES:
         return token_label(tenant)
     return tenant if tenant.isprintable() and " " not in tenant else token_label(tenant)
 

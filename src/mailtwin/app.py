@@ -13,11 +13,9 @@ from starlette.datastructures import State
 from mailtwin import accesslog
 from mailtwin.clock import Clock
 from mailtwin.config import Config
-from mailtwin.context import Reply
-from mailtwin.errors import ApiError, Problem
-from mailtwin.faults import record_drop
 from mailtwin.gcpolicy import GcPolicy
-from mailtwin.runtime import Outcome, Request, Runtime
+from mailtwin.request import Request
+from mailtwin.runtime import Outcome, Runtime
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,7 +45,7 @@ class MailtwinApp:
         # Left as Python has it unless the server installs a policy (see server.serve).
         self.gc = GcPolicy("default")
         if runtime.config.control:
-            from mailtwin.control import control_app
+            from mailtwin.control.app import control_app
 
             self.control = control_app(runtime)
 
@@ -93,40 +91,30 @@ class MailtwinApp:
                               accesslog.tenant_label(provider, outcome.tenant), started)
 
     async def serve(self, scope: Scope, receive: Receive, send: Send) -> Outcome:
-        """Answer a provider request; the outcome has status 0 if a fault dropped it."""
+        """ASGI in and out around the runtime's pipeline (Runtime.serve); the outcome has
+        status 0 if a fault dropped the request."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request = Request(scope["method"], scope["path"], scope.get("query_string", b""),
                           headers, b"", _base_url(scope, headers))
         try:
             request.body = await _read_body(receive, self.runtime.config.max_body_bytes)
         except BodyTooLarge:
-            outcome = self.too_large(request)
-        else:
-            fault = self.runtime.faults.decide(self.runtime, request)
-            if fault is not None and fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault is not None and fault.drop:
-                record_drop(self.runtime, fault, request)
-                # A declared length and no body: the client sees the connection cut short.
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-length", b"1")]})
-                return Outcome(Reply(0, None), fault.provider, None, fault.tenant)
-            outcome = self.runtime.answer(request, fault)
-        _, out_headers, payload = self.runtime.finish(outcome, request)
-        await send({"type": "http.response.start", "status": outcome.reply.status,
+            request.too_large = True
+        exchange = self.runtime.serve(request)
+        if exchange.delay:
+            await asyncio.sleep(exchange.delay)
+        if exchange.dropped:
+            # A declared length and no body: the client sees the connection cut short.
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"1")]})
+            return exchange.outcome
+        status, out_headers, payload = exchange.answer()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1"))
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
         self.gc.after_request()
-        return outcome
-
-    def too_large(self, request: Request) -> Outcome:
-        provider = self.runtime.provider_for(request.path)
-        limit = self.runtime.config.max_body_bytes
-        error = ApiError(413, [Problem(("body",), f"the request body is over {limit} bytes",
-                                       "too_large")], title="Payload Too Large")
-        body = provider.render_error(error) if provider else {"error": error.summary()}
-        return Outcome(Reply(413, body), provider, None, None)
+        return exchange.outcome
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

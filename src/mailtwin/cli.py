@@ -130,12 +130,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "routes":
         return _routes(Config.from_env(**_sources(args)))
     if args.command == "openapi":
-        from mailtwin.openapi_cli import write_documents
+        from mailtwin.openapi import write_documents
 
         return write_documents(Config.from_env(**_sources(args)), args.providers, args.out,
                                args.keep_extensions)
     if args.command == "check":
-        from mailtwin.checker import check
+        from mailtwin.check import check
 
         if args.path is None:
             config = Config.from_env(fixtures=tuple(args.fixtures or ()) or None)

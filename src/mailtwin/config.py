@@ -39,6 +39,8 @@ class Config:
     providers: tuple[str, ...] = ()
     control: bool = True
     journal_limit: int = 10_000
+    # Events kept on the event bus (the oldest are dropped first).
+    event_limit: int = 1000
     max_body_bytes: int = 5 * 1024 * 1024
     # State imports carry whole stores, hence the larger limit of the control plane.
     control_max_body_bytes: int = 256 * 1024 * 1024

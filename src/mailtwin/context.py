@@ -1,48 +1,111 @@
-"""What a handler receives (Context) and what it returns (Reply)."""
+"""What a handler or hook receives: a Context (one validated request, with the verbs that read
+and change state in its provider's style) or, to authenticate, an AuthContext."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from mailtwin.operation import Operation
-    from mailtwin.provider import Provider
-    from mailtwin.runtime import Runtime
-    from mailtwin.store import Tenant
+from mailtwin.clock import Clock
+from mailtwin.config import Config
+from mailtwin.errors import ApiError, Location
+from mailtwin.events import Event, EventBus
+from mailtwin.lifecycle import LifecycleEngine
+from mailtwin.listing import Listing, QueryPlan
+from mailtwin.oauth2 import TokenStore
+from mailtwin.operation import Operation
+from mailtwin.provider import Provider
+from mailtwin.rawjson import Raw
+from mailtwin.reply import Reply
+from mailtwin.resource import Resource
+from mailtwin.store import Record, Store, Tenant
+from mailtwin.validation import parse_query
+
+Fragment = Callable[[Record], Raw]
+Handler = Callable[["Context"], Reply]
+Paginator = Callable[["Context", Listing, dict[str, Any]], Reply]
+QueryStyle = Callable[["Context"], QueryPlan]
 
 
-@dataclass
-class Reply:
-    """An answer: status, a JSON-ready body (or raw bytes), extra headers, media type."""
+@dataclass(frozen=True)
+class Envelope:
+    """wrap: rendered record -> body; unwrap: body -> (fields, where those fields live);
+    cached: a stored record -> body holding its cached JSON (given the operation's own cached
+    rendering, which an envelope showing records in another shape may ignore)."""
 
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str | None = None
-    raw: bytes | None = None
-    spliced: bool = False  # the body holds rawjson.Raw parts
+    wrap: Callable[[Context, Resource, Any], Any]
+    unwrap: Callable[[Context, Any], tuple[dict[str, Any], Location]]
+    cached: Callable[[Context, Resource, Record, Fragment], Any]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Styles:
+    """A provider's request-dependent conventions, resolved by name (conventions/styles.py)."""
+
+    envelope: Envelope
+    paginate: Paginator
+    query: QueryStyle
+
+
+# The tenant a provider's auth names for some headers and a query string (or its 401 / 403).
+Authenticator = Callable[[Provider, dict[str, str], bytes], str]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The parts of a running sandbox that a request reaches through its Context."""
+
+    store: Store
+    lifecycles: LifecycleEngine
+    clock: Clock
+    events: EventBus
+    authenticate: Authenticator
+    config: Callable[[], Config]
+
+
+_PATH: Any = object()  # `require` reads the id from the path
+
+
 class Context:
-    """One validated request, bound to its provider, operation and tenant."""
+    """One validated request, bound to its provider, operation and tenant.
 
-    runtime: Runtime
-    provider: Provider
-    op: Operation
-    tenant_name: str
-    tenant: Tenant
-    path: dict[str, Any]
-    query: dict[str, Any]
-    body: Any
-    headers: dict[str, str]
-    base_url: str
-    raw_path: str
-    raw_query: str
-    now: datetime
-    _stamp: Any = field(default=None, init=False, repr=False)
+    Attributes: `provider`, `op`, `tenant_name`, `tenant`, `path` / `query` (coerced
+    parameters), `body` (parsed), `headers`, `base_url`, `raw_path`, `raw_query`, `now`.
+    The methods are the verbs a hook needs; none of them hands out the runtime.
+    """
+
+    __slots__ = ("_engine", "_proceed", "_stamp", "_styles", "base_url", "body", "headers",
+                 "now", "op", "path", "provider", "query", "raw_path", "raw_query", "tenant",
+                 "tenant_name")
+
+    def __init__(self, *, engine: Engine, styles: Styles, provider: Provider, op: Operation,
+                 tenant_name: str, tenant: Tenant, path: dict[str, Any], query: dict[str, Any],
+                 body: Any, headers: dict[str, str], base_url: str, raw_path: str,
+                 raw_query: str, now: datetime, proceed: Handler | None = None) -> None:
+        self._engine = engine
+        self._styles = styles
+        self._proceed = proceed
+        self._stamp: Any = None
+        self.provider = provider
+        self.op = op
+        self.tenant_name = tenant_name
+        self.tenant = tenant
+        self.path = path
+        self.query = query
+        self.body = body
+        self.headers = headers
+        self.base_url = base_url
+        self.raw_path = raw_path
+        self.raw_query = raw_query
+        self.now = now
+
+    # -- the request ------------------------------------------------------------------
+
+    def fields(self) -> dict[str, Any]:
+        """The body as a mapping: a copy of the JSON object (empty for any other body)."""
+        return dict(self.body) if isinstance(self.body, dict) else {}
 
     def stamp(self) -> Any:
         """The current moment in the provider's timestamp style (one value per request, so
@@ -54,3 +117,310 @@ class Context:
     def url(self, path: str, query: str = "") -> str:
         """An absolute URL on this server."""
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    @property
+    def clock(self) -> Clock:
+        """The sandbox clock."""
+        return self._engine.clock
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The OAuth 2 tokens the provider issued, with its declared lifetimes: `issue`,
+        `find`, `revoke` (conventions.auth, scheme oauth2)."""
+        return TokenStore(self.shared, self.provider.auth)
+
+    @property
+    def config(self) -> Config:
+        """The sandbox's configuration (its limits: `max_links`, `link_seconds`, ...)."""
+        return self._engine.config()
+
+    def authenticated(self) -> str:
+        """The tenant the request's credentials name as the provider authenticates them (its
+        401 / 403 otherwise), for an operation that takes none but reads them when given."""
+        return self._engine.authenticate(self.provider, self.headers,
+                                         self.raw_query.encode("latin-1"))
+
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The provider-wide state (not any one tenant's), cleared by a reset."""
+        return self._engine.store.shared_state(self.provider.name)
+
+    # -- records ----------------------------------------------------------------------
+
+    def resource(self, name: str | None = None) -> Resource:
+        """A resource of the provider by name; without one, the operation's resource."""
+        if name is not None:
+            return self.provider.resources[name]
+        if self.op.resource is None:
+            raise LookupError(f"operation {self.op.spec.operation_id} has no resource")
+        return self.op.resource
+
+    def record(self, resource: str, ident: Any, tenant: Tenant | None = None) -> Record | None:
+        """A record by id (`"7"` finds 7), whatever the path's scope, or None."""
+        return self.provider.resources[resource].get(tenant or self.tenant, ident)
+
+    def records(self, resource: str, **fields: Any) -> list[Record]:
+        """This tenant's records of a resource whose fields hold the values given (compared
+        as text), in insertion order: `ctx.records("contact", list_id=7)`."""
+        return self.tenant.where(resource, **fields)
+
+    def require(self, resource: str | None = None, ident: Any = _PATH) -> Record:
+        """The record with this id (by default the path's) in the path's scope, or the
+        provider's 404."""
+        spec = self.op.resource if resource is None else self.provider.resources[resource]
+        if spec is None:
+            raise LookupError(f"operation {self.op.spec.operation_id} has no resource")
+        if ident is _PATH:
+            ident = self.path.get(spec.param)
+        return spec.find(self.tenant, self.path, ident)
+
+    def require_path(self) -> None:
+        """The records the path names must exist (their 404s, in path order): the
+        operation's own, and those of the resources whose parameter the path holds."""
+        own = self.op.resource
+        for param, value in self.path.items():
+            name = own.name if own is not None and own.param == param else \
+                self.provider.path_owners.get(param)
+            if name is not None:
+                self.require(name, value)
+
+    def new(self, resource: str | None, fields: Record) -> Record:
+        """A record from the resource's defaults, the path's scope and the fields, with an
+        id, stamps and the initial state; not stored yet (see insert)."""
+        spec = self.resource(resource)
+        record: Record = dict(spec.defaults)
+        for param, name in spec.scope.items():
+            if param in self.path:
+                record[name] = self.path[param]
+        record.update(fields)
+        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
+            record[spec.id_field] = spec.next_ident(self.tenant)
+        for stamped in (spec.created, spec.updated):
+            if stamped:
+                record[stamped] = self.stamp()
+        if spec.lifecycle is not None and spec.lifecycle.field not in record:
+            record[spec.lifecycle.field] = spec.lifecycle.initial
+        return record
+
+    def insert(self, resource: str | None, record: Record) -> Record:
+        """Store a new record and plan its timed moves."""
+        spec = self.resource(resource)
+        self.tenant.collections[spec.name].insert(record)
+        self._engine.lifecycles.entered(self.provider.name, self.tenant_name, self.tenant,
+                                        spec.name, record, self.now)
+        return record
+
+    def create(self, resource: str | None, fields: Record) -> Record:
+        """A new record of a resource (see new), stored."""
+        return self.insert(resource, self.new(resource, fields))
+
+    def apply(self, resource: str | None, record: Record, changes: Record,
+              tenant: str | None = None) -> Record:
+        """Store changes to a record (in this tenant or the one named), stamping its
+        `updated` field; a change of its state is a move: listeners, events, timers."""
+        spec = self.resource(resource)
+        if spec.updated:
+            changes[spec.updated] = self.stamp()
+        name = self.tenant_name if tenant is None else tenant
+        held = self.tenant if tenant is None else self.tenant_of(tenant)
+        return self._engine.lifecycles.apply(self.provider.name, name, held, spec.name,
+                                             record[spec.id_field], changes, self.now)
+
+    def plan(self, record: Record, action: str, resource: str | None = None) -> Record:
+        """The changes a lifecycle action makes to a record, or its declared refusal."""
+        spec = self.resource(resource)
+        if spec.lifecycle is None:
+            raise LookupError(f"{spec.name} has no lifecycle")
+        return spec.lifecycle.act(record, action, record[spec.id_field], self.now)
+
+    def move(self, record: Record, action: str, resource: str | None = None, *,
+             also: Record | None = None, tenant: str | None = None) -> Record:
+        """Make a lifecycle action (refused as the lifecycle declares), with `also` changed
+        on the way; see apply."""
+        changes = self.plan(record, action, resource)
+        changes.update(also or {})
+        return self.apply(resource, record, changes, tenant)
+
+    def retime(self, record: Record, resource: str | None = None) -> None:
+        """Plan the record's timed moves again (after a change of the time they follow)."""
+        spec = self.resource(resource)
+        self._engine.lifecycles.entered(self.provider.name, self.tenant_name, self.tenant,
+                                        spec.name, record, self.now)
+
+    def hold(self, record: Record, resource: str | None = None) -> None:
+        """Drop the record's pending timed moves (retime plans them again)."""
+        spec = self.resource(resource)
+        self._engine.lifecycles.hold(self.tenant, spec.name, record[spec.id_field])
+
+    def delete(self, resource: str | None, record: Record) -> None:
+        """Remove a record."""
+        spec = self.resource(resource)
+        self.tenant.collections[spec.name].delete(record[spec.id_field])
+
+    # -- tenants ----------------------------------------------------------------------
+
+    def tenant_of(self, name: str) -> Tenant:
+        """Another tenant of this provider by name, created from the fixtures on first use."""
+        return self._engine.store.tenant(self.provider.name, name)
+
+    def peek_tenant(self, name: str) -> Tenant | None:
+        """Another tenant of this provider if it exists, without creating it."""
+        return self._engine.store.peek(self.provider.name, name)
+
+    def tenants(self) -> Iterator[tuple[str, Tenant]]:
+        """Every tenant of this provider that exists, by name."""
+        for (provider, name), tenant in list(self._engine.store.tenants.items()):
+            if provider == self.provider.name:
+                yield name, tenant
+
+    def drop_tenant(self, name: str) -> None:
+        """Forget a tenant of this provider (it comes back from the fixtures)."""
+        self._engine.store.reset(self.provider.name, name)
+
+    # -- answers ----------------------------------------------------------------------
+
+    def refuse(self, message: str, location: Location = ("body",),
+               status: int | None = None) -> ApiError:
+        """A refusal in the provider's style (raise it): `raise ctx.refuse("...", ("body",
+        "name"))`."""
+        return self.provider.refuse(message, location, status)
+
+    def emit(self, kind: str, **data: Any) -> Event:
+        """Tell the event bus something happened in this tenant (`ctx.emit("email.sent",
+        id=7)`); subscribers (delivery, webhooks, the dashboard) see it."""
+        return self._engine.events.emit(kind, self.provider.name, self.tenant_name,
+                                        self.now.timestamp(), data)
+
+    def render(self, record: Record, resource: str | None = None,
+               view: str | None = None) -> Any:
+        """A record as shown: the view given, else the operation's view and included
+        fields (for its own resource), else `detail`."""
+        spec = self.resource(resource)
+        if view is None and resource is None:
+            return spec.render(record, self.op.ext.get("view"), self.includes())
+        return spec.render(record, view)
+
+    def includes(self) -> tuple[str, ...]:
+        """Extra fields asked for with boolean flags (`with_html_body=true`)."""
+        extra: list[str] = []
+        for param, fields in self.op.ext.get("include", {}).items():
+            if self.query.get(param) is True:
+                extra.extend(fields)
+        return tuple(extra)
+
+    def respond(self, record: Record | None, default_status: int = 200,
+                default: Callable[[], Any] | None = None) -> Reply:
+        """The operation's declared answer (`respond`), or the envelope's default one."""
+        resource = self.resource()
+        status = self.op.respond_status or default_status
+        template = self.op.respond_body
+        if template is None:
+            if default is not None:
+                return Reply(status, default())
+            if record is None:
+                return Reply(status, None)
+            return Reply(status, self._styles.envelope.wrap(self, resource,
+                                                            self.render(record)))
+        return Reply(status, self._fill(template, resource, record))
+
+    def _fill(self, template: Any, resource: Resource, record: Record | None) -> Any:
+        """Replace `$record`, `$id`, `$state`, `$field:NAME`, `$true`, `$false`."""
+        if isinstance(template, dict):
+            return {key: self._fill(value, resource, record) for key, value in template.items()}
+        if isinstance(template, list):
+            return [self._fill(value, resource, record) for value in template]
+        if not isinstance(template, str) or not template.startswith("$"):
+            return template
+        if template in ("$true", "$false"):
+            return template == "$true"
+        if record is None:
+            return None
+        if template == "$record":
+            return self.render(record)
+        if template == "$id":
+            return record.get(resource.id_field)
+        if template == "$state" and resource.lifecycle is not None:
+            return record.get(resource.lifecycle.field)
+        if template.startswith("$field:"):
+            return record.get(template[7:])
+        return template
+
+    def wrap(self, resource: Resource, rendered: Any) -> Any:
+        """A rendered record in the provider's envelope."""
+        return self._styles.envelope.wrap(self, resource, rendered)
+
+    def unwrap(self) -> tuple[dict[str, Any], Location]:
+        """The body's record fields (out of the provider's envelope) and where they live."""
+        return self._styles.envelope.unwrap(self, self.body)
+
+    def cached(self, resource: Resource, record: Record, fragment: Fragment) -> Any:
+        """The envelope's answer for a record, holding its cached JSON."""
+        return self._styles.envelope.cached(self, resource, record, fragment)
+
+    def query_plan(self) -> QueryPlan:
+        """The predicates and order the provider's query language reads from the request."""
+        return self._styles.query(self)
+
+    def page(self, listing: Listing, paging: dict[str, Any] | None = None) -> Reply:
+        """A page of a listing in the provider's pagination style (or the one given)."""
+        return self._styles.paginate(self, listing, paging or self.provider.paging)
+
+    def paginate_with(self, style: Paginator, listing: Listing) -> Reply:
+        """A listing paged by another style than the provider's."""
+        return style(self, listing, self.provider.paging)
+
+    def proceed(self) -> Reply:
+        """The generic handler of the operation's kind: a hook that only adds checks (or
+        changes the body) ends with `return ctx.proceed()`."""
+        if self._proceed is None:
+            raise LookupError(f"operation {self.op.spec.operation_id} has no generic handler")
+        return self._proceed(self)
+
+
+class AuthContext:
+    """What an authenticate hook receives: the request's credentials, what the provider's
+    declared scheme makes of them, and the provider's tenants."""
+
+    __slots__ = ("_engine", "_query", "_raw_query", "_scheme", "headers", "provider")
+
+    def __init__(self, *, engine: Engine, provider: Provider, headers: dict[str, str],
+                 raw_query: bytes, scheme: Callable[[AuthContext], str]) -> None:
+        self._engine = engine
+        self._raw_query = raw_query
+        self._query: dict[str, str] | None = None
+        self._scheme = scheme
+        self.provider = provider
+        self.headers = headers
+
+    def scheme(self) -> str:
+        """The tenant the provider's declared auth scheme gives (or its 401)."""
+        return self._scheme(self)
+
+    def param(self, name: str) -> str | None:
+        """A query parameter as text (the last when repeated), or None."""
+        if self._query is None:
+            self._query = dict(parse_query(self._raw_query))
+        return self._query.get(name)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The provider's declared auth convention (`conventions.auth`)."""
+        return self.provider.auth
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The OAuth 2 tokens the provider issued (see Context.tokens)."""
+        return TokenStore(self.shared, self.provider.auth)
+
+    @property
+    def clock(self) -> Clock:
+        return self._engine.clock
+
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The provider-wide state (issued tokens and the like)."""
+        return self._engine.store.shared_state(self.provider.name)
+
+    def tenant_of(self, name: str) -> Tenant:
+        """A tenant of this provider by name, created from the fixtures on first use."""
+        return self._engine.store.tenant(self.provider.name, name)

@@ -1,11 +1,15 @@
-"""Live events for followers of the sandbox: each one a bounded queue, oldest dropped first."""
+"""Events: what happened in the sandbox. The EventBus keeps the last ones and hands each to its
+subscribers inside the sandbox (move listeners' kin: delivery, webhooks); the EventHub fans
+events out to live followers (the control plane's stream, the dashboard), each one a bounded
+queue, oldest dropped first."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 # Events a follower may fall behind by before the oldest are dropped.
@@ -14,10 +18,71 @@ QUEUE_LIMIT = 1000
 
 @dataclass(frozen=True)
 class Event:
-    """One event: its kind (`request`, `move`, `control`, `gap`) and JSON-ready data."""
+    """One event: its kind (`request`, `move`, `control`, `gap` for followers; `moved`, or
+    what a hook emits, such as `email.sent`, on the bus), JSON-ready data, and for bus events
+    where and when (sandbox clock, seconds since the epoch) and its number."""
 
     kind: str
-    data: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    provider: str = ""
+    tenant: str = ""
+    at: float = 0.0
+    seq: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready view of a bus event."""
+        return {"seq": self.seq, "kind": self.kind, "provider": self.provider,
+                "tenant": self.tenant, "at": self.at, "data": self.data}
+
+
+Subscriber = Callable[[Event], None]
+
+
+class SubscriberLimit(Exception):
+    """More subscribers than the bus takes."""
+
+
+class EventBus:
+    """The last `limit` events, oldest first, and at most `max_subscribers` subscribers, each
+    called with every event as it is emitted."""
+
+    def __init__(self, limit: int = 1000, max_subscribers: int = 32) -> None:
+        self.limit = limit
+        self.max_subscribers = max_subscribers
+        self.events: deque[Event] = deque(maxlen=limit)
+        self.subscribers: list[Subscriber] = []
+        self._seq = 0
+
+    def emit(self, kind: str, provider: str, tenant: str, at: float,
+             data: dict[str, Any] | None = None) -> Event:
+        """Log an event and hand it to every subscriber; returns it (numbered)."""
+        self._seq += 1
+        event = Event(kind, dict(data or {}), provider, tenant, at, self._seq)
+        self.events.append(event)
+        for subscriber in list(self.subscribers):
+            subscriber(event)
+        return event
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call `subscriber` with every event from now on; returns the call that stops it."""
+        if len(self.subscribers) >= self.max_subscribers:
+            raise SubscriberLimit(f"the event bus takes at most {self.max_subscribers} "
+                                  "subscribers")
+        self.subscribers.append(subscriber)
+
+        def stop() -> None:
+            if subscriber in self.subscribers:
+                self.subscribers.remove(subscriber)
+
+        return stop
+
+    def since(self, seq: int = 0, kind: str | None = None) -> list[Event]:
+        """Logged events numbered above `seq` (of one kind when given), oldest first."""
+        return [e for e in self.events if e.seq > seq and (kind is None or e.kind == kind)]
+
+    def clear(self) -> None:
+        """Forget logged events (subscribers stay; numbering goes on)."""
+        self.events.clear()
 
 
 class Subscription:

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mailtwin.context import Reply
 from mailtwin.errors import ApiError, Problem
+from mailtwin.reply import Reply
 
 if TYPE_CHECKING:
     from mailtwin.provider import Provider
-    from mailtwin.runtime import Request, Runtime
+    from mailtwin.request import Request
 
 
 @dataclass
@@ -144,14 +144,13 @@ class Faults:
         self.rules = []
         self._next = 0
 
-    def decide(self, runtime: Runtime, request: Request) -> Decision | None:
-        """The first live rule that matches and fires for this request, counted once."""
-        if not self.rules:
+    def decide(self, request: Request, provider: Provider | None,
+               tenant_of: Callable[[], str | None], now: float) -> Decision | None:
+        """The first live rule that matches and fires for this request, counted once;
+        `tenant_of` gives the tenant the request would act as (None without credentials)."""
+        if not self.rules or provider is None:
             return None
-        provider = runtime.provider_for(request.path)
-        if provider is None:
-            return None
-        tenant = _tenant(runtime, provider, request)
+        tenant = tenant_of()
         for rule in list(self.rules):
             if not rule.matches(provider.name, request.method, request.path, tenant):
                 continue
@@ -160,26 +159,7 @@ class Faults:
             rule.hits += 1
             if rule.count is not None and rule.hits >= rule.count:
                 self.rules.remove(rule)
-            reply = EFFECTS[rule.effect](rule, provider, runtime.clock.timestamp())
+            reply = EFFECTS[rule.effect](rule, provider, now)
             return Decision(rule, rule.delay(), reply, rule.effect == "drop", provider, tenant)
         return None
 
-
-def _tenant(runtime: Runtime, provider: Provider, request: Request) -> str | None:
-    """The tenant a request would act as, or None when it has no valid credentials."""
-    match = runtime.router.match(request.method, request.path)
-    if match.target is None:
-        return None
-    try:
-        return runtime.tenant_of(provider, match.target, request)
-    except ApiError:
-        return None
-
-
-def record_drop(runtime: Runtime, decision: Decision, request: Request) -> None:
-    """Journal a dropped request: status 0, no answer."""
-    runtime.journal.add(
-        time=runtime.clock.timestamp(),
-        provider=decision.provider.name, tenant=decision.tenant, method=request.method,
-        path=request.path, query=request.query.decode("latin-1"), headers=request.headers,
-        body=request.body, status=0, response=b"", operation=None)

@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 
 from mailtwin.app import CONTROL_PREFIX, MailtwinApp, Receive, Scope, Send
-from mailtwin.control_guard import IN_PROCESS
-from mailtwin.faults import record_drop
-from mailtwin.runtime import Request
+from mailtwin.control.guard import IN_PROCESS
+from mailtwin.request import Request
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -30,23 +29,15 @@ class InProcessTransport(httpx.BaseTransport):
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in request.headers.raw}
         base = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
-        mine = Request(request.method, path, request.url.query, headers, body, base)
-        runtime = self.app.runtime
-        if len(body) > runtime.config.max_body_bytes:
-            outcome = self.app.too_large(mine)
-            _, out_headers, payload = runtime.finish(outcome, mine)
-        else:
-            fault = runtime.faults.decide(runtime, mine)
-            if fault is not None and fault.delay:
-                time.sleep(fault.delay)
-            if fault is not None and fault.drop:
-                record_drop(runtime, fault, mine)
-                raise httpx.RemoteProtocolError("the sandbox dropped the connection",
-                                                request=request)
-            outcome = runtime.answer(mine, fault)
-            _, out_headers, payload = runtime.finish(outcome, mine)
-        return httpx.Response(outcome.reply.status, headers=out_headers, content=payload,
-                              request=request)
+        exchange = self.app.runtime.serve(
+            Request(request.method, path, request.url.query, headers, body, base))
+        if exchange.delay:
+            time.sleep(exchange.delay)
+        if exchange.dropped:
+            raise httpx.RemoteProtocolError("the sandbox dropped the connection",
+                                            request=request)
+        status, out_headers, payload = exchange.answer()
+        return httpx.Response(status, headers=out_headers, content=payload, request=request)
 
     def _asgi(self, request: httpx.Request, body: bytes) -> httpx.Response:
         if self._loop is None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Formatter
-from typing import Any
+from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
 from mailtwin.errors import ApiError, Problem
@@ -197,23 +197,49 @@ class Moved:
                 "via": self.via}
 
 
-MoveListener = Callable[[str, Tenant, str, Record, Any, Any, datetime], None]
+@dataclass(frozen=True)
+class Move:
+    """A record that just changed state, as a move listener sees it (the record holds its
+    new state already)."""
+
+    provider: str
+    tenant_name: str
+    tenant: Tenant
+    resource: str
+    record: Record
+    source: Any
+    target: Any
+    moment: datetime
+
+
+class MoveListener(Protocol):
+    """Called after every move of one resource's records (an action, a timed move, a change
+    of the state field): `def on_mailing_move(move: Move) -> None`."""
+
+    def __call__(self, move: Move, /) -> None: ...
+
+
+# Told of every move of every provider after it is stored (the journal keeps them).
 MoveObserver = Callable[[Moved], None]
 
 
 class LifecycleEngine:
-    """Schedules and fires timed moves for every provider's lifecycles, in time order."""
+    """Schedules and fires timed moves for every provider's lifecycles, in time order, and
+    tells each resource's move listeners, then the observers, about every move."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         # (provider, resource) -> lifecycle, and the listeners providers hook in.
         self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
-        self.listeners: dict[str, MoveListener] = {}
-        # Told of every move after it is stored (the journal keeps them).
+        self.listeners: dict[tuple[str, str], list[MoveListener]] = {}
         self.observers: list[MoveObserver] = []
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
+
+    def listen(self, provider: str, resource: str, listener: MoveListener) -> None:
+        """Call `listener` after every move of the resource's records."""
+        self.listeners.setdefault((provider, resource), []).append(listener)
 
     def lifecycle(self, provider: str, resource: str) -> Lifecycle | None:
         return self.lifecycles.get((provider, resource))
@@ -230,6 +256,11 @@ class LifecycleEngine:
         tenant.versions[(resource, ident)] = version
         for index, due in life.due_moves(record, moment):
             self.store.schedule(due, provider, tenant_name, resource, ident, version, index)
+
+    def hold(self, tenant: Tenant, resource: str, ident: Any) -> None:
+        """Drop the record's pending timed moves (`entered` plans them again)."""
+        key = (resource, ident)
+        tenant.versions[key] = tenant.versions.get(key, 0) + 1
 
     def materialised(self, provider: str, tenant_name: str, tenant: Tenant,
                      now: datetime) -> None:
@@ -256,10 +287,10 @@ class LifecycleEngine:
         before = collection.records[ident].get(life.field) if life else None
         record = collection.update(ident, changes)
         if life is not None and life.field in changes and changes[life.field] != before:
-            listener = self.listeners.get(provider)
-            if listener is not None:
-                listener(tenant_name, tenant, resource, record, before, record[life.field],
-                         moment)
+            move = Move(provider, tenant_name, tenant, resource, record, before,
+                        record[life.field], moment)
+            for listener in self.listeners.get((provider, resource), ()):
+                listener(move)
             self.entered(provider, tenant_name, tenant, resource, record, moment)
             if self.observers:
                 moved = Moved(provider, tenant_name, resource, ident, before,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import dropwhile, islice, takewhile
 from typing import Any
 
@@ -13,6 +13,15 @@ from mailtwin.rawjson import Raw, encode_value
 from mailtwin.store import Collection, Record
 
 Predicate = Callable[[Record], bool]
+
+
+@dataclass
+class QueryPlan:
+    """What a list request asks for beyond the declared filters: predicates, and the sort
+    order as (field, descending) pairs."""
+
+    predicates: list[Predicate] = field(default_factory=list)
+    order: list[tuple[str, bool]] = field(default_factory=list)
 
 
 class FieldIn:
@@ -243,3 +252,29 @@ class Listing:
     def has_more(self, offset: int) -> bool:
         """True when at least one match lies at or beyond `offset`."""
         return any(seen >= offset for seen, _record in enumerate(self._matches()))
+
+
+def rows(items: Iterable[Record], key: str = "id", render: Callable[[Record], Any] = dict,
+         predicates: list[Predicate] | None = None,
+         order: list[tuple[str, bool]] | None = None) -> Listing:
+    """A listing of computed rows (report lines, log entries) rather than stored records,
+    filtered and ordered as asked (a QueryPlan's parts); each row's `key` must be unique.
+    Example: `rows([{"id": 1, "url": u}])`."""
+    collection = Collection(key)
+    for item in items:
+        collection.insert(item)
+    ids = sort_ids(collection.records, collection.ids(), order) if order else collection.ids()
+    return Listing(collection, ids, list(predicates or []), render)
+
+
+def sort_ids(records: dict[Any, Record], ids: Any, order: list[tuple[str, bool]]) -> list[Any]:
+    """Ids sorted by several fields, each ascending or descending; nulls sort first."""
+    ordered = list(ids)
+    for name, descending in reversed(order):
+        ordered.sort(key=_sort_key(records, name), reverse=descending)
+    return ordered
+
+
+def _sort_key(records: dict[Any, Record], name: str) -> Callable[[Any], tuple[int, Any]]:
+    return lambda ident: sort_value(records[ident].get(name))
+

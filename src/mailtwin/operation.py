@@ -1,20 +1,16 @@
-"""Operations compiled once from the spec: kind, resource, validators, handler, answer."""
+"""Operations compiled once from the spec: kind, resource, validators, hook name, answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mailtwin.provider import Provider
+from mailtwin.resource import Resource, reference_problem
 from mailtwin.spec import OperationSpec
 from mailtwin.validation import BodyParser, ParameterSet, Schemas
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
-
-if TYPE_CHECKING:
-    from mailtwin.context import Context, Reply
-    from mailtwin.provider import Provider, Resource
-
-Handler = Callable[["Context"], "Reply"]
 
 
 @dataclass
@@ -28,10 +24,12 @@ class Operation:
     path_params: ParameterSet
     query_params: ParameterSet
     body: BodyParser
-    handler: Handler
+    hook: str | None
     respond_status: int | None
     respond_body: Any
     needs_auth: bool
+    # Body and query pointers whose values must name existing records (see references.py).
+    references: tuple[dict[str, Any], ...] = ()
 
     @property
     def ext(self) -> dict[str, Any]:
@@ -45,6 +43,10 @@ class Operation:
         return {"method": self.spec.method, "path": self.full_path,
                 "operation": self.spec.operation_id, "provider": self.provider.name,
                 "kind": self.kind}
+
+
+# Kinds whose body a resource's own `references` apply to.
+REFERRING = frozenset({"create", "update", "replace"})
 
 
 def infer_kind(method: str, path: str) -> str:
@@ -72,8 +74,9 @@ def infer_resource(provider: Provider, path: str) -> str | None:
 
 
 def compile_operation(provider: Provider, spec: OperationSpec, schemas: Schemas,
-                      handlers: dict[str, Handler]) -> Operation:
-    """Resolve the kind, resource, validators and handler of one operation."""
+                      hooks: Collection[str] = ()) -> Operation:
+    """Resolve the kind, resource and validators of one operation; a hook it names must be
+    one of `hooks` (the names the provider's hook module defines)."""
     ext = spec.ext
     kind = ext.get("kind") or infer_kind(spec.method, spec.path)
     resource_name = ext.get("resource") or infer_resource(provider, spec.path)
@@ -86,22 +89,29 @@ def compile_operation(provider: Provider, spec: OperationSpec, schemas: Schemas,
     if kind != "hook" and resource_name is None:
         raise fail("resource", f"a {kind} operation needs a resource")
     hook_name = ext.get("hook")
-    if hook_name is not None and hook_name not in provider.hooks:
+    if hook_name is not None and hook_name not in hooks:
         raise fail("hook", f"hook {hook_name!r} is not defined by {provider.spec.ext.get('hooks')}")
     if kind == "hook" and hook_name is None:
         raise fail("hook", "a hook operation must name its hook")
-    handler = handlers[kind] if hook_name is None else provider.hooks[hook_name]
     resource = provider.resources.get(resource_name) if resource_name else None
     if kind == "action" and resource is not None and hook_name is None:
         action = ext.get("action") or spec.path.rstrip("/").rsplit("/", 1)[-1]
         if resource.lifecycle is None or (action not in resource.lifecycle.actions
                                           and "action_from" not in ext):
             raise fail("action", f"{resource.name} has no lifecycle action {action!r}")
+    for index, ref in enumerate(ext.get("references", ())):
+        path_params = [p["name"] for p in spec.parameters if p.get("in") == "path"]
+        problem = reference_problem(ref, provider.resources, provider.missing_message,
+                                    path_params)
+        if problem is not None:
+            raise fail("references", f"references[{index}]: {problem}")
     respond = ext.get("respond", {})
     return Operation(
         spec=spec, provider=provider, kind=kind, resource=resource,
         path_params=ParameterSet("path", spec.parameters, provider.spec.document, schemas),
         query_params=ParameterSet("query", spec.parameters, provider.spec.document, schemas),
         body=BodyParser(spec, provider.spec.document, schemas),
-        handler=handler, respond_status=respond.get("status"), respond_body=respond.get("body"),
-        needs_auth=ext.get("auth", "required") == "required")
+        hook=hook_name, respond_status=respond.get("status"), respond_body=respond.get("body"),
+        needs_auth=ext.get("auth", "required") == "required",
+        references=(*(resource.references if resource is not None and kind in REFERRING
+                      else ()), *ext.get("references", ())))

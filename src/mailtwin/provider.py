@@ -1,29 +1,18 @@
-"""A provider compiled from its spec: conventions resolved, resources and hooks ready."""
+"""A provider compiled from its spec: resources, lifecycles and the conventions that do not
+depend on a request (errors, auth scheme, timestamps) resolved."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mailtwin.conventions.auth import SCHEMES, Authenticator
-from mailtwin.conventions.envelopes import ENVELOPES, Envelope
 from mailtwin.conventions.errors import RENDERERS, ErrorRenderer
-from mailtwin.conventions.paging import PAGINATORS, Paginator
-from mailtwin.conventions.querying import QUERY_STYLES, QueryStyle
 from mailtwin.conventions.timestamps import STYLES, TimestampStyle
-from mailtwin.errors import ApiError, Problem, not_found
+from mailtwin.errors import ApiError, Location, Problem
 from mailtwin.lifecycle import Lifecycle
+from mailtwin.resource import Resource, reference_problem
 from mailtwin.spec import ProviderSpec
-from mailtwin.store import Record, Tenant
-from mailtwin.validation import coerce
+from mailtwin.store import Collection, Tenant
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
-
-if TYPE_CHECKING:
-    from mailtwin.context import Context
-
-Hook = Callable[..., Any]
 
 # Status of a validation failure by error style and by the place of the problem.
 VALIDATION_STATUS: dict[str, dict[str, int]] = {
@@ -33,77 +22,6 @@ VALIDATION_STATUS: dict[str, dict[str, int]] = {
     "drf": {"path": 404, "query": 400, "body": 400, "header": 400},
 }
 MALFORMED_STATUS = {"error-key": 400, "jsonapi": 400, "fastapi": 422, "drf": 400}
-
-
-def without_nulls(value: Any) -> Any:
-    """A copy without null members of objects, at any depth (array items are kept)."""
-    if isinstance(value, dict):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nulls(v) for v in value]
-    return value
-
-
-@dataclass
-class Resource:
-    """A kind of record: its id, scope, lifecycle, views and defaults."""
-
-    name: str
-    id_field: str
-    id_type: str
-    first_id: int
-    param: str
-    scope: dict[str, str]
-    lifecycle: Lifecycle | None
-    indexes: tuple[str, ...]
-    views: dict[str, tuple[str, ...]]
-    defaults: dict[str, Any]
-    created: str | None
-    updated: str | None
-    unique: tuple[str, ...]
-    label: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    omit_nulls: bool = False
-    # The field a path value names a record by when it is not the id (unique within scope).
-    lookup: str | None = None
-
-    def ident(self, text: Any) -> Any:
-        """A path value as this resource's id type."""
-        if self.id_type == "integer" and isinstance(text, str):
-            value = coerce(text, ["integer"])
-            return value if isinstance(value, int) else None
-        return text
-
-    def in_scope(self, record: Record, path: dict[str, Any]) -> bool:
-        """True when the record belongs to the scope the path names (e.g. its account)."""
-        for param, name in self.scope.items():
-            if param in path and str(record.get(name)) != str(path[param]):
-                return False
-        return True
-
-    def find(self, ctx: Context, ident: Any) -> Record:
-        """The record with this id (or `lookup` value) in the request's scope, or the
-        provider's 404."""
-        collection = ctx.tenant.collections[self.name]
-        if self.lookup is not None:
-            for key in collection.ids_where(self.lookup, [ident]):
-                if self.in_scope(collection.records[key], ctx.path):
-                    return collection.records[key]
-            raise not_found(self.label, ident)
-        key = self.ident(ident)
-        record = collection.get(key) if key is not None else None
-        if record is None or not self.in_scope(record, ctx.path):
-            raise not_found(self.label, ident)
-        return record
-
-    def render(self, record: Record, view: str | None = None,
-               extra: tuple[str, ...] = ()) -> Record:
-        """A copy of the record projected on a view (all fields when there is none)."""
-        fields = self.views.get(view or "detail")
-        out = dict(record) if fields is None else {name: record.get(name) for name in fields}
-        for name in extra:
-            out[name] = record.get(name)
-        return without_nulls(out) if self.omit_nulls else out
 
 
 class Provider:
@@ -116,30 +34,34 @@ class Provider:
         self.mount = spec.mount
         self.error_style: str = conv["errors"]
         self.render_error: ErrorRenderer = RENDERERS[conv["errors"]]
-        self.authenticate: Authenticator = SCHEMES[conv["auth"]["scheme"]]
+        self.auth: dict[str, Any] = dict(conv["auth"])
         self.paging: dict[str, Any] = dict(conv["pagination"])
-        self.paginate: Paginator = PAGINATORS[self.paging["style"]]
-        self.envelope: Envelope = ENVELOPES[conv["envelope"]]
         self.style: TimestampStyle = STYLES[conv["timestamps"]]
-        self.query_style: QueryStyle = QUERY_STYLES[conv.get("query", "none")]
+        refusal = conv.get("refusals", {})
+        self.refusal_status: int = int(refusal.get("status", 400))
+        self.refusal_kind: str = str(refusal.get("kind", "bad_request"))
+        self.refusal_text: bool = refusal.get("location") == "text"
+        self.missing_message: str = str(refusal.get("missing", "{resource} {id} does not exist"))
         self.media_type: str = conv.get("media_type", "application/json")
         self.omit_nulls: bool = bool(conv.get("omit_nulls", False))
         self.lifecycles = {name: self._lifecycle(name, body)
                            for name, body in spec.lifecycles.items()}
         self.resources = {name: self._resource(name, body)
                           for name, body in spec.resources.items()}
-        self.hooks: dict[str, Hook] = {}
-        # The JSON Schema of the shared state the hooks keep (checked on state imports).
-        self.shared_schema: dict[str, Any] | None = None
-        if "hooks" in spec.ext:
-            try:
-                module = importlib.import_module(spec.ext["hooks"])
-                self.hooks = dict(module.HOOKS)
-                self.shared_schema = getattr(module, "SHARED", None)
-            except (ImportError, AttributeError, TypeError, ValueError) as exc:
-                at = ("x-mailtwin", "hooks")
-                raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
-                                  f"cannot load hooks {spec.ext['hooks']!r}: {exc}") from exc
+        owners: dict[str, list[str]] = {}
+        for name, resource in self.resources.items():
+            owners.setdefault(resource.param, []).append(name)
+        # The resource a path parameter names, where only one resource uses that name.
+        self.path_owners = {param: names[0] for param, names in owners.items()
+                            if len(names) == 1}
+        for name, resource in self.resources.items():
+            for index, ref in enumerate(resource.references):
+                problem = reference_problem(ref, self.resources, self.missing_message,
+                                            resource.scope)
+                if problem is not None:
+                    at = ("x-mailtwin", "resources", name, "references", index)
+                    raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
+                                      problem)
 
     def _lifecycle(self, name: str, body: dict[str, Any]) -> Lifecycle:
         try:
@@ -164,7 +86,8 @@ class Provider:
             defaults=dict(body.get("defaults", {})), created=body.get("created"),
             updated=body.get("updated"), unique=tuple(body.get("unique", [])),
             label=name.replace("_", " ").capitalize(), omit_nulls=self.omit_nulls,
-            lookup=body.get("lookup"),
+            lookup=body.get("lookup"), references=tuple(body.get("references", [])),
+            id_template=body.get("id_template"),
             extra={key: body[key] for key in ("jsonapi",) if key in body})
 
     def validation_status(self, place: str) -> int:
@@ -173,17 +96,15 @@ class Provider:
     def malformed_status(self) -> int:
         return MALFORMED_STATUS[self.error_style]
 
+    def refuse(self, message: str, location: Location = ("body",),
+               status: int | None = None) -> ApiError:
+        """A refusal in the provider's style (`conventions.refusals`): 400 `bad_request`
+        unless declared otherwise; `location: text` writes every place as text."""
+        where = tuple(str(part) for part in location) if self.refusal_text else location
+        return ApiError(status or self.refusal_status,
+                        [Problem(where, message, self.refusal_kind)], title="Bad Request")
+
     def empty_tenant(self) -> Tenant:
         """A tenant with an empty collection per resource."""
-        from mailtwin.store import Collection
-
         return Tenant({name: Collection(r.id_field, r.indexes)
                        for name, r in self.resources.items()})
-
-    def hook(self, name: str) -> Hook:
-        """A named hook of this provider's module; a spec naming a missing one fails at load."""
-        try:
-            return self.hooks[name]
-        except KeyError:
-            raise ApiError(500, [Problem((), f"hook {name!r} is not defined", "server_error")]
-                           ) from None

@@ -105,9 +105,17 @@ def mailtwin_local_sandbox(mailtwin_app: MailtwinApp) -> Iterator[Sandbox]:
         yield sandbox
 
 
+def reset(sandbox: Sandbox, *, seed: int | None = None, snapshot: str | None = None,
+          clock: datetime | None = None) -> Sandbox:
+    """What every test starts from, in one control-plane call: the fixtures (of a seed, or a
+    snapshot), the clock frozen at `clock` (now by default), an empty journal, no faults."""
+    sandbox.reset(seed=seed, snapshot=snapshot, clock=clock or datetime.now(UTC), frozen=True,
+                  journal=True, faults=True)
+    return sandbox
+
+
 def prepare(sandbox: Sandbox, request: pytest.FixtureRequest) -> Sandbox:
-    """Reset for one test: fixtures (or the marker's snapshot), frozen clock, empty journal,
-    no faults, all in one control-plane call."""
+    """Reset for one test (see reset), as the test's `mailtwin` marker asks."""
     marker = request.node.get_closest_marker(MARKER)
     options = dict(marker.kwargs) if marker is not None else {}
     unknown = set(options) - {"seed", "providers", "snapshot", "clock"}
@@ -119,9 +127,8 @@ def prepare(sandbox: Sandbox, request: pytest.FixtureRequest) -> Sandbox:
     try:
         for provider in options.get("providers") or ():
             sandbox.url_for(provider)
-        sandbox.reset(seed=options.get("seed"), snapshot=options.get("snapshot"),
-                      clock=options.get("clock") or datetime.now(UTC), frozen=True,
-                      journal=True, faults=True)
+        reset(sandbox, seed=options.get("seed"), snapshot=options.get("snapshot"),
+              clock=options.get("clock"))
     except SandboxError as error:
         problem = str(error)
     if problem is not None:

@@ -7,14 +7,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mailtwin.clock import Clock
     from mailtwin.provider import Provider
-    from mailtwin.runtime import Runtime
+    from mailtwin.store import Store
 
 DEFAULT_WINDOW = 3600
 
 
-def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str | None,
-                       given: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def rate_limit_headers(store: Store, clock: Clock, provider: Provider | None,
+                       tenant: str | None, given: Mapping[str, str] | None = None
+                       ) -> list[tuple[str, str]]:
     """`X-RateLimit-Limit / -Remaining / -Reset` (reset as Unix seconds) for one answer; an
     answer that names no tenant (no credentials) counts against nobody, and an answer that
     already carries the headers (an injected 429) keeps its own."""
@@ -23,10 +25,10 @@ def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str 
         return []
     limit = int(declared["limit"])
     window = int(declared.get("window", DEFAULT_WINDOW))
-    now = runtime.clock.timestamp()
+    now = clock.timestamp()
     start, used = now, 0
     if tenant is not None:
-        counts = runtime.store.shared_state(provider.name).setdefault("rate_limit", {})
+        counts = store.shared_state(provider.name).setdefault("rate_limit", {})
         start, used = counts.get(tenant, (now, 0))
         if now >= start + window:
             start, used = now, 0
@@ -39,8 +41,8 @@ def rate_limit_headers(runtime: Runtime, provider: Provider | None, tenant: str 
             ("x-ratelimit-reset", str(int(start + window)))]
 
 
-def forget_tenant(runtime: Runtime, provider: str, tenant: str) -> None:
+def forget_tenant(store: Store, provider: str, tenant: str) -> None:
     """Drop the count of a tenant that is gone (evicted)."""
-    counts = runtime.store.shared.get(provider, {}).get("rate_limit")
+    counts = store.shared.get(provider, {}).get("rate_limit")
     if isinstance(counts, dict):
         counts.pop(tenant, None)

@@ -3,26 +3,31 @@ Config, and the per-request path through them."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mailtwin import rawjson
 from mailtwin.clock import Clock
 from mailtwin.config import Config
-from mailtwin.context import Context, Reply
+from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
+from mailtwin.conventions.auth import SCHEMES, Scheme
+from mailtwin.conventions.styles import styles_for
+from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
-from mailtwin.events import EventHub
+from mailtwin.events import Event, EventBus, EventHub
 from mailtwin.faults import Decision, Faults
 from mailtwin.fixtures import seed_tenant
 from mailtwin.handlers import HANDLERS
+from mailtwin.hookset import Hooks, load_hooks
 from mailtwin.journal import Journal
 from mailtwin.lifecycle import LifecycleEngine, Moved
 from mailtwin.operation import Operation, compile_operation
-from mailtwin.provider import Provider, without_nulls
+from mailtwin.provider import Provider
 from mailtwin.ratelimit import forget_tenant, rate_limit_headers
 from mailtwin.redaction import PREFIX, bearer_token, redacted
+from mailtwin.references import check_references
+from mailtwin.reply import Reply, encode_for
+from mailtwin.request import Request
 from mailtwin.router import Router
 from mailtwin.sources import fixture_folder, provider_specs
 from mailtwin.store import Limits, Store, Tenant, TenantLimit
@@ -31,16 +36,13 @@ from mailtwin.validation import Schemas, parse_query
 log = logging.getLogger("mailtwin")
 
 
-@dataclass
-class Request:
-    """The parts of an HTTP request the sandbox looks at."""
+@dataclass(frozen=True)
+class Route:
+    """A routed operation and what serves it: its hook, else the handler of its kind."""
 
-    method: str
-    path: str
-    query: bytes
-    headers: dict[str, str]
-    body: bytes
-    base_url: str
+    op: Operation
+    handler: Handler
+    generic: Handler | None
 
 
 @dataclass
@@ -64,13 +66,23 @@ class Runtime:
                                 for name, p in self.providers.items()}
         self.mounts = sorted(((p.mount, p) for p in self.providers.values()),
                              key=lambda item: -len(item[0]))
-        self.router: Router[Operation] = Router()
+        self.hooks: dict[str, Hooks] = {name: load_hooks(p.spec)
+                                        for name, p in self.providers.items()}
+        self.styles: dict[str, Styles] = {name: styles_for(p)
+                                          for name, p in self.providers.items()}
+        self.schemes: dict[str, Scheme] = {name: SCHEMES[p.auth["scheme"]]
+                                           for name, p in self.providers.items()}
+        self.router: Router[Route] = Router()
         self.operations: list[Operation] = []
         for provider in self.providers.values():
             schemas = Schemas(provider.name, provider.spec.document)
+            hooks = self.hooks[provider.name].operations
             for op_spec in provider.spec.operations:
-                op = compile_operation(provider, op_spec, schemas, HANDLERS)
-                self.router.add(op_spec.method, op.full_path, op)
+                op = compile_operation(provider, op_spec, schemas, hooks)
+                generic = HANDLERS.get(op.kind)
+                handler = hooks[op.hook] if op.hook is not None else generic
+                assert handler is not None, "compile_operation refuses a hook kind without hook"
+                self.router.add(op_spec.method, op.full_path, Route(op, handler, generic))
                 self.operations.append(op)
         limits = Limits(config.max_tenants, config.tenant_idle_seconds, config.max_records)
         self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},
@@ -82,18 +94,39 @@ class Runtime:
             for resource in provider.resources.values():
                 if resource.lifecycle is not None:
                     self.engine.register(provider.name, resource.name, resource.lifecycle)
-            listener = provider.hooks.get("on_move")
-            if listener is not None:
-                self.engine.listeners[provider.name] = listener
+            for resource_name, listeners in self.hooks[provider.name].moves.items():
+                for listener in listeners:
+                    self.engine.listen(provider.name, resource_name, listener)
+        # Live followers (the control plane's event stream, the dashboard).
         self.events = EventHub()
         # Without a control plane nobody reads the journal: its bodies would only take memory.
         self.journal = Journal(config.journal_limit, self.events, config.journal_max_bytes,
                                config.journal_body_bytes if config.control else 0)
         self.engine.observers.append(self.journal.add_move)
+        # What happened, for subscribers inside the sandbox: moves and what hooks emit.
+        self.bus = EventBus(config.event_limit)
+        self.engine.observers.append(self._bus_move)
+        self.bus.subscribe(self._follow)
+        self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
+                            lambda: self.config)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
+
+    def _bus_move(self, moved: Moved) -> None:
+        """Every move is an event on the bus (`moved`)."""
+        at = parse_iso(moved.at)
+        self.bus.emit("moved", moved.provider, moved.tenant, at.timestamp() if at else 0.0, {
+            "resource": moved.resource, "id": moved.ident, "from": moved.source,
+            "to": moved.target, "at": moved.at, "via": moved.via})
+
+    def _follow(self, event: Event) -> None:
+        """Live followers see what hooks emit (moves reach them from the journal)."""
+        if event.kind != "moved" and self.events.subscriptions:
+            shown = event.describe()
+            shown["tenant"] = self.tenant_label(event.provider, event.tenant)
+            self.events.publish("event", shown)
 
     def _seeder(self, provider: Provider) -> Any:
         return lambda: self.seed(provider, self.config.seed)
@@ -118,7 +151,7 @@ class Runtime:
         self.engine.materialised(provider, name, tenant, self.clock.now())
 
     def _evicted(self, provider: str, name: str) -> None:
-        forget_tenant(self, provider, name)
+        forget_tenant(self.store, provider, name)
 
     def tenant_named(self, provider: str | None, label: str) -> str:
         """The tenant a label shown by the control plane stands for (the name itself, or the
@@ -175,12 +208,16 @@ class Runtime:
                                    headers={"allow": allowed})
                 raise ApiError(404, [Problem(("path",), f"no route for {request.path}",
                                              "not_found")])
-            op = match.target
+            route = match.target
+            op = route.op
             tenant = self.tenant_of(provider, op, request)
-            ctx = self._context(request, provider, op, tenant, match.params)
+            ctx = self._context(request, route, tenant, match.params)
             # After the tenant exists: a fresh tenant's timers may already be due.
             self.tick()
-            reply = op.handler(ctx)
+            if op.references:
+                ctx.require_path()
+                check_references(ctx, op.references)
+            reply = route.handler(ctx)
         except ApiError as error:
             reply = Reply(error.status, provider.render_error(error), dict(error.headers))
             if isinstance(error, TenantLimit):
@@ -194,18 +231,26 @@ class Runtime:
         return Outcome(reply, provider, op, tenant)
 
     def tenant_of(self, provider: Provider, op: Operation, request: Request) -> str:
-        """The tenant a request acts as: the provider's `authenticate` hook if it has one
-        (`hook(runtime, provider, request) -> tenant`), else its auth scheme."""
+        """The tenant a request acts as: the provider's `authenticate` hook if it has one,
+        else its auth scheme."""
         if not op.needs_auth:
             return "default"
-        hook = provider.hooks.get("authenticate")
-        if hook is not None:
-            return str(hook(self, provider, request))
-        return provider.authenticate(request.headers)
+        return self.authenticate(provider, request.headers, request.query)
 
-    def _context(self, request: Request, provider: Provider, op: Operation, tenant_name: str,
+    def authenticate(self, provider: Provider, headers: dict[str, str], query: bytes) -> str:
+        """The tenant some credentials name: the provider's `authenticate` hook, else its
+        auth scheme."""
+        scheme = self.schemes[provider.name]
+        auth = AuthContext(engine=self.parts, provider=provider, headers=headers,
+                           raw_query=query, scheme=scheme)
+        hook = self.hooks[provider.name].authenticate
+        return scheme(auth) if hook is None else str(hook(auth))
+
+    def _context(self, request: Request, route: Route, tenant_name: str,
                  raw_path: dict[str, str]) -> Context:
         """Validate path, query and body; every problem is reported at once."""
+        op = route.op
+        provider = op.provider
         path, path_problems = op.path_params.parse(list(raw_path.items()))
         if path_problems:
             raise ApiError(provider.validation_status("path"), path_problems)
@@ -218,28 +263,75 @@ class Runtime:
             place = "query" if problems else "body"
             raise ApiError(provider.validation_status(place), problems + body_problems)
         tenant = self.store.tenant(provider.name, tenant_name)
-        return Context(runtime=self, provider=provider, op=op, tenant_name=tenant_name,
-                       tenant=tenant, path=path, query=query, body=body,
-                       headers=request.headers, base_url=request.base_url,
+        return Context(engine=self.parts, styles=self.styles[provider.name], provider=provider,
+                       op=op, tenant_name=tenant_name, tenant=tenant, path=path, query=query,
+                       body=body, headers=request.headers, base_url=request.base_url,
                        raw_path=request.path, raw_query=request.query.decode("latin-1"),
-                       now=self.clock.now())
+                       now=self.clock.now(), proceed=route.generic)
 
-    def answer(self, request: Request, fault: Decision | None) -> Outcome:
-        """The answer a fault rule imposes, else the provider's own."""
-        if fault is not None and fault.reply is not None:
-            return Outcome(fault.reply, fault.provider, None, fault.tenant)
-        return self.handle(request)
+    def serve(self, request: Request) -> Exchange:
+        """The one pipeline of a provider request, whatever carries it: the body limit, then
+        the fault rules, then (see Exchange) the answer, encoded and journalled."""
+        if request.too_large or len(request.body) > self.config.max_body_bytes:
+            return Exchange(self, request, self.too_large(request))
+        fault = self.fault_for(request)
+        if fault is None:
+            return Exchange(self, request)
+        if fault.drop:
+            self.journal_drop(fault, request)
+            return Exchange(self, request, Outcome(Reply(0, None), fault.provider, None,
+                                                   fault.tenant), fault.delay, dropped=True)
+        if fault.reply is not None:
+            return Exchange(self, request, Outcome(fault.reply, fault.provider, None,
+                                                   fault.tenant), fault.delay)
+        return Exchange(self, request, delay=fault.delay)
+
+    def fault_for(self, request: Request) -> Decision | None:
+        """The fault rule that fires for a request, if any."""
+        if not self.faults.rules:
+            return None
+        provider = self.provider_for(request.path)
+        return self.faults.decide(request, provider, lambda: self._tenant_or_none(
+            provider, request), self.clock.timestamp())
+
+    def _tenant_or_none(self, provider: Provider | None, request: Request) -> str | None:
+        """The tenant a request would act as, or None when it has no valid credentials."""
+        match = self.router.match(request.method, request.path)
+        if provider is None or match.target is None:
+            return None
+        try:
+            return self.tenant_of(provider, match.target.op, request)
+        except ApiError:
+            return None
+
+    def too_large(self, request: Request) -> Outcome:
+        """413 in the provider's style for a body over the limit."""
+        provider = self.provider_for(request.path)
+        limit = self.config.max_body_bytes
+        error = ApiError(413, [Problem(("body",), f"the request body is over {limit} bytes",
+                                       "too_large")], title="Payload Too Large")
+        body = provider.render_error(error) if provider else {"error": error.summary()}
+        return Outcome(Reply(413, body), provider, None, None)
+
+    def journal_drop(self, decision: Decision, request: Request) -> None:
+        """Journal a dropped request: status 0, no answer."""
+        self.journal.add(
+            time=self.clock.timestamp(), provider=decision.provider.name,
+            tenant=decision.tenant, method=request.method, path=request.path,
+            query=request.query.decode("latin-1"), headers=request.headers, body=request.body,
+            status=0, response=b"", operation=None)
 
     def finish(self, outcome: Outcome, request: Request
                ) -> tuple[Outcome, list[tuple[str, str]], bytes]:
         """Encode an outcome, add the standard headers and write it into the journal."""
         reply = outcome.reply
-        payload = encode_for(outcome.provider, reply)
+        payload = encode_for(outcome.provider.omit_nulls if outcome.provider else False, reply)
         media = reply.media_type or (outcome.provider.media_type if outcome.provider
                                      else "application/json")
         headers = [("content-type", media), ("content-length", str(len(payload))),
                    *reply.headers.items(),
-                   *rate_limit_headers(self, outcome.provider, outcome.tenant, reply.headers)]
+                   *rate_limit_headers(self.store, self.clock, outcome.provider,
+                                       outcome.tenant, reply.headers)]
         self.record(outcome, request, payload)
         if request.method == "HEAD":
             payload = b""
@@ -256,19 +348,31 @@ class Runtime:
             operation=outcome.op.spec.operation_id if outcome.op else None)
 
 
-def encode_for(provider: Provider | None, reply: Reply) -> bytes:
-    """A reply's body as bytes, in the provider's style (which may leave nulls out)."""
-    if provider is not None and provider.omit_nulls and not reply.spliced and reply.raw is None:
-        reply.body = without_nulls(reply.body)
-    return encode(reply)
 
+class Exchange:
+    """A request on its way: wait `delay` seconds (a latency fault), then either cut the
+    connection (`dropped`, the outcome has status 0) or send `answer()`: status, headers and
+    payload. `outcome` says what served it once answered (for the request log)."""
 
-def encode(reply: Reply) -> bytes:
-    """A reply's body as bytes."""
-    if reply.raw is not None:
-        return reply.raw
-    if reply.status == 204 and reply.body is None:
-        return b""
-    if reply.spliced:
-        return rawjson.dumps(reply.body)
-    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    __slots__ = ("_outcome", "delay", "dropped", "request", "runtime")
+
+    def __init__(self, runtime: Runtime, request: Request, outcome: Outcome | None = None,
+                 delay: float = 0.0, dropped: bool = False) -> None:
+        self.runtime = runtime
+        self.request = request
+        self._outcome = outcome
+        self.delay = delay
+        self.dropped = dropped
+
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome of the request (it is served on first use)."""
+        if self._outcome is None:
+            self._outcome = self.runtime.handle(self.request)
+        return self._outcome
+
+    def answer(self) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Serve the request (unless a fault answered already), encode and journal it."""
+        outcome = self.outcome
+        _, headers, payload = self.runtime.finish(outcome, self.request)
+        return outcome.reply.status, headers, payload

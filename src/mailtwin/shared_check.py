@@ -1,8 +1,9 @@
 """The shapes of a provider's shared state (tokens, codes, rate-limit counts), checked when a
 state document is imported so that a malformed entry is a 400 then, not a 500 later.
 
-A provider's hooks module declares its own entries as a JSON Schema named `SHARED`; the
-rate-limit counts the engine keeps are checked for every provider.
+A provider's hooks declare their own entries as a JSON Schema (`Hooks(shared=...)`); the
+rate-limit counts the engine keeps are checked for every provider, the tokens of the `oauth2`
+convention for the providers that declare it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mailtwin.errors import Problem
+from mailtwin.oauth2 import SHARED_TOKENS
 from mailtwin.validation import Schemas, Validator
 
 if TYPE_CHECKING:
@@ -27,9 +29,11 @@ ENGINE = {
 }
 
 
-def check_shared(provider: Provider, shared: Any) -> list[Problem]:
-    """Problems of one provider's shared state, at locations under ("body", ...)."""
-    own = provider.shared_schema or {}
-    schema: dict[str, Any] = {"allOf": [ENGINE, own]} if own else ENGINE
+def check_shared(provider: Provider, own: dict[str, Any] | None, shared: Any) -> list[Problem]:
+    """Problems of one provider's shared state (`own`: its hooks' schema of their entries),
+    at locations under ("body", ...)."""
+    parts = [ENGINE, *([SHARED_TOKENS] if provider.auth["scheme"] == "oauth2" else []),
+             *([own] if own else [])]
+    schema: dict[str, Any] = {"allOf": parts} if len(parts) > 1 else ENGINE
     return Validator(schema, Schemas(f"{provider.name}-shared", schema)).problems(
         shared, ("body",))

@@ -165,7 +165,8 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
         if name not in runtime.providers:
             problem(("shared", name), f"unknown provider {name!r}")
             continue
-        for found in check_shared(runtime.providers[name], shared[name]):
+        for found in check_shared(runtime.providers[name], runtime.hooks[name].shared,
+                                  shared[name]):
             problems.append(Problem(("body", "shared", name, *found.location[1:]),
                                     found.message, found.kind))
     if problems or now is None:
@@ -251,7 +252,7 @@ class StateFileError(Exception):
 
 def load_file(runtime: Runtime, path: Path) -> None:
     """Start from a state file written by `save_file`; StateFileError says what is wrong."""
-    from mailtwin.control_spec import validate_state
+    from mailtwin.control.validation import validate_state
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

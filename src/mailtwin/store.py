@@ -192,6 +192,39 @@ class Tenant:
         for collection in self.collections.values():
             collection.limit = limit
 
+    def where(self, resource: str, **fields: Any) -> list[Record]:
+        """The records of a resource whose fields hold the values given, compared as text,
+        in insertion order (from an index when one of the fields has one):
+        `tenant.where("contact", list_id=7)`."""
+        collection = self.collections[resource]
+        wanted = {name: str(value) for name, value in fields.items()}
+        indexed = next((name for name in fields if name in collection.index), None)
+        if indexed is None:
+            found: Iterable[Record] = collection.records.values()
+        else:
+            value = fields[indexed]
+            forms = [value, str(value), *([int(value)] if isinstance(value, str)
+                                          and value.isdigit() else [])]
+            found = (collection.records[i] for i in collection.ids_where(indexed, forms))
+        return [r for r in found if all(str(r.get(k)) == v for k, v in wanted.items())]
+
+    def next_text_id(self, resource: str, template: str, first: int) -> str:
+        """The next id of a resource whose ids follow a template (`sf{n}`, `{n}`): above
+        every number such an id already stored holds, from `first`, never one in use."""
+        records = self.collections[resource].records
+        key = f"{resource}:{template}"
+        current = self.counters.get(key)
+        if current is None:
+            head, _, tail = template.partition("{n}")
+            numbers = [i[len(head):len(i) - len(tail)] for i in records if isinstance(i, str)
+                       and i.startswith(head) and i.endswith(tail)]
+            current = max([first - 1, *(int(n) for n in numbers if n.isdigit())])
+        current += 1
+        while template.format(n=current) in records:
+            current += 1
+        self.counters[key] = current
+        return template.format(n=current)
+
     def next_id(self, resource: str, first: int) -> int:
         """The next generated integer id of a resource (above every id already stored)."""
         current = self.counters.get(resource)

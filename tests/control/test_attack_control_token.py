@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mailtwin import Config, MailtwinApp, Sandbox, SandboxError
-from mailtwin.control_guard import ControlGuard
+from mailtwin.control.guard import ControlGuard
 from tests.control.live import serving
 
 TOKEN = "team-sandbox-7f3a9c"

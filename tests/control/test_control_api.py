@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 
 from mailtwin import Config, create_app
-from mailtwin.control_ops import OPERATIONS
-from mailtwin.control_spec import document, operations
-from mailtwin.control_stream import STREAMS
+from mailtwin.control.operations import OPERATIONS
+from mailtwin.control.stream import STREAMS
+from mailtwin.control.validation import document, operations
 from mailtwin.inprocess import client
 
 

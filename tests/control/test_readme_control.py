@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_control_endpoint_has_a_readme_example() -> None:
-    from mailtwin.control_spec import operations
+    from mailtwin.control.validation import operations
 
     shown = {method_and_path(example.line) for example in examples()
              if "/__mailtwin/" in example.line}

@@ -71,3 +71,28 @@ def test_snapshots_leave_rendered_caches_out(tiny: httpx.Client, tiny_app: Mailt
     assert tenant.collections["note"].fragments
     store.restore(store.snapshot())
     assert store.tenant("tiny", "token-a").collections["note"].fragments == {}
+
+
+def test_templated_text_ids_count_above_the_ids_already_used() -> None:
+    from mailtwin.store import Tenant
+
+    forms = Collection("id")
+    for ident in ("sf1", "sf7", "other", "sfx"):
+        forms.insert({"id": ident})
+    tenant = Tenant({"form": forms, "user": Collection("id")})
+    assert tenant.next_text_id("form", "sf{n}", 1) == "sf8"
+    forms.insert({"id": "sf9"})
+    assert tenant.next_text_id("form", "sf{n}", 1) == "sf10"
+    assert tenant.next_text_id("user", "{n}", 2001) == "2001"
+
+
+def test_where_compares_as_text_and_reads_an_index() -> None:
+    from mailtwin.store import Tenant
+
+    contacts = Collection("id", ["list_id"])
+    for ident, list_id, status in ((1, 7, "active"), (2, "7", "gone"), (3, 8, "active")):
+        contacts.insert({"id": ident, "list_id": list_id, "status": status})
+    tenant = Tenant({"contact": contacts})
+    assert [r["id"] for r in tenant.where("contact", list_id="7")] == [1, 2]
+    assert [r["id"] for r in tenant.where("contact", list_id=7, status="active")] == [1]
+    assert [r["id"] for r in tenant.where("contact", status="active")] == [1, 3]

@@ -25,6 +25,7 @@ START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 CREDENTIALS: dict[str, dict[str, str]] = {
     "basic": {"authorization": "Basic " + base64.b64encode(f"{TENANT}:secret".encode()).decode()},
     "bearer": {"authorization": f"Bearer {TENANT}"},
+    "oauth2": {"authorization": f"Bearer {TENANT}"},
     "none": {},
 }
 

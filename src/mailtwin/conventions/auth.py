@@ -5,10 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mailtwin.errors import ApiError, Problem
+from mailtwin.oauth2 import ACCESS
 
-Authenticator = Callable[[dict[str, str]], str]
+if TYPE_CHECKING:
+    from mailtwin.context import AuthContext
+
+Scheme = Callable[["AuthContext"], str]
 
 
 def _unauthorized(message: str, challenge: str) -> ApiError:
@@ -16,24 +21,29 @@ def _unauthorized(message: str, challenge: str) -> ApiError:
                     title="Unauthorized", headers={"www-authenticate": challenge})
 
 
-def basic(headers: dict[str, str]) -> str:
-    """HTTP Basic: any non-empty user and password; the user (public key) is the tenant."""
-    value = headers.get("authorization", "")
+def basic(auth: AuthContext) -> str:
+    """HTTP Basic: any non-empty user and password; the user (public key) is the tenant. The
+    401's challenge names the declared `realm` (default `api`)."""
+    value = auth.headers.get("authorization", "")
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise _unauthorized("HTTP Basic credentials are required", 'Basic realm="api"')
+        raise _basic_refusal(auth, "HTTP Basic credentials are required")
     try:
         user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode(
             "utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _unauthorized("invalid HTTP Basic credentials", 'Basic realm="api"') from None
+        raise _basic_refusal(auth, "invalid HTTP Basic credentials") from None
     if not sep or not user or not password:
-        raise _unauthorized("invalid HTTP Basic credentials", 'Basic realm="api"')
+        raise _basic_refusal(auth, "invalid HTTP Basic credentials")
     return user
 
 
-def bearer(headers: dict[str, str]) -> str:
-    """Bearer tokens: any non-empty token; the token itself names the tenant."""
+def _basic_refusal(auth: AuthContext, message: str) -> ApiError:
+    return _unauthorized(message, f'Basic realm="{auth.settings.get("realm", "api")}"')
+
+
+def bearer_token(headers: dict[str, str]) -> str:
+    """The token of an `Authorization: Bearer` header, or a 401."""
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     token = token.strip()
@@ -42,9 +52,38 @@ def bearer(headers: dict[str, str]) -> str:
     return token
 
 
-def anonymous(headers: dict[str, str]) -> str:
+def bearer(auth: AuthContext) -> str:
+    """Bearer tokens: any non-empty token; the token itself names the tenant."""
+    return bearer_token(auth.headers)
+
+
+def oauth2(auth: AuthContext) -> str:
+    """OAuth 2 bearer tokens: a token the provider issued names its grant's tenant until it
+    expires (on the sandbox clock); any other non-empty token is its own tenant. Refusals
+    say what the declared `refused` messages say, under the declared `challenge`."""
+    settings = auth.settings
+    refused = settings.get("refused", {})
+    try:
+        token = bearer_token(auth.headers)
+    except ApiError as error:
+        if "missing" not in refused:
+            raise
+        raise _unauthorized(refused["missing"], "Bearer") from error
+    grant = auth.tokens.find(token)
+    if grant is None:
+        return token
+    problem = ("not_access" if grant.kind != ACCESS
+               else "expired" if not grant.live(auth.clock.timestamp()) else None)
+    if problem is not None:
+        message = refused.get(problem, "the access token expired or is not an access token")
+        raise _unauthorized(message, settings.get("challenge", "Bearer"))
+    return grant.tenant
+
+
+def anonymous(auth: AuthContext) -> str:
     """No credentials: every caller shares one tenant."""
     return "default"
 
 
-SCHEMES: dict[str, Authenticator] = {"basic": basic, "bearer": bearer, "none": anonymous}
+SCHEMES: dict[str, Scheme] = {"basic": basic, "bearer": bearer, "oauth2": oauth2,
+                              "none": anonymous}

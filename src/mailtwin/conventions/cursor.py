@@ -15,17 +15,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from mailtwin.context import Reply
 from mailtwin.conventions import keyset
 from mailtwin.conventions.jsonapi import fragments
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
 from mailtwin.rawjson import Raw
+from mailtwin.reply import Reply
 from mailtwin.validation import parse_query
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.provider import Resource
+    from mailtwin.resource import Resource
 
 SIZE, AFTER, BEFORE = "page[size]", "page[after]", "page[before]"
 

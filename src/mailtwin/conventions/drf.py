@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from mailtwin.context import Reply
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
+from mailtwin.reply import Reply
 from mailtwin.validation import parse_query
 
 if TYPE_CHECKING:

@@ -3,31 +3,13 @@ unwrapped into record fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mailtwin.context import Context, Envelope, Fragment
 from mailtwin.conventions import jsonapi
 from mailtwin.errors import Location
-from mailtwin.rawjson import Raw
+from mailtwin.resource import Resource
 from mailtwin.store import Record
-
-if TYPE_CHECKING:
-    from mailtwin.context import Context
-    from mailtwin.provider import Resource
-
-Fragment = Callable[[Record], Raw]
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """wrap: rendered record -> body; unwrap: body -> (fields, where those fields live);
-    cached: a stored record -> body holding its cached JSON (given the operation's own cached
-    rendering, which an envelope showing records in another shape may ignore)."""
-
-    wrap: Callable[[Context, Resource, Any], Any]
-    unwrap: Callable[[Context, Any], tuple[dict[str, Any], Location]]
-    cached: Callable[[Context, Resource, Record, Fragment], Any]
 
 
 def _as_is(ctx: Context, resource: Resource, rendered: Any) -> Any:

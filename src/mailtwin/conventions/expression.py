@@ -11,11 +11,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import Predicate
+from mailtwin.listing import Predicate, QueryPlan
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.conventions.querying import QueryPlan
 
 OPERATORS = ("==",)
 _CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|=~|!~|=gt=|=lt=|>|<|=)(.*)$")
@@ -85,8 +84,6 @@ def order(ctx: Context, terms: list[str]) -> list[tuple[str, bool]]:
 
 def expression(ctx: Context) -> QueryPlan:
     """The predicates and order a list request asks for in the expression style."""
-    from mailtwin.conventions.querying import QueryPlan
-
     ext = ctx.op.ext
     plan = QueryPlan()
     if "filter_terms" in ext:

@@ -26,7 +26,7 @@ from mailtwin.store import Record
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.provider import Resource
+    from mailtwin.resource import Resource
 
 ATTRIBUTES: Location = ("body", "data", "attributes")
 

@@ -5,7 +5,7 @@ every value is taken whole, commas and `..` included.
 
 A value for an attribute the list's answer declares as a date-time must be one, else a 400
 whose id is `filterParameter.invalidDatetimeFormat` (so is a legacy `lo..hi` range sent with
-the flag).
+the flag). `jsonapi` is the query style, reading either syntax.
 """
 
 from __future__ import annotations
@@ -17,20 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 from mailtwin.conventions.jsonapi import relationships
 from mailtwin.conventions.jsonapi_query import (
+    NEW_SYNTAX,
     attribute_field,
     bad,
     comparable,
+    legacy_filters,
     relationship_field,
+    text_of,
     values_in,
 )
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.errors import ApiError, Problem
-from mailtwin.listing import Predicate
+from mailtwin.listing import Predicate, QueryPlan
 from mailtwin.validation import parse_query
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.provider import Resource
+    from mailtwin.resource import Resource
 
 NAME = re.compile(r"^filter\[([^\[\]]+)\]((?:\[[^\[\]]*\])*)$")
 STEP = re.compile(r"\[([^\[\]]*)\]")
@@ -135,3 +138,25 @@ def _deref(document: dict[str, Any], node: Any) -> dict[str, Any]:
                 if isinstance(target, dict) else {}
         node = target
     return node if isinstance(node, dict) else {}
+
+
+def jsonapi(ctx: Context) -> QueryPlan:
+    """Predicates for every `filter[...]` (in the syntax `newFilterSyntax` picks) and the
+    order `sort` asks for."""
+    resource = ctx.op.resource
+    plan = QueryPlan()
+    if resource is None:
+        return plan
+    new = text_of(ctx.query.get(NEW_SYNTAX)).lower() in ("true", "1")
+    plan.predicates.extend(filters(ctx, resource) if new else legacy_filters(ctx, resource))
+    sort = ctx.query.get("sort")
+    if sort:
+        for term in str(sort).split(","):
+            term = term.strip()
+            descending = term.startswith("-")
+            attr = term.lstrip("-+")
+            if not attr:
+                raise bad("sort", "sort terms must name an attribute")
+            plan.order.append((attribute_field(ctx, resource, attr, "sort_terms", "sort"),
+                               descending))
+    return plan

@@ -19,8 +19,7 @@ from mailtwin.listing import FieldIn, Predicate
 
 if TYPE_CHECKING:
     from mailtwin.context import Context
-    from mailtwin.conventions.querying import QueryPlan
-    from mailtwin.provider import Resource
+    from mailtwin.resource import Resource
 
 FILTER = re.compile(r"^filter\[([^\[\]]+)\](?:\[([^\[\]]*)\])?$")
 NEW_SYNTAX = "newFilterSyntax"
@@ -30,7 +29,7 @@ def bad(name: str, message: str) -> ApiError:
     return ApiError(400, [Problem(("query", name), message, "bad_request")])
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "null" if value is None else str(value)
@@ -40,7 +39,7 @@ def comparable(value: Any) -> tuple[int, Any]:
     """Numbers, then moments, then text: values of one kind compare with each other."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (0, float(value))
-    text = _text(value)
+    text = text_of(value)
     moment = parse_iso(text) if "T" in text or re.fullmatch(r"\d{4}-\d\d-\d\d", text) else None
     if moment is not None:
         return (0, moment.timestamp())
@@ -84,10 +83,10 @@ def values_in(field: str, wanted: set[str]) -> Predicate:
     def matches(record: dict[str, Any]) -> bool:
         value = record.get(field)
         if isinstance(value, list):
-            return any(_text(item) in wanted for item in value)
-        return _text(value) in wanted
+            return any(text_of(item) in wanted for item in value)
+        return text_of(value) in wanted
 
-    return FieldIn(field, wanted, _text, matches)
+    return FieldIn(field, wanted, text_of, matches)
 
 
 def attribute_field(ctx: Context, resource: Resource, attr: str, terms: str, name: str) -> str:
@@ -112,7 +111,7 @@ def relationship_field(resource: Resource, rel: str, attr: str, name: str) -> st
     return rel
 
 
-def _legacy(ctx: Context, resource: Resource) -> list[Predicate]:
+def legacy_filters(ctx: Context, resource: Resource) -> list[Predicate]:
     """`filter[attr]=a,b`, `filter[attr]=lo..hi` and `filter[rel][id]=5`."""
     predicates: list[Predicate] = []
     for name, value in ctx.query.items():
@@ -120,7 +119,7 @@ def _legacy(ctx: Context, resource: Resource) -> list[Predicate]:
         if found is None:
             continue
         attr, sub = found.group(1), found.group(2)
-        text = _text(value) if not isinstance(value, list) else ",".join(map(_text, value))
+        text = text_of(value) if not isinstance(value, list) else ",".join(map(text_of, value))
         if sub is not None:
             field = relationship_field(resource, attr, sub, name)
         else:
@@ -128,28 +127,3 @@ def _legacy(ctx: Context, resource: Resource) -> list[Predicate]:
         predicates.append(_range(field, text, name) if ".." in text
                           else values_in(field, {part.strip() for part in text.split(",")}))
     return predicates
-
-
-def jsonapi(ctx: Context) -> QueryPlan:
-    """Predicates for every `filter[...]` (in the syntax `newFilterSyntax` picks) and the
-    order `sort` asks for."""
-    from mailtwin.conventions.jsonapi_filters import filters
-    from mailtwin.conventions.querying import QueryPlan
-
-    resource = ctx.op.resource
-    plan = QueryPlan()
-    if resource is None:
-        return plan
-    new = _text(ctx.query.get(NEW_SYNTAX)).lower() in ("true", "1")
-    plan.predicates.extend(filters(ctx, resource) if new else _legacy(ctx, resource))
-    sort = ctx.query.get("sort")
-    if sort:
-        for term in str(sort).split(","):
-            term = term.strip()
-            descending = term.startswith("-")
-            attr = term.lstrip("-+")
-            if not attr:
-                raise bad("sort", "sort terms must name an attribute")
-            plan.order.append((attribute_field(ctx, resource, attr, "sort_terms", "sort"),
-                               descending))
-    return plan

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mailtwin.context import Reply
 from mailtwin.conventions import page_cursor
 from mailtwin.conventions.cursor import cursor_page
 from mailtwin.conventions.drf import drf_page
 from mailtwin.errors import ApiError, Problem
 from mailtwin.listing import Listing
+from mailtwin.reply import Reply
 
 if TYPE_CHECKING:
-    from mailtwin.context import Context
-
-Paginator = Callable[["Context", Listing, dict[str, Any]], Reply]
+    from mailtwin.context import Context, Paginator
 
 
 def _int(query: dict[str, Any], name: str, default: int, minimum: int) -> int:

@@ -1,33 +1,20 @@
 """Query styles by name: how a provider's list parameters filter and sort records.
 
 A style reads the request (`ctx.query`, and the operation's `filter_terms` / `sort_terms`) and
-returns a QueryPlan: extra predicates, and the sort order (field, descending) if any. The
-declared `filters` of an operation apply before it in any style.
+returns a QueryPlan (listing.py): extra predicates, and the sort order (field, descending) if
+any. The declared `filters` of an operation apply before it in any style.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailtwin.conventions.expression import expression
-from mailtwin.conventions.jsonapi_query import jsonapi
-from mailtwin.listing import Predicate
+from mailtwin.conventions.jsonapi_filters import jsonapi
+from mailtwin.listing import QueryPlan
 
 if TYPE_CHECKING:
-    from mailtwin.context import Context
-
-
-@dataclass
-class QueryPlan:
-    """What a list request asks for beyond the declared filters."""
-
-    predicates: list[Predicate] = field(default_factory=list)
-    order: list[tuple[str, bool]] = field(default_factory=list)
-
-
-QueryStyle = Callable[["Context"], QueryPlan]
+    from mailtwin.context import Context, QueryStyle
 
 
 def plain(ctx: Context) -> QueryPlan:

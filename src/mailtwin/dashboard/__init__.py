@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mailtwin.control_ops import ControlState
+from mailtwin.control.validation import ControlState
 from mailtwin.dashboard.pages import UI, Pages
 from mailtwin.dashboard.reader import Reader
 from mailtwin.runtime import Runtime

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from mailtwin.control_ops import OPERATIONS, ControlState
-from mailtwin.control_spec import ControlOperation, check, operations
+from mailtwin.control.operations import OPERATIONS
+from mailtwin.control.validation import ControlOperation, ControlState, check, operations
 from mailtwin.runtime import Runtime
 
 

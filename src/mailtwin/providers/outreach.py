@@ -1,5 +1,6 @@
-"""Outreach hooks: OAuth tokens, the tenant a bearer token selects, the API root, mailing
-creation and the template counters that follow the mailings using a template.
+"""Outreach hooks: the OAuth token endpoint (the tokens themselves are the `oauth2`
+convention's), the API root, mailing creation and the template counters that follow the
+mailings using a template.
 
 A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
 grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
@@ -8,42 +9,16 @@ grant for the tenant its `client_id` names, as any unknown bearer token is its o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.conventions.auth import bearer
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.errors import ApiError, Problem
-from mailtwin.oauth2 import ACCESS, REFRESH, TokenStore
-from mailtwin.store import Record, Tenant
+from mailtwin.hooks import Context, Hooks, Move, Record, Reply, Tenant, TokenStore
 
-if TYPE_CHECKING:
-    from mailtwin.provider import Provider
-    from mailtwin.runtime import Request, Runtime
-
-TOKEN_LIFETIME = 7200
-REFRESH_LIFETIME = 14 * 86400
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # Template counter bumped when a mailing using the template enters a state.
 COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened": "openCount",
             "replied": "replyCount", "bounced": "bounceCount", "failed": "failureCount"}
 ISO = STYLES["iso8601"]
-
-
-def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
-    """The tenant of a bearer token: its grant's for tokens issued here (401 once expired),
-    the token itself for any other non-empty token."""
-    token = bearer(request.headers)
-    issued = TokenStore(runtime.store, provider.name).find(token)
-    if issued is None:
-        return token
-    if issued.kind != ACCESS or not issued.live(runtime.clock.timestamp()):
-        raise ApiError(401, [Problem(("header", "authorization"),
-                                     "The access token expired or is not an access token",
-                                     "unauthorized")], title="Unauthorized",
-                       headers={"www-authenticate": 'Bearer error="invalid_token"'})
-    return issued.tenant
 
 
 def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
@@ -66,7 +41,7 @@ def _refreshed(tokens: TokenStore, form: dict[str, Any], now: float
     issued = tokens.find(presented)
     if issued is None:
         return _client(form)
-    if issued.kind != REFRESH:
+    if issued.kind != "refresh":
         return _oauth_error("invalid_grant", "the token is not a refresh token")
     if not issued.live(now):
         return _oauth_error("invalid_grant", "the refresh token expired")
@@ -83,15 +58,15 @@ def token(ctx: Context) -> Reply:
                             f"grant_type must be one of {', '.join(GRANTS)}")
     if grant_type == "authorization_code" and not form.get("code"):
         return _oauth_error("invalid_request", "code is required for authorization_code")
-    tokens = TokenStore(ctx.runtime.store, ctx.provider.name)
-    now = ctx.runtime.clock.timestamp()
+    tokens = ctx.tokens
+    now = ctx.clock.timestamp()
     granted = _refreshed(tokens, form, now) if grant_type == "refresh_token" else _client(form)
     if isinstance(granted, Reply):
         return granted
     tenant, scope = granted
-    access, refresh = tokens.issue(tenant, now, TOKEN_LIFETIME, REFRESH_LIFETIME, scope)
+    access, refresh, seconds = tokens.issue(tenant, now, scope)
     return Reply(200, {"access_token": access, "token_type": "bearer",
-                       "expires_in": TOKEN_LIFETIME, "refresh_token": refresh,
+                       "expires_in": seconds, "refresh_token": refresh,
                        "scope": scope, "created_at": int(now)},
                  media_type="application/json")
 
@@ -110,13 +85,12 @@ def _bump(tenant: Tenant, template_id: Any, counter: str | None, moment: datetim
 
 def create_mailing(ctx: Context) -> Reply:
     """A drafted mailing, or a scheduled one when it has a scheduledAt."""
-    resource = handlers.resource_of(ctx)
-    fields, _location = ctx.provider.envelope.unwrap(ctx, ctx.body)
+    fields, _location = ctx.unwrap()
     fields["state"] = "scheduled" if fields.get("scheduledAt") else "drafted"
     fields["stateChangedAt"] = ctx.stamp()
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, fields))
+    record = ctx.create(None, fields)
     _bump(ctx.tenant, record.get("template"), COUNTERS.get(record["state"]), ctx.now)
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def api_root(ctx: Context) -> Reply:
@@ -131,29 +105,10 @@ def api_root(ctx: Context) -> Reply:
     return Reply(200, {"links": links, "meta": {"version": root.rsplit("/", 1)[-1]}})
 
 
-def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
-            target: Any, moment: datetime) -> None:
+def on_mailing_move(move: Move) -> None:
     """Template counters follow the mailings that use the template."""
-    if resource == "mailing" and target in COUNTERS:
-        _bump(tenant, record.get("template"), COUNTERS[target], moment)
+    if move.target in COUNTERS:
+        _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
 
 
-# The provider-wide state these hooks keep, checked when a state document is imported.
-SHARED = {
-    "type": "object",
-    "properties": {
-        "tokens": {"type": "object", "additionalProperties": {
-            "type": "object", "required": ["kind", "tenant", "expires"],
-            "properties": {"kind": {"enum": ["access", "refresh"]},
-                           "tenant": {"type": "string"}, "expires": {"type": ["number", "null"]},
-                           "scope": {"type": "string"}}}},
-    },
-}
-
-HOOKS = {
-    "authenticate": authenticate,
-    "token": token,
-    "api_root": api_root,
-    "create_mailing": create_mailing,
-    "on_move": on_move,
-}
+HOOKS = Hooks.of(token, api_root, create_mailing, moves={"mailing": [on_mailing_move]})

@@ -1,17 +1,14 @@
 """Especial hooks: the behaviour of the platform API that its spec cannot state as data.
 
-Each area is a module exporting `HOOKS` (name -> hook) and optionally `MOVE_LISTENERS`
-(resource -> listener called on every lifecycle move of that resource). This package merges
-them; a new area is a new module named in MODULES.
+Each area is a module exporting `HOOKS = Hooks.of(...)`; this package merges them, with the
+shape of the provider-wide state they keep. A new area is a new module named in MODULES.
 """
 
 from __future__ import annotations
 
 import importlib
-from datetime import datetime
-from typing import Any
 
-from mailtwin.store import Record, Tenant
+from mailtwin.hooks import Hooks
 
 MODULES = ("auth", "campaigns", "delivery", "lists", "contacts", "senders", "templates",
            "tasks", "reports",
@@ -20,46 +17,11 @@ MODULES = ("auth", "campaigns", "delivery", "lists", "contacts", "senders", "tem
            "emails_v2", "mfa", "links", "campaigns_exports",
            "template_sends", "email_activity")
 
-Listener = Any
-
-
-def _load() -> tuple[dict[str, Any], dict[str, list[Listener]]]:
-    hooks: dict[str, Any] = {}
-    listeners: dict[str, list[Listener]] = {}
-    for name in MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        clash = set(hooks) & set(module.HOOKS)
-        if clash:
-            raise RuntimeError(f"hooks defined twice: {sorted(clash)}")
-        hooks.update(module.HOOKS)
-        for resource, listener in getattr(module, "MOVE_LISTENERS", {}).items():
-            listeners.setdefault(resource, []).append(listener)
-    return hooks, listeners
-
-
-HOOKS, _LISTENERS = _load()
-
-
-def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
-            target: Any, moment: datetime) -> None:
-    """Every lifecycle move, passed to the listeners of its resource."""
-    for listener in _LISTENERS.get(resource, ()):
-        listener(tenant_name, tenant, record, source, target, moment)
-
-
-HOOKS["on_move"] = on_move
-
-
-_GRANT = {"type": "object", "required": ["kind", "tenant", "expires"],
-          "properties": {"kind": {"enum": ["access", "refresh"]}, "tenant": {"type": "string"},
-                         "expires": {"type": "number"}, "seconds": {"type": "integer"}},
-          "if": {"properties": {"kind": {"const": "refresh"}}},
-          "then": {"required": ["seconds"]}}
-# The provider-wide state these hooks keep, checked when a state document is imported.
+# The provider-wide state these hooks keep, checked when a state document is imported (the
+# tokens are the oauth2 convention's, which the engine checks).
 SHARED = {
     "type": "object",
     "properties": {
-        "tokens": {"type": "object", "additionalProperties": _GRANT},
         "codes": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": {
                 "type": "object", "required": ["tenant", "id"],
@@ -76,3 +38,6 @@ SHARED = {
                             {"type": ["integer", "string"]}, {"type": "number"}]}},
     },
 }
+
+HOOKS = Hooks.merge([*(importlib.import_module(f"{__name__}.{name}").HOOKS for name in MODULES),
+                     Hooks(shared=SHARED)])

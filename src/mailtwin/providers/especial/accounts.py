@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
-from mailtwin.providers.especial.common import body_of, find, refuse, shown
 from mailtwin.providers.especial.users import by_email
-from mailtwin.store import Record, Tenant
 
 CONFIRM = "account_confirm"
 OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
@@ -31,7 +27,7 @@ def home(ctx: Context) -> tuple[str, Tenant]:
     base = ctx.tenant_name.split(SUB_ACCOUNT, 1)[0]
     if base == ctx.tenant_name:
         return base, ctx.tenant
-    return base, ctx.runtime.store.tenant(ctx.provider.name, base)
+    return base, ctx.tenant_of(base)
 
 
 def _first_user(tenant: Tenant) -> str | None:
@@ -62,8 +58,8 @@ def _complete(ctx: Context, base: str, tenant: Tenant) -> None:
             changes["last_activity_on"] = record["created_on"]
         if not isinstance(record.get("account_owner"), dict):
             # A sub-account's users live in its own state, which starts as the fixtures do.
-            holder = None if parent is None else ctx.runtime.store.peek(
-                ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+            holder = None if parent is None else ctx.peek_tenant(
+                f"{base}{SUB_ACCOUNT}{record['id']}")
             owner = _first_user(holder or tenant)
             if owner is not None:
                 changes["account_owner"] = {"user_id": owner}
@@ -89,71 +85,61 @@ def _check_owner(ctx: Context, body: Record, tenant: Tenant | None = None) -> No
     users = (tenant or ctx.tenant).collections["user"]
     if isinstance(owner, dict) and "user_id" in owner \
             and users.get(str(owner["user_id"])) is None:
-        raise refuse(f"user {owner['user_id']} does not exist",
-                     ("body", "account_owner", "user_id"))
+        raise ctx.refuse(f"user {owner['user_id']} does not exist",
+                         ("body", "account_owner", "user_id"))
 
 
 def show_own_account(ctx: Context) -> Reply:
     """The account the request acts as."""
-    return Reply(200, {"data": shown(ctx, "account", own_account(ctx))})
+    return Reply(200, {"data": ctx.render(own_account(ctx), "account")})
 
 
 def update_own_account(ctx: Context) -> Reply:
     """Edit the account the request acts as; a new owner must be one of its users."""
     record = own_account(ctx)
-    body = body_of(ctx)
+    body = ctx.fields()
     _check_owner(ctx, body)
     if isinstance(body.get("account_owner"), dict):
         body["account_owner"] = {"user_id": str(body["account_owner"]["user_id"])}
     _, tenant = home(ctx)
     tenant.collections["account"].update(record["id"], body)
-    return Reply(200, {"data": shown(ctx, "account", record), "warnings": []})
-
-
-def _move(ctx: Context, record: Record, action: str) -> Record:
-    life = ctx.provider.resources["account"].lifecycle
-    assert life is not None, "the spec declares the account lifecycle"
-    changes = life.act(record, action, record["id"], ctx.now)
-    _, tenant = home(ctx)
-    tenant.collections["account"].update(record["id"], changes)
-    return record
+    return Reply(200, {"data": ctx.render(record, "account"), "warnings": []})
 
 
 def convert_own_account(ctx: Context) -> Reply:
-    """Turn the account the request acts as into an organization."""
-    return Reply(200, {"data": shown(ctx, "account", _move(ctx, own_account(ctx),
-                                                           "convert_to_organization"))})
+    """Turn the account the request acts as into an organization (in the tenant holding
+    its record)."""
+    record = ctx.move(own_account(ctx), "convert_to_organization", "account",
+                      tenant=home(ctx)[0])
+    return Reply(200, {"data": ctx.render(record, "account")})
 
 
 def create_account(ctx: Context) -> Reply:
     """A sub-account of the caller's account, with its owner user."""
     if SUB_ACCOUNT in ctx.tenant_name:
-        raise refuse("a sub-account cannot own sub-accounts; act as the main account",
-                     ("query", "account_id"))
+        raise ctx.refuse("a sub-account cannot own sub-accounts; act as the main account",
+                         ("query", "account_id"))
     parent = own_account(ctx)
-    body = body_of(ctx)
+    body = ctx.fields()
     owner = dict(body.pop("account_owner", None) or {})
     status = "active" if ctx.query.get("skip_verification") else "pending"
-    resource = ctx.provider.resources["account"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new("account", {
         **body, "status": status, "parent_account_id": parent["id"],
         "lineage": f"{parent.get('lineage') or parent['id']}/{{id}}",
         "created_on": ctx.stamp(), "last_activity_on": ctx.stamp()})
-    record["id"] = issued.numeric_id(ctx.tenant, "account", 1001)
     record["lineage"] = str(record["lineage"]).replace("{id}", record["id"])
     email = owner.get("email")
     if email:
-        sub = ctx.runtime.store.tenant(ctx.provider.name,
-                                       f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+        sub = ctx.tenant_of(f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
         user = _owner_user(ctx, sub, owner)
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
-    handlers.insert(ctx, resource, record)
+    ctx.insert("account", record)
     complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(201, {"id": record["id"], "object": "account", "email": email,
-                       "created": True, "data": shown(ctx, "account", record)})
+                       "created": True, "data": ctx.render(record, "account")})
 
 
 def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
@@ -162,7 +148,7 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
     if found is not None:
         return found
     record: Record = {name: owner.get(name) for name in OWNER_FIELDS if name in owner}
-    record.update({"id": issued.numeric_id(tenant, "user", 2001), "email": owner["email"],
+    record.update({"id": ctx.resource("user").next_ident(tenant), "email": owner["email"],
                    "status": "active", "created_on": ctx.stamp()})
     tenant.collections["user"].insert(record)
     return record
@@ -171,85 +157,79 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
 def _sub_account(ctx: Context) -> Record:
     """The sub-account a path names: one of the caller's, never the caller's own account."""
     complete(ctx)
-    record = find(ctx, "account", ctx.path["account_id"])
+    record = ctx.require("account")
     if record["id"] == own_account(ctx)["id"]:
-        raise refuse(f"account {record['id']} is the account the request acts as; use "
-                     "/accounts/self", ("path", "account_id"))
+        raise ctx.refuse(f"account {record['id']} is the account the request acts as; use "
+                         "/accounts/self", ("path", "account_id"))
     return record
 
 
 def list_accounts(ctx: Context) -> Reply:
     """The caller's sub-accounts, each with every field the published schema requires."""
     complete(ctx)
-    return handlers.list_(ctx)
+    return ctx.proceed()
 
 
 def show_account(ctx: Context) -> Reply:
     """One account of the caller."""
     complete(ctx)
-    return handlers.get(ctx)
+    return ctx.proceed()
 
 
 def update_sub_account(ctx: Context) -> Reply:
     """Edit a sub-account; a new owner must be one of the sub-account's users."""
     complete(ctx)
-    record = find(ctx, "account", ctx.path["account_id"])
+    record = ctx.require("account")
     base, _ = home(ctx)
-    users = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{record['id']}")
+    users = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{record['id']}")
     if isinstance(ctx.body, dict):
         _check_owner(ctx, ctx.body, users)
         if isinstance(ctx.body.get("account_owner"), dict):
             ctx.body["account_owner"] = {"user_id": str(ctx.body["account_owner"]["user_id"])}
-    return handlers.update(ctx)
+    return ctx.proceed()
 
 
 def delete_sub_account(ctx: Context) -> Reply:
     """Remove a sub-account and everything its state holds."""
     record = _sub_account(ctx)
-    ctx.tenant.collections["account"].delete(record["id"])
-    ctx.runtime.store.reset(ctx.provider.name, f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
+    ctx.delete("account", record)
+    ctx.drop_tenant(f"{ctx.tenant_name}{SUB_ACCOUNT}{record['id']}")
     return Reply(200, {"id": record["id"], "object": "account", "deleted": True})
 
 
 def move_sub_account(ctx: Context) -> Reply:
     """Suspend, unsuspend or convert a sub-account."""
     _sub_account(ctx)
-    return handlers.action(ctx)
+    return ctx.proceed()
 
 
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
-    code = str(body_of(ctx)["confirmation"])
-    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, code, "account",
-                                                     ("body", "confirmation"),
-                                                     "confirmation code")
+    code = str(ctx.body["confirmation"])
+    tenant_name, _, record = issued.held_record(ctx, CONFIRM, code, "account",
+                                                ("body", "confirmation"), "confirmation code")
     if str(record["id"]) != str(ctx.path["account_id"]):
-        raise refuse(f"the confirmation code is not one of account {ctx.path['account_id']}",
-                     ("body", "confirmation"))
-    life = ctx.provider.resources["account"].lifecycle
-    assert life is not None, "the spec declares the account lifecycle"
+        raise ctx.refuse(f"the confirmation code is not one of account "
+                         f"{ctx.path['account_id']}", ("body", "confirmation"))
     # The account may live in another tenant than the caller's: move it there.
-    ctx.runtime.engine.apply(ctx.provider.name, tenant_name, tenant, "account", record["id"],
-                             life.act(record, "confirm", record["id"], ctx.now), ctx.now)
+    ctx.move(record, "confirm", "account", tenant=tenant_name)
     issued.redeem(ctx, CONFIRM, code)
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
-                       "data": shown(ctx, "account", record), "confirmed": True})
+                       "data": ctx.render(record, "account"), "confirmed": True})
 
 
 def resend_account_verification(ctx: Context) -> Reply:
     """Issue a new confirmation code to the pending sub-account an owner address names."""
-    email = str(body_of(ctx)["email"]).lower()
-    store = ctx.runtime.store
-    for (provider, name), tenant in list(store.tenants.items()):
-        if provider != ctx.provider.name:
-            continue
+    email = str(ctx.body["email"]).lower()
+    for name, tenant in ctx.tenants():
         for record in tenant.collections["account"].records.values():
             if str(record.get("owner_email", "")).lower() == email \
                     and record.get("status") == "pending":
                 issued.issue(ctx, CONFIRM, name, record["id"])
                 return Reply(200, {"object": "account", "verification_resent": True})
-    raise refuse(f"no account awaiting verification belongs to {email}", ("body", "email"))
+    raise ctx.refuse(f"no account awaiting verification belongs to {email}",
+                     ("body", "email"))
 
 
 def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
@@ -302,16 +282,12 @@ def account_report(ctx: Context) -> Reply:
         return Reply(200, {"data": _stats(ctx, ctx.tenant, root)})
     for record in sub_accounts(tenant):
         if str(record["id"]) == wanted:
-            sub = ctx.runtime.store.tenant(ctx.provider.name, f"{base}{SUB_ACCOUNT}{wanted}")
+            sub = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}")
             return Reply(200, {"data": _stats(ctx, sub, record)})
     raise not_found("Account", wanted)
 
 
-HOOKS = {"list_accounts": list_accounts, "show_account": show_account,
-         "update_sub_account": update_sub_account, "show_own_account": show_own_account,
-         "update_own_account": update_own_account,
-         "convert_own_account": convert_own_account, "create_account": create_account,
-         "delete_sub_account": delete_sub_account, "move_sub_account": move_sub_account,
-         "confirm_account": confirm_account,
-         "resend_account_verification": resend_account_verification,
-         "own_account_report": own_account_report, "account_report": account_report}
+HOOKS = Hooks.of(list_accounts, show_account, update_sub_account, show_own_account,
+                 update_own_account, convert_own_account, create_account, delete_sub_account,
+                 move_sub_account, confirm_account, resend_account_verification,
+                 own_account_report, account_report)

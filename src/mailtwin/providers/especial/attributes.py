@@ -7,16 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import (
-    body_of,
-    change,
-    find,
-    list_contacts,
-    refuse,
-    shown,
-)
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.contacts import chosen_contacts
 from mailtwin.store import Record
 
@@ -31,7 +22,7 @@ def _new_name(ctx: Context, resource: str, name: str, list_id: Any, what: str) -
     collection = ctx.tenant.collections[resource]
     if any(str(collection.records[key].get("list_id")) == str(list_id)
            for key in collection.ids_where("name", [name])):
-        raise refuse(f"list {list_id} already has the {what} {name!r}", ("body", "name"))
+        raise ctx.refuse(f"list {list_id} already has the {what} {name!r}", ("body", "name"))
 
 
 def _drop(ctx: Context, resource: str, record: Record) -> None:
@@ -41,38 +32,38 @@ def _drop(ctx: Context, resource: str, record: Record) -> None:
 
 def create_custom_attribute(ctx: Context) -> Reply:
     """Declare a custom attribute on a list."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    name = str(body_of(ctx)["name"])
+    chosen = ctx.require("list")
+    name = str(ctx.body["name"])
     if name.lower() in RESERVED:
-        raise refuse(f"{name!r} is a contact field; choose another attribute name",
-                     ("body", "name"))
+        raise ctx.refuse(f"{name!r} is a contact field; choose another attribute name",
+                         ("body", "name"))
     _new_name(ctx, "custom_attribute", name, chosen["id"], "custom attribute")
-    return handlers.create(ctx)
+    return ctx.proceed()
 
 
 def delete_custom_attribute(ctx: Context) -> Reply:
     """Remove a custom attribute from a list and from its contacts."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    record = find(ctx, "custom_attribute", ctx.path["name"])
-    for contact in list_contacts(ctx.tenant, chosen["id"]):
+    chosen = ctx.require("list")
+    record = ctx.require("custom_attribute")
+    for contact in ctx.records("contact", list_id=chosen["id"]):
         kept = [a for a in contact.get("custom_attributes") or []
                 if not (isinstance(a, dict) and a.get("name") == record["name"])]
         if len(kept) != len(contact.get("custom_attributes") or []):
-            change(ctx, "contact", contact, {"custom_attributes": kept})
+            ctx.apply("contact", contact, {"custom_attributes": kept})
     _drop(ctx, "custom_attribute", record)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def create_interest(ctx: Context) -> Reply:
     """Declare an interest on a list."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    _new_name(ctx, "interest", str(body_of(ctx)["name"]), chosen["id"], "interest")
-    return handlers.create(ctx)
+    chosen = ctx.require("list")
+    _new_name(ctx, "interest", str(ctx.body["name"]), chosen["id"], "interest")
+    return ctx.proceed()
 
 
 def _rename_on_contacts(ctx: Context, list_id: Any, old: str, new: str | None) -> None:
     """Rename (or, with None, remove) an interest on the contacts of a list."""
-    for contact in list_contacts(ctx.tenant, list_id):
+    for contact in ctx.records("contact", list_id=list_id):
         held = list(contact.get("interests") or [])
         if old not in held:
             continue
@@ -81,77 +72,74 @@ def _rename_on_contacts(ctx: Context, list_id: Any, old: str, new: str | None) -
             value = new if name == old else name
             if value is not None and value not in moved:
                 moved.append(value)
-        change(ctx, "contact", contact, {"interests": moved})
+        ctx.apply("contact", contact, {"interests": moved})
 
 
 def update_interest(ctx: Context) -> Reply:
     """Edit an interest; a new name follows on the list's contacts."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    record = find(ctx, "interest", ctx.path["interest_name"])
-    body = body_of(ctx)
+    chosen = ctx.require("list")
+    record = ctx.require("interest")
+    body = ctx.fields()
     new = body.get("name")
     if new is not None and new != record["name"]:
         _new_name(ctx, "interest", str(new), chosen["id"], "interest")
         _rename_on_contacts(ctx, chosen["id"], record["name"], str(new))
-    key = record[ctx.provider.resources["interest"].id_field]
-    return handlers.respond(ctx, ctx.tenant.collections["interest"].update(key, body))
+    key = record[ctx.resource("interest").id_field]
+    return ctx.respond(ctx.tenant.collections["interest"].update(key, body))
 
 
 def delete_interest(ctx: Context) -> Reply:
     """Remove an interest from a list and from its contacts."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    record = find(ctx, "interest", ctx.path["interest_name"])
+    chosen = ctx.require("list")
+    record = ctx.require("interest")
     _rename_on_contacts(ctx, chosen["id"], record["name"], None)
     _drop(ctx, "interest", record)
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def _interests(ctx: Context, list_id: Any) -> list[str]:
-    names = [str(n) for n in body_of(ctx)["interests"]]
-    declared = {str(r["name"]) for r in ctx.tenant.collections["interest"].records.values()
-                if str(r.get("list_id")) == str(list_id)}
+    names = [str(n) for n in ctx.body["interests"]]
+    declared = {str(r["name"]) for r in ctx.records("interest", list_id=list_id)}
     for index, name in enumerate(names):
         if name not in declared:
-            raise refuse(f"list {list_id} has no interest {name!r}", ("body", "interests", index))
+            raise ctx.refuse(f"list {list_id} has no interest {name!r}",
+                             ("body", "interests", index))
     return names
 
 
 def add_interests(ctx: Context) -> Reply:
     """Give interests the list declares to many of its contacts."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
+    chosen = ctx.require("list")
     names = _interests(ctx, chosen["id"])
     for contact in chosen_contacts(ctx, chosen["id"]):
         held = list(contact.get("interests") or [])
-        change(ctx, "contact", contact, {"interests": held + [n for n in names
-                                                              if n not in held]})
+        ctx.apply("contact", contact, {"interests": held + [n for n in names
+                                                            if n not in held]})
     return Reply(200, {"object": "interests", "added": True})
 
 
 def remove_interests(ctx: Context) -> Reply:
     """Take interests away from many contacts of a list."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
+    chosen = ctx.require("list")
     names = _interests(ctx, chosen["id"])
     for contact in chosen_contacts(ctx, chosen["id"]):
-        change(ctx, "contact", contact, {"interests": [n for n in contact.get("interests") or []
-                                                       if n not in names]})
+        ctx.apply("contact", contact, {"interests": [n for n in contact.get("interests") or []
+                                                     if n not in names]})
     return Reply(200, {"object": "interests", "removed": True})
 
 
 def interest_usage(ctx: Context, record: Record) -> Any:
     """An interest as shown, with the number of the list's contacts holding it."""
-    count = sum(1 for c in list_contacts(ctx.tenant, record.get("list_id"))
+    count = sum(1 for c in ctx.records("contact", list_id=record.get("list_id"))
                 if record["name"] in (c.get("interests") or []))
-    return {**shown(ctx, "interest", record), "usage": count}
+    return {**ctx.render(record, "interest"), "usage": count}
 
 
 def show_interest(ctx: Context) -> Reply:
     """One interest of a list, with its current usage."""
-    find(ctx, "list", ctx.path["list_id"])
-    return Reply(200, {"data": interest_usage(ctx, find(ctx, "interest",
-                                                        ctx.path["interest_name"]))})
+    ctx.require("list")
+    return Reply(200, {"data": interest_usage(ctx, ctx.require("interest"))})
 
 
-HOOKS = {"show_interest": show_interest, "create_custom_attribute": create_custom_attribute,
-         "delete_custom_attribute": delete_custom_attribute, "create_interest": create_interest,
-         "update_interest": update_interest, "delete_interest": delete_interest,
-         "add_interests": add_interests, "remove_interests": remove_interests}
+HOOKS = Hooks.of(show_interest, create_custom_attribute, delete_custom_attribute, create_interest,
+                 update_interest, delete_interest, add_interests, remove_interests)

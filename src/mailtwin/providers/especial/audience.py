@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mailtwin.providers.especial.common import attributes, list_contacts
+from mailtwin.providers.especial.common import attributes
 from mailtwin.providers.especial.suppression import blocked_in
 from mailtwin.store import Record, Tenant
 
@@ -124,7 +124,7 @@ def problem_of(segment: Record) -> str | None:
 
 def members(tenant: Tenant, list_id: Any, segment: Record | None) -> list[Record]:
     """The contacts of a list a segment selects (all of them without a segment)."""
-    contacts = list_contacts(tenant, list_id)
+    contacts = tenant.where("contact", list_id=list_id)
     if segment is None:
         return contacts
     test = selection(segment)

@@ -1,28 +1,19 @@
-"""Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair,
-a user with an active MFA method completes a challenge first (see `challenge`),
-and every other call's bearer token names its account (`?account_id=` picks a sub-account).
+"""Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair
+(once), a user with an active MFA method completes a challenge first (see `challenge`), and
+every other call's bearer token names its account (`?account_id=` picks a sub-account).
 
-A token the sandbox issued maps to the account of the user who logged in; any other
-non-empty token is its own account, created from the fixtures (so tests need no login).
+The tokens are the `oauth2` convention's: one the sandbox issued maps to the account of the
+user who logged in; any other non-empty token is its own account, created from the fixtures
+(so tests need no login).
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from typing import TYPE_CHECKING, Any
 
-from mailtwin.context import Context, Reply
-from mailtwin.conventions.auth import bearer
-from mailtwin.errors import ApiError, Problem
-from mailtwin.provider import Provider
+from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
 from mailtwin.providers.especial import challenge
 from mailtwin.schema_messages import shown
-from mailtwin.store import Record, Tenant
-from mailtwin.validation import parse_query
-
-if TYPE_CHECKING:
-    from mailtwin.runtime import Request, Runtime
 
 LIFETIME = 3600
 SUB_ACCOUNT = "#"
@@ -38,12 +29,6 @@ def _refused(status: int, message: str, location: tuple[str, ...] = ("header",
     kind = {401: "unauthorized", 403: "forbidden"}.get(status, "bad_request")
     headers = {"www-authenticate": "Bearer"} if status == 401 else {}
     return ApiError(status, [Problem(location, message, kind)], headers=headers)
-
-
-def _tokens(runtime: Runtime, provider: str) -> dict[str, Any]:
-    shared = runtime.store.shared_state(provider)
-    tokens: dict[str, Any] = shared.setdefault("tokens", {})
-    return tokens
 
 
 def root_account(tenant: Tenant) -> Record | None:
@@ -64,31 +49,17 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
             and str(r["parent_account_id"]) == str(root["id"])]
 
 
-def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
-    """The tenant of a request: its token's account, or the sub-account it asks for."""
-    return tenant_of(runtime, provider, request.headers, request.query)
-
-
-def tenant_of(runtime: Runtime, provider: Provider, headers: dict[str, str], query: bytes
-              ) -> str:
-    """The tenant that headers and a query string name (see authenticate); 401 / 403."""
-    try:
-        token = bearer(headers)
-    except ApiError:
-        raise _refused(401, "Not authenticated") from None
-    grant = _tokens(runtime, provider.name).get(token)
-    if grant is not None and grant["kind"] != "access":
-        raise _refused(401, "Could not validate credentials: not an access token")
-    if grant is not None and grant["expires"] <= runtime.clock.timestamp():
-        raise _refused(401, "Could not validate credentials: the token has expired")
-    base = grant["tenant"] if grant is not None else token
-    wanted = dict(parse_query(query)).get("account_id")
+def authenticate(auth: AuthContext) -> str:
+    """The tenant of a request: its token's account (the `oauth2` convention), or the
+    sub-account it asks for."""
+    base = auth.scheme()
+    wanted = auth.param("account_id")
     if not wanted:
         return str(base)
     if not INTEGER.fullmatch(wanted):
         message = f"{shown(wanted)} is not of type \"integer\""
         raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
-    tenant = runtime.store.tenant(provider.name, base)
+    tenant = auth.tenant_of(base)
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
         return str(base)
@@ -103,57 +74,46 @@ def tenant_of(runtime: Runtime, provider: Provider, headers: dict[str, str], que
 
 
 def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
-    tokens = _tokens(ctx.runtime, ctx.provider.name)
-    access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    now = ctx.runtime.clock.timestamp()
-    tokens[access] = {"kind": "access", "tenant": tenant_name, "expires": now + seconds}
-    tokens[refresh] = {"kind": "refresh", "tenant": tenant_name, "expires": now + 30 * 86400,
-                       "seconds": seconds}
-    tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+    access, refresh, _ = ctx.tokens.issue(tenant_name, ctx.clock.timestamp(), lifetime=seconds)
+    tenant = ctx.tenant_of(tenant_name)
     root = root_account(tenant)
     accounts = ([int(root["id"])] if root else []) + [int(r["id"]) for r in sub_accounts(tenant)]
     return Reply(200, {"access_token": access, "token_type": "bearer", "expires_in": seconds,
                        "refresh_token": refresh, "accounts": accounts})
 
 
-def _field(ctx: Context, name: str) -> Any:
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    return body.get(name)
-
-
 def _refresh(ctx: Context) -> Reply:
-    token = _field(ctx, "refresh_token")
+    token = ctx.fields().get("refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
-    tokens = _tokens(ctx.runtime, ctx.provider.name)
-    grant = tokens.get(str(token))
-    if grant is None or grant["kind"] != "refresh":
+    grant = ctx.tokens.find(str(token))
+    if grant is None or grant.kind != "refresh":
         raise _refused(401, "the refresh token is not valid", ("body", "refresh_token"))
-    if grant["expires"] <= ctx.runtime.clock.timestamp():
+    if not grant.live(ctx.clock.timestamp()):
         raise _refused(401, "the refresh token has expired", ("body", "refresh_token"))
-    del tokens[str(token)]
-    return _grant(ctx, grant["tenant"], int(grant["seconds"]))
+    ctx.tokens.revoke(str(token))  # used once
+    return _grant(ctx, grant.tenant, int(grant.lifetime or LIFETIME))
 
 
 def issue_token(ctx: Context) -> Reply:
     """Password grant (the default) or refresh grant: a new token pair."""
-    grant_type = _field(ctx, "grant_type") or "password"
+    grant_type = ctx.fields().get("grant_type") or "password"
     if grant_type == "refresh_token":
         return _refresh(ctx)
     if grant_type != "password":
         raise _refused(422, "grant_type must be password or refresh_token",
                        ("body", "grant_type"))
-    username, password = _field(ctx, "username"), _field(ctx, "password")
+    username, password = ctx.fields().get("username"), ctx.fields().get("password")
     problems = [Problem(("body", name), "field required", "missing")
                 for name, value in (("username", username), ("password", password))
                 if not value]
     if problems:
         raise ApiError(422, problems)
-    seconds = int(_field(ctx, "expiration_seconds") or LIFETIME)
+    seconds = int(ctx.fields().get("expiration_seconds") or LIFETIME)
     tenant_name = str(username).lower()
-    account = _field(ctx, "account_id")
+    account = ctx.fields().get("account_id")
     if account is not None:
-        tenant = ctx.runtime.store.tenant(ctx.provider.name, tenant_name)
+        tenant = ctx.tenant_of(tenant_name)
         if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
             root = root_account(tenant)
             if root is None or str(root["id"]) != str(account):
@@ -168,7 +128,7 @@ def issue_token(ctx: Context) -> Reply:
 
 def token_from_challenge(ctx: Context) -> Reply:
     """The token pair of a password grant whose MFA challenge the code completes."""
-    body = ctx.body if isinstance(ctx.body, dict) else {}
+    body = ctx.fields()
     tenant_name, seconds = challenge.redeem(ctx, str(body["challenge"]), str(body["code"]))
     return _grant(ctx, tenant_name, seconds)
 
@@ -178,5 +138,4 @@ def refresh_token(ctx: Context) -> Reply:
     return _refresh(ctx)
 
 
-HOOKS = {"authenticate": authenticate, "issue_token": issue_token,
-         "refresh_token": refresh_token, "token_from_challenge": token_from_challenge}
+HOOKS = Hooks.of(issue_token, refresh_token, token_from_challenge, authenticate=authenticate)

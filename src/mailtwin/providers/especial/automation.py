@@ -6,8 +6,8 @@ it. The sends feed the action reports and logs."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from mailtwin.hooks import Hooks, Move
 from mailtwin.providers.especial import audience
 from mailtwin.providers.especial.suppression import is_suppressed
 from mailtwin.store import Record, Tenant
@@ -50,12 +50,11 @@ def run(tenant: Tenant, contact: Record, trigger: str, moment: datetime) -> list
     return sends
 
 
-def _on_contact_move(tenant_name: str, tenant: Tenant, record: Record, source: Any,
-                     target: Any, moment: datetime) -> None:
-    trigger = TRIGGERS.get(str(target))
-    if trigger is not None and source is not None:
-        run(tenant, record, trigger, moment)
+def _on_contact_move(move: Move) -> None:
+    trigger = TRIGGERS.get(str(move.target))
+    if trigger is not None and move.source is not None:
+        run(move.tenant, move.record, trigger, move.moment)
 
 
-HOOKS: dict[str, Any] = {}
-MOVE_LISTENERS = {"contact": _on_contact_move}
+HOOKS = Hooks(moves={"contact": [_on_contact_move]})
+

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import find
+from mailtwin.hooks import Context, Hooks, Reply
+from mailtwin.providers.especial.common import html_page
 
 
 def render_campaign_blueprint(ctx: Context) -> Reply:
     """The blueprint's HTML (its text when it has none)."""
-    record = find(ctx, "campaign_blueprint", ctx.path["blueprint_id"])
-    content = record.get("content") or {}
-    html = str(content.get("html") or content.get("text") or "")
-    return Reply(200, media_type="text/html; charset=utf-8", raw=html.encode("utf-8"))
+    content = ctx.require("campaign_blueprint").get("content") or {}
+    return html_page(content.get("html") or content.get("text") or "")
 
 
-HOOKS = {"render_campaign_blueprint": render_campaign_blueprint}
+HOOKS = Hooks.of(render_campaign_blueprint)

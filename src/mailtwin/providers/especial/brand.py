@@ -1,6 +1,6 @@
 """The default brand: DKIM keys with generated public keys, the sending domains and their
 validation (a domain is valid once a DKIM key covers it), and the system emails
-configuration (templates and senders it names must exist)."""
+configuration (the templates and senders it names are declared references)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import binascii
 import hashlib
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import body_of, lookup, refuse
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.store import Record
 
 BRAND = "default"
@@ -41,19 +39,17 @@ def _public_key(domain: str, selector: str) -> str:
 
 def create_dkim_key(ctx: Context) -> Reply:
     """A new key for a domain; a domain and selector pair exists once."""
-    body = body_of(ctx)
+    body = ctx.fields()
     domain = str(body["domain"]).lower()
     selector = str(body.get("selector") or "especial")
     keys = ctx.tenant.collections["dkim_key"].records.values()
     if any(k.get("domain") == domain and k.get("selector") == selector for k in keys):
-        raise refuse(f"a DKIM key for {domain} with the selector {selector} already exists",
-                     ("body", "domain"))
-    resource = ctx.provider.resources["dkim_key"]
-    record = handlers.new_record(ctx, resource, {
+        raise ctx.refuse(f"a DKIM key for {domain} with the selector {selector} already exists",
+                         ("body", "domain"))
+    record = ctx.create("dkim_key", {
         "domain": domain, "selector": selector, "public_key": _public_key(domain, selector),
         "account_default": not any(True for _ in keys)})
-    handlers.insert(ctx, resource, record)
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def _domains(ctx: Context) -> dict[str, Any]:
@@ -69,7 +65,7 @@ def show_domains(ctx: Context) -> Reply:
 
 def change_domains(ctx: Context) -> Reply:
     """Set the bounce, tracking and forward domains."""
-    given = body_of(ctx)["domains"]
+    given = ctx.body["domains"]
     record = _brand(ctx)
     ctx.tenant.collections["brand"].update(
         BRAND, {"domains": {**(record.get("domains") or {}), **given}})
@@ -97,24 +93,11 @@ def validate_domains(ctx: Context) -> Reply:
     for kind in ("bounce", "tracking"):
         host = _host(str(domains.get(kind) or ""))
         if not host:
-            raise refuse(f"the {kind} domain is not set; set it with PATCH "
-                         "/brands/default/domains/default", ("body", "domains", kind))
-        out[kind] = [{"entry": f"{host} CNAME {kind}.especial.example", "valid": _covered(ctx,
-                                                                                          host)}]
+            raise ctx.refuse(f"the {kind} domain is not set; set it with PATCH "
+                             "/brands/default/domains/default", ("body", "domains", kind))
+        out[kind] = [{"entry": f"{host} CNAME {kind}.especial.example",
+                      "valid": _covered(ctx, host)}]
     return Reply(200, {"data": out})
-
-
-def _check_system_emails(ctx: Context, given: dict[str, Any]) -> None:
-    for kind, entries in given.items():
-        for index, entry in enumerate(entries or []):
-            template = (entry.get("template") or {}).get("id")
-            if template is not None and lookup(ctx.tenant, "template", template) is None:
-                raise refuse(f"template {template} does not exist",
-                             ("body", kind, index, "template", "id"))
-            sender = (entry.get("sender") or {}).get("id")
-            if sender is not None and lookup(ctx.tenant, "sender", sender) is None:
-                raise refuse(f"sender {sender} does not exist",
-                             ("body", kind, index, "sender", "id"))
 
 
 def _system_emails(ctx: Context) -> dict[str, Any]:
@@ -129,8 +112,7 @@ def show_system_emails(ctx: Context) -> Reply:
 
 def _store_system_emails(ctx: Context, replace: bool) -> Reply:
     # Members the schema does not name are ignored, as the schema leaves them open.
-    given = {kind: value for kind, value in body_of(ctx).items() if kind in SYSTEM_EMAILS}
-    _check_system_emails(ctx, given)
+    given = {kind: value for kind, value in ctx.fields().items() if kind in SYSTEM_EMAILS}
     current = {} if replace else _system_emails(ctx)
     _brand(ctx)
     ctx.tenant.collections["brand"].update(BRAND, {"system_emails": {**current, **given}})
@@ -147,22 +129,22 @@ def update_system_emails(ctx: Context) -> Reply:
     return _store_system_emails(ctx, replace=False)
 
 
-def _image(text: str) -> tuple[bytes, str]:
+def _image(ctx: Context, text: str) -> tuple[bytes, str]:
     """The bytes and extension of a base64 image (a data URI's prefix is allowed)."""
     payload = text.split(",", 1)[1] if text.startswith("data:") and "," in text else text
     try:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise refuse("the file must be a base64-encoded image", ("body", "file")) from None
+        raise ctx.refuse("the file must be a base64-encoded image", ("body", "file")) from None
     for magic, extension in IMAGES.items():
         if raw.startswith(magic):
             return raw, extension
-    raise refuse("the file must be a PNG, JPEG or GIF image", ("body", "file"))
+    raise ctx.refuse("the file must be a PNG, JPEG or GIF image", ("body", "file"))
 
 
 def upload_logo(ctx: Context) -> Reply:
     """Set the brand's logo from a base64 image; it is served from the provider's assets."""
-    raw, extension = _image(str(body_of(ctx)["file"]))
+    raw, extension = _image(ctx, str(ctx.body["file"]))
     _brand(ctx)
     url = f"{ASSETS}/{hashlib.sha256(raw).hexdigest()[:24]}.{extension}"
     ctx.tenant.collections["brand"].update(BRAND, {"logo": url})
@@ -173,13 +155,10 @@ def remove_logo(ctx: Context) -> Reply:
     """Remove the brand's logo."""
     record = ctx.tenant.collections["brand"].get(BRAND)
     if record is None or not record.get("logo"):
-        raise refuse("the brand has no logo to remove", ("path",))
+        raise ctx.refuse("the brand has no logo to remove", ("path",))
     ctx.tenant.collections["brand"].update(BRAND, {"logo": None})
     return Reply(200, {"object": "logo", "deleted": True})
 
 
-HOOKS = {"upload_logo": upload_logo, "remove_logo": remove_logo,
-         "create_dkim_key": create_dkim_key, "show_domains": show_domains,
-         "change_domains": change_domains, "validate_domains": validate_domains,
-         "show_system_emails": show_system_emails, "set_system_emails": set_system_emails,
-         "update_system_emails": update_system_emails}
+HOOKS = Hooks.of(upload_logo, remove_logo, create_dkim_key, show_domains, change_domains,
+                 validate_domains, show_system_emails, set_system_emails, update_system_emails)

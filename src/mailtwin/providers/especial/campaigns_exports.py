@@ -3,18 +3,17 @@ campaign (sends recorded, or delivering / delivered, archived ones included) wit
 figures /reports/campaigns/{id} answers at that moment; the download answers its link.
 
 The sandbox has no readers, so opens, clicks, bounces and spam reports stay at 0 as in the
-campaign report; sends and unsubscribes after a send are counted from state.
+campaign report; sends and unsubscribes after a send are counted from state. The download is
+`common.download_export`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import export_download, find
+from mailtwin.hooks import Hooks, Move
 from mailtwin.providers.especial.reports import events_of
 from mailtwin.store import Record, Tenant
 
@@ -51,17 +50,10 @@ def reports_csv(tenant: Tenant) -> str:
     return out.getvalue()
 
 
-def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-                  moment: datetime) -> None:
-    if target == "ready":
-        record["csv"] = reports_csv(tenant)
+def _export_ready(move: Move) -> None:
+    if move.target == "ready":
+        move.record["csv"] = reports_csv(move.tenant)
 
 
-def download_campaigns_export(ctx: Context) -> Reply:
-    """The link of a finished campaign reports export's CSV (served under /files/)."""
-    export = find(ctx, "campaigns_export", ctx.path["export_id"])
-    return export_download(ctx, "campaigns_export", export, "export_id")
+HOOKS = Hooks(moves={"campaigns_export": [_export_ready]})
 
-
-HOOKS = {"download_campaigns_export": download_campaigns_export}
-MOVE_LISTENERS = {"campaigns_export": _export_ready}

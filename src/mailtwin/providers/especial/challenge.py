@@ -21,8 +21,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.errors import ApiError, Problem
+from mailtwin.hooks import Context, Reply
 from mailtwin.providers.especial.mfa import STEP, totp
 from mailtwin.providers.especial.users import by_email
 from mailtwin.store import Record, Tenant
@@ -31,7 +31,7 @@ LIFETIME = 300
 
 
 def _challenges(ctx: Context) -> dict[str, dict[str, Any]]:
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
+    shared = ctx.shared
     held: dict[str, dict[str, Any]] = shared.setdefault("challenges", {})
     return held
 
@@ -53,14 +53,14 @@ def _active_secrets(tenant: Tenant, user: Record) -> list[str]:
 
 def challenge_for(ctx: Context, login: str, tenant_name: str, seconds: int) -> Reply | None:
     """The 401 challenge answer when the login's user has an active MFA method, else None."""
-    tenant = ctx.runtime.store.tenant(ctx.provider.name, login)
+    tenant = ctx.tenant_of(login)
     user = _login_user(tenant, login)
     if user is None or not _active_secrets(tenant, user):
         return None
     ident = secrets.token_urlsafe(24)
     _challenges(ctx)[ident] = {"login": login, "user_id": user["id"], "tenant": tenant_name,
                                "seconds": seconds,
-                               "expires": ctx.runtime.clock.timestamp() + LIFETIME}
+                               "expires": ctx.clock.timestamp() + LIFETIME}
     return Reply(401, {"detail": [{"msg": "multi-factor authentication required: send the "
                                           "challenge and a code to /token/challenge",
                                    "type": "unauthorized"}],
@@ -85,11 +85,11 @@ def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int]:
     used up. 401 for an unknown or lapsed challenge or a wrong code."""
     challenges = _challenges(ctx)
     held = challenges.get(ident)
-    if held is None or held["expires"] <= ctx.runtime.clock.timestamp():
+    if held is None or held["expires"] <= ctx.clock.timestamp():
         challenges.pop(ident, None)
         raise _unauthorized("the challenge is unknown, used or expired; ask /token for a new "
                             "one", ("body", "challenge"))
-    tenant = ctx.runtime.store.tenant(ctx.provider.name, held["login"])
+    tenant = ctx.tenant_of(held["login"])
     user = tenant.collections["user"].records.get(held["user_id"])
     if user is None or not _active_secrets(tenant, user):
         del challenges[ident]

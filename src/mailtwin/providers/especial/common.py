@@ -1,48 +1,24 @@
-"""Helpers the Especial hooks share: lookups, refusals, write answers, recipients, merging."""
+"""Helpers the Especial hooks share: write answers, cached records, merge values, a list's
+contacts, export downloads."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.errors import ApiError, Location, bad_request
+from mailtwin.hooks import Context, Record, Reply
 from mailtwin.listing import cached_json
 from mailtwin.rawjson import Raw
-from mailtwin.store import Record, Tenant
-
-
-def find(ctx: Context, resource: str, ident: Any) -> Record:
-    """A record of a resource by id (in the request's path scope), or the 404."""
-    return ctx.provider.resources[resource].find(ctx, ident)
-
-
-def lookup(tenant: Tenant, resource: str, ident: Any) -> Record | None:
-    """A record by id, ids compared as given or as text."""
-    records = tenant.collections[resource].records
-    found = records.get(ident)
-    if found is None and isinstance(ident, str) and ident.isdigit():
-        found = records.get(int(ident))
-    return found
-
-
-def refuse(message: str, location: Location = ("body",)) -> ApiError:
-    """400 `bad_request` for an illegal move or a bad reference; its `loc` items are text, as
-    the published bad-request schema types them (list positions too)."""
-    return bad_request(message, tuple(str(part) for part in location))
-
-
-def shown(ctx: Context, resource: str, record: Record, view: str = "detail") -> Any:
-    """A record projected on one of its resource's views."""
-    return ctx.provider.resources[resource].render(record, view)
 
 
 def shown_json(ctx: Context, resource: str, record: Record, view: str = "detail") -> Raw:
-    """shown(), as JSON bytes kept on the collection until the record changes (the answer
-    holding them is a spliced Reply)."""
-    spec = ctx.provider.resources[resource]
+    """A record on a view as JSON bytes, kept on the collection until the record changes (the
+    answer holding them is a spliced Reply)."""
+    spec = ctx.resource(resource)
     return cached_json(ctx.tenant.collections[resource], ("shown", view),
                        lambda found: spec.render(found, view))(record)
 
@@ -50,31 +26,11 @@ def shown_json(ctx: Context, resource: str, record: Record, view: str = "detail"
 def answer(ctx: Context, resource: str, record: Record, flag: str, status: int = 200,
            data: bool = True, obj: str | None = None) -> Reply:
     """`{"id", "object", "<flag>": true, "data"}`: the documented answer of a write."""
-    body: dict[str, Any] = {"id": record[ctx.provider.resources[resource].id_field],
+    body: dict[str, Any] = {"id": record[ctx.resource(resource).id_field],
                             "object": obj or resource, flag: True}
     if data:
-        body["data"] = shown(ctx, resource, record)
+        body["data"] = ctx.render(record, resource)
     return Reply(status, body)
-
-
-def body_of(ctx: Context) -> dict[str, Any]:
-    """The request body as a mapping (validation already checked its shape)."""
-    return dict(ctx.body) if isinstance(ctx.body, dict) else {}
-
-
-def change(ctx: Context, resource: str, record: Record, changes: Record) -> Record:
-    """Store changes to a record through the lifecycle engine (moves are noticed)."""
-    spec = ctx.provider.resources[resource]
-    if spec.updated:
-        changes[spec.updated] = ctx.stamp()
-    return ctx.runtime.engine.apply(ctx.provider.name, ctx.tenant_name, ctx.tenant, resource,
-                                    record[spec.id_field], changes, ctx.now)
-
-
-def create(ctx: Context, resource: str, fields: Record) -> Record:
-    """A new record of a resource, stamped and stored."""
-    spec = ctx.provider.resources[resource]
-    return handlers.insert(ctx, spec, handlers.new_record(ctx, spec, fields))
 
 
 def attributes(contact: Record) -> dict[str, Any]:
@@ -85,6 +41,13 @@ def attributes(contact: Record) -> dict[str, Any]:
         if isinstance(item, dict) and "name" in item:
             values[str(item["name"])] = item.get("value")
     return values
+
+
+def contact_values(ctx: Context, ident: Any) -> dict[str, Any]:
+    """The merge values of the contact an id names (its existence is a declared reference);
+    none without an id."""
+    contact = ctx.record("contact", ident) if ident is not None else None
+    return attributes(contact) if contact is not None else {}
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(?:contact\.)?([A-Za-z0-9_.-]+)\s*\}\}")
@@ -98,15 +61,34 @@ def merge(text: Any, values: dict[str, Any]) -> Any:
                             else str(values[m.group(1)]), text)
 
 
-def list_contacts(tenant: Tenant, list_id: Any) -> list[Record]:
-    """The contacts of one list, in insertion order."""
-    collection = tenant.collections["contact"]
-    if "list_id" in collection.index:
-        wanted = [list_id, str(list_id)]
-        if isinstance(list_id, str) and list_id.isdigit():
-            wanted.append(int(list_id))
-        return [collection.records[i] for i in collection.ids_where("list_id", wanted)]
-    return [r for r in collection.records.values() if str(r.get("list_id")) == str(list_id)]
+def html_page(text: Any) -> Reply:
+    """An HTML answer."""
+    return Reply(200, media_type="text/html; charset=utf-8", raw=str(text).encode("utf-8"))
+
+
+def csv_text(header: Iterable[Any], lines: Iterable[Iterable[Any]]) -> str:
+    """A CSV document with LF line ends: the header row, then the lines."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(lines)
+    return out.getvalue()
+
+
+# How long a finished task's result is kept.
+KEEP = 7 * 86400
+
+
+def start_task(ctx: Context, kind: str, description: str, payload: dict[str, Any]) -> Record:
+    """A task that the clock finishes, requested by the account's first user."""
+    owner = next(iter(ctx.tenant.collections["user"].records.values()), {})
+    text = str(owner.get("id"))
+    return ctx.create("task", {
+        "type": kind, "description": description, "payload": payload, "progress": 0,
+        "expires_on": int(ctx.now.timestamp()) + KEEP,
+        # The task schemas type a user id as an integer, whatever the user record holds.
+        "requested_by": {"email": owner.get("email"),
+                         "id": int(text) if text.isdigit() else owner.get("id")}})
 
 
 def link_live(entry: Any, now: float) -> bool:
@@ -114,19 +96,23 @@ def link_live(entry: Any, now: float) -> bool:
     return len(entry) > 3 and now < entry[3]
 
 
-def export_download(ctx: Context, resource: str, export: Record, param: str) -> Reply:
-    """The link of a finished export's CSV (served under /files/); refused until ready."""
+def download_export(ctx: Context) -> Reply:
+    """The link of a finished export (the operation's resource) as a CSV served under
+    /files/ until the link expires, refused until ready; the list or campaign the path names
+    must exist. At most `max_links` links are kept, the oldest dropped first."""
+    resource = ctx.resource()
+    ctx.require_path()
+    export = ctx.require()
     if export.get("status") != "ready":
-        raise refuse(f"export {export['id']} is {export.get('status')}; it can be downloaded "
-                     "once ready", ("path", param))
-    files = ctx.runtime.store.shared_state(ctx.provider.name).setdefault("files", {})
-    now, config = ctx.runtime.clock.timestamp(), ctx.runtime.config
+        raise ctx.refuse(f"export {export['id']} is {export.get('status')}; it can be "
+                         "downloaded once ready", ("path", resource.param))
+    files = ctx.shared.setdefault("files", {})
+    now, config = ctx.clock.timestamp(), ctx.config
     for lapsed in [k for k, entry in files.items() if not link_live(entry, now)]:
         del files[lapsed]
     while len(files) >= config.max_links:
         del files[next(iter(files))]
     key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, resource, export["id"], now + config.link_seconds)
+    files[key] = (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds)
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")
     return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})
-

@@ -5,51 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
+from mailtwin.hooks import Context, Hooks, Record, Reply
 from mailtwin.listing import Listing
-from mailtwin.provider import without_nulls
 from mailtwin.providers.especial import audience, automation
-from mailtwin.providers.especial.common import (
-    answer,
-    body_of,
-    change,
-    create,
-    find,
-    list_contacts,
-    refuse,
-)
-from mailtwin.store import Record
-
-
-def _list(ctx: Context) -> Record:
-    return find(ctx, "list", ctx.path["list_id"])
-
-
-def _declared(ctx: Context, resource: str, list_id: Any, key: str) -> set[str]:
-    return {str(r.get(key)) for r in ctx.tenant.collections[resource].records.values()
-            if str(r.get("list_id")) == str(list_id)}
+from mailtwin.providers.especial.common import answer
 
 
 def check_fields(ctx: Context, list_id: Any, fields: Record,
                  where: tuple[str | int, ...] = ("body",)) -> None:
     """Custom attributes and interests must be ones the list declares."""
-    names = _declared(ctx, "custom_attribute", list_id, "name")
+    names = {str(r.get("name")) for r in ctx.records("custom_attribute", list_id=list_id)}
     for index, item in enumerate(fields.get("custom_attributes") or []):
         if isinstance(item, dict) and str(item.get("name")) not in names:
-            raise refuse(f"list {list_id} has no custom attribute {item.get('name')!r}",
-                         (*where, "custom_attributes", index, "name"))
-    interests = _declared(ctx, "interest", list_id, "name")
+            raise ctx.refuse(f"list {list_id} has no custom attribute {item.get('name')!r}",
+                             (*where, "custom_attributes", index, "name"))
+    interests = {str(r.get("name")) for r in ctx.records("interest", list_id=list_id)}
     for index, name in enumerate(fields.get("interests") or []):
         if str(name) not in interests:
-            raise refuse(f"list {list_id} has no interest {name!r}",
-                         (*where, "interests", index))
+            raise ctx.refuse(f"list {list_id} has no interest {name!r}",
+                             (*where, "interests", index))
 
 
 def by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
     """The list's contact with this address (compared without case), if any."""
     wanted = email.strip().lower()
-    for contact in list_contacts(ctx.tenant, list_id):
+    for contact in ctx.records("contact", list_id=list_id):
         if str(contact.get("email", "")).lower() == wanted:
             return contact
     return None
@@ -65,19 +45,19 @@ def _merge_attributes(old: list[Any], new: list[Any]) -> list[Any]:
 def create_contact(ctx: Context) -> Reply:
     """Add an address to a list (workflows triggered by `subscribed` start for it); an
     unsubscribed one comes back only with resubscribe."""
-    chosen = _list(ctx)
-    body = body_of(ctx)
+    chosen = ctx.require("list")
+    body = ctx.fields()
     check_fields(ctx, chosen["id"], body)
     existing = by_email(ctx, chosen["id"], str(body["email"]))
     if existing is not None:
         if existing.get("status") == "unsubscribed" and ctx.query.get("resubscribe", True):
-            change(ctx, "contact", existing, {
+            ctx.apply("contact", existing, {
                 "status": "active", "subscribed_on": ctx.stamp(),
                 "custom_attributes": _merge_attributes(existing.get("custom_attributes") or [],
-                                                       body.get("custom_attributes") or [])})
+                                                     body.get("custom_attributes") or [])})
             return answer(ctx, "contact", existing, "created", 201)
-        raise refuse(f"{body['email']} is already a contact of list {chosen['id']}",
-                     ("body", "email"))
+        raise ctx.refuse(f"{body['email']} is already a contact of list {chosen['id']}",
+                         ("body", "email"))
     record = subscribe(ctx, {"email": body["email"],
                              "custom_attributes": body.get("custom_attributes") or []})
     return answer(ctx, "contact", record, "created", 201)
@@ -85,7 +65,7 @@ def create_contact(ctx: Context) -> Reply:
 
 def subscribe(ctx: Context, fields: Record) -> Record:
     """A new contact of the request's list; the workflows its subscription triggers start."""
-    record = create(ctx, "contact", fields)
+    record = ctx.create("contact", fields)
     if record.get("status") == "active":
         automation.run(ctx.tenant, record, "subscribed", ctx.now)
     return record
@@ -93,21 +73,21 @@ def subscribe(ctx: Context, fields: Record) -> Record:
 
 def update_contact(ctx: Context) -> Reply:
     """Edit a contact: address (unique in its list), attributes, tags and interests."""
-    chosen = _list(ctx)
-    contact = find(ctx, "contact", ctx.path["contact_id"])
-    body = body_of(ctx)
+    chosen = ctx.require("list")
+    contact = ctx.require("contact")
+    body = ctx.fields()
     check_fields(ctx, chosen["id"], body)
     email = body.get("email")
     if email is not None:
         other = by_email(ctx, chosen["id"], str(email))
         if other is not None and other["id"] != contact["id"]:
-            raise refuse(f"{email} is already a contact of list {chosen['id']}",
-                         ("body", "email"))
+            raise ctx.refuse(f"{email} is already a contact of list {chosen['id']}",
+                             ("body", "email"))
     fields: Record = {k: v for k, v in body.items() if k != "custom_attributes"}
     if "custom_attributes" in body:
         fields["custom_attributes"] = _merge_attributes(contact.get("custom_attributes") or [],
                                                         body["custom_attributes"])
-    change(ctx, "contact", contact, fields)
+    ctx.apply("contact", contact, fields)
     return answer(ctx, "contact", contact, "updated")
 
 
@@ -118,91 +98,75 @@ def _retag(ctx: Context, contacts: list[Record], tags: list[str], add: bool) -> 
             current += [t for t in tags if t not in current]
         else:
             current = [t for t in current if t not in tags]
-        change(ctx, "contact", contact, {"tags": current})
+        ctx.apply("contact", contact, {"tags": current})
 
 
 def tag_contact(ctx: Context) -> Reply:
     """Add tags to one contact."""
-    _list(ctx)
-    contact = find(ctx, "contact", ctx.path["contact_id"])
-    _retag(ctx, [contact], list(body_of(ctx)["tags"]), add=True)
+    ctx.require("list")
+    contact = ctx.require("contact")
+    _retag(ctx, [contact], list(ctx.body["tags"]), add=True)
     return Reply(200, {"tagged": True})
 
 
 def untag_contact(ctx: Context) -> Reply:
     """Remove tags from one contact."""
-    _list(ctx)
-    contact = find(ctx, "contact", ctx.path["contact_id"])
-    _retag(ctx, [contact], list(body_of(ctx)["tags"]), add=False)
+    ctx.require("list")
+    contact = ctx.require("contact")
+    _retag(ctx, [contact], list(ctx.body["tags"]), add=False)
     return Reply(200, {"untagged": True})
 
 
 def chosen_contacts(ctx: Context, list_id: Any) -> list[Record]:
     """The contacts a many-contacts body names: `contact_ids`, or a selection."""
-    body = body_of(ctx)
-    contacts = list_contacts(ctx.tenant, list_id)
+    body = ctx.fields()
+    contacts = ctx.records("contact", list_id=list_id)
     if body.get("contact_ids"):
         by_id = {c["id"]: c for c in contacts}
         missing = [i for i in body["contact_ids"] if i not in by_id]
         if missing:
-            raise refuse(f"list {list_id} has no contacts {missing}", ("body", "contact_ids"))
+            raise ctx.refuse(f"list {list_id} has no contacts {missing}", ("body", "contact_ids"))
         return [by_id[i] for i in body["contact_ids"]]
     selection = {k: body[k] for k in ("fiql", "query", "json") if body.get(k)}
     if not selection:
-        raise refuse("name the contacts with contact_ids, query, fiql or json",
-                     ("body", "contact_ids"))
+        raise ctx.refuse("name the contacts with contact_ids, query, fiql or json",
+                         ("body", "contact_ids"))
     problem = audience.problem_of(selection)
     if problem:
-        raise refuse(problem, ("body", next(iter(selection))))
+        raise ctx.refuse(problem, ("body", next(iter(selection))))
     test = audience.selection(selection)
     return [c for c in contacts if test(c)]
 
 
 def tag_contacts(ctx: Context) -> Reply:
     """Add tags to many contacts of a list."""
-    chosen = _list(ctx)
-    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=True)
+    chosen = ctx.require("list")
+    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(ctx.body["tags"]), add=True)
     return Reply(200, {"tagged": True})
 
 
 def untag_contacts(ctx: Context) -> Reply:
     """Remove tags from many contacts of a list."""
-    chosen = _list(ctx)
-    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(body_of(ctx)["tags"]), add=False)
+    chosen = ctx.require("list")
+    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(ctx.body["tags"]), add=False)
     return Reply(200, {"untagged": True})
 
 
 def segment_contacts(ctx: Context) -> Reply:
     """The contacts of a list that a segment selects, a page at a time."""
-    chosen = _list(ctx)
-    segment = find(ctx, "segment", ctx.path["segment_id"])
+    chosen = ctx.require("list")
+    segment = ctx.require("segment")
     problem = audience.problem_of(segment)
     if problem:
-        raise refuse(f"segment {segment['id']} cannot be evaluated: {problem}", ("path",))
+        raise ctx.refuse(f"segment {segment['id']} cannot be evaluated: {problem}", ("path",))
     members = audience.members(ctx.tenant, chosen["id"], segment)
     ids = [c["id"] for c in members]
-    resource = ctx.provider.resources["contact"]
-    plan = ctx.provider.query_style(ctx)
+    resource = ctx.resource("contact")
+    plan = ctx.query_plan()
     found = Listing(ctx.tenant.collections["contact"], ids, plan.predicates,
                     lambda r: resource.render(r, "summary"))
-    return _cursors_set(ctx.provider.paginate(ctx, found, ctx.provider.paging))
+    return ctx.page(found)
 
 
-def _cursors_set(reply: Reply) -> Reply:
-    """A contacts page whose pagination block names only the cursors that exist (the first
-    page has no previous one, the last no next one)."""
-    if isinstance(reply.body, dict) and isinstance(reply.body.get("pagination"), dict):
-        reply.body["pagination"] = without_nulls(reply.body["pagination"])
-    return reply
-
-
-def list_contacts_page(ctx: Context) -> Reply:
-    """A page of a list's contacts."""
-    return _cursors_set(handlers.list_(ctx))
-
-
-HOOKS = {"list_contacts_page": list_contacts_page,
-"create_contact": create_contact, "update_contact": update_contact,
-         "tag_contact": tag_contact, "untag_contact": untag_contact,
-         "tag_contacts": tag_contacts, "untag_contacts": untag_contacts,
-         "segment_contacts": segment_contacts}
+HOOKS = Hooks.of(create_contact, update_contact, tag_contact, untag_contact,
+                 tag_contacts, untag_contacts, segment_contacts)

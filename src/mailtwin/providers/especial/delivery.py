@@ -4,152 +4,121 @@ the clock starts the delivery."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.timestamps import parse_iso
-from mailtwin.lifecycle import Lifecycle
+from mailtwin.hooks import Context, Hooks, Move, Record, Reply
 from mailtwin.providers.especial.audience import recipients
-from mailtwin.providers.especial.common import body_of, change, find, lookup, refuse
-from mailtwin.store import Record, Tenant
 
 # Where a cancelled campaign goes: back to a draft before sending, finished while sending.
 CANCEL_TARGET = {"scheduled": "active", "delivering": "delivered"}
 
 
-def _campaign(ctx: Context) -> tuple[Record, Lifecycle]:
-    record = find(ctx, "campaign", ctx.path["campaign_id"])
-    life = ctx.provider.resources["campaign"].lifecycle
-    assert life is not None, "the spec declares the campaign lifecycle"
-    return record, life
-
-
-def _check(ctx: Context, record: Record, life: Lifecycle, action: str) -> Record:
-    """The action's declared changes, or its refusal naming the current status."""
-    return life.act(record, action, record["id"], ctx.now)
-
-
 def _when(ctx: Context) -> int:
     """The send time of a schedule body: `date` (unix), `scheduled_for` or `scheduled_at`."""
-    body = body_of(ctx)
+    body = ctx.fields()
     for name in ("date", "scheduled_for", "scheduled_at"):
         value = body.get(name)
         if value is None:
             continue
         if isinstance(value, bool):
-            raise refuse("must be a unix time or an ISO 8601 date-time", ("body", name))
+            raise ctx.refuse("must be a unix time or an ISO 8601 date-time", ("body", name))
         if isinstance(value, int | float):
             return int(value)
         moment = parse_iso(value)
         if moment is None:
-            raise refuse("must be a unix time or an ISO 8601 date-time", ("body", name))
+            raise ctx.refuse("must be a unix time or an ISO 8601 date-time", ("body", name))
         return int(moment.timestamp())
-    raise refuse("a send time is required: date (unix seconds), scheduled_for or scheduled_at",
-                  ("body", "date"))
+    raise ctx.refuse("a send time is required: date (unix seconds), scheduled_for or "
+                     "scheduled_at", ("body", "date"))
 
 
 def _sendable(ctx: Context, record: Record) -> None:
     """Refuse a send that has an unconfirmed or missing sender, or HTML it did not allow."""
-    sender = lookup(ctx.tenant, "sender", (record.get("sender") or {}).get("id"))
+    sender = ctx.record("sender", (record.get("sender") or {}).get("id"))
     if sender is None:
-        raise refuse(f"campaign {record['id']} has no existing sender", ("body", "sender"))
+        raise ctx.refuse(f"campaign {record['id']} has no existing sender", ("body", "sender"))
     if not sender.get("confirmed"):
-        raise refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed; "
-                     "confirm it before scheduling", ("body", "sender"))
+        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed; "
+                         "confirm it before scheduling", ("body", "sender"))
     content = record.get("content") or {}
-    if not content.get("html") and not body_of(ctx).get("html_empty"):
-        raise refuse(f"campaign {record['id']} has no HTML content; send html_empty=true to "
-                     "send its text version only", ("body", "html_empty"))
+    if not content.get("html") and not ctx.fields().get("html_empty"):
+        raise ctx.refuse(f"campaign {record['id']} has no HTML content; send html_empty=true "
+                         "to send its text version only", ("body", "html_empty"))
 
 
 def schedule_campaign(ctx: Context) -> Reply:
     """Schedule (or reschedule) a campaign for a future time."""
-    record, life = _campaign(ctx)
+    record = ctx.require()
     action = ctx.op.ext.get("action") or "schedule"
-    changes = _check(ctx, record, life, action)
+    changes = ctx.plan(record, action)
     when = _when(ctx)
     if when <= int(ctx.now.timestamp()):
-        raise refuse(f"the send time {when} is not in the future (the clock says "
-                     f"{int(ctx.now.timestamp())})", ("body", "date"))
+        raise ctx.refuse(f"the send time {when} is not in the future (the clock says "
+                         f"{int(ctx.now.timestamp())})", ("body", "date"))
     _sendable(ctx, record)
-    changes.update({"scheduled_for": when, "suspended": False})
-    change(ctx, "campaign", record, changes)
+    ctx.apply(None, record, {**changes, "scheduled_for": when, "suspended": False})
     if action == "reschedule":  # same status: plan the timed move at the new time
-        ctx.runtime.engine.entered(ctx.provider.name, ctx.tenant_name, ctx.tenant, "campaign",
-                                   record, ctx.now)
-    return handlers.respond(ctx, record)
-
-
-def _hold(ctx: Context, record: Record) -> None:
-    """Drop the pending timed moves of a record (they are planned again on resume)."""
-    key = ("campaign", record["id"])
-    ctx.tenant.versions[key] = ctx.tenant.versions.get(key, 0) + 1
+        ctx.retime(record)
+    return ctx.respond(record)
 
 
 def suspend_campaign(ctx: Context) -> Reply:
-    """Hold a scheduled or delivering campaign."""
-    record, life = _campaign(ctx)
-    changes = _check(ctx, record, life, "suspend")
+    """Hold a scheduled or delivering campaign; its timed moves wait for the resume."""
+    record = ctx.require()
+    changes = ctx.plan(record, "suspend")
     if record.get("suspended"):
-        raise refuse(f"campaign {record['id']} is already suspended")
-    change(ctx, "campaign", record, changes)
-    _hold(ctx, record)
-    return handlers.respond(ctx, record)
+        raise ctx.refuse(f"campaign {record['id']} is already suspended")
+    ctx.apply(None, record, changes)
+    ctx.hold(record)
+    return ctx.respond(record)
 
 
 def resume_campaign(ctx: Context) -> Reply:
     """Carry on with a suspended campaign; a send time already passed starts it now."""
-    record, life = _campaign(ctx)
-    changes = _check(ctx, record, life, "resume")
+    record = ctx.require()
+    changes = ctx.plan(record, "resume")
     if not record.get("suspended"):
-        raise refuse(f"campaign {record['id']} is not suspended (its status is "
-                     f"{record.get('status')})")
+        raise ctx.refuse(f"campaign {record['id']} is not suspended (its status is "
+                         f"{record.get('status')})")
     when = record.get("scheduled_for")
     if record.get("status") == "scheduled" and isinstance(when, int) and when < ctx.stamp():
         changes["scheduled_for"] = ctx.stamp()  # the time passed while held: send now
-    change(ctx, "campaign", record, changes)
-    ctx.runtime.engine.entered(ctx.provider.name, ctx.tenant_name, ctx.tenant, "campaign",
-                               record, ctx.now)
-    return handlers.respond(ctx, record)
+    ctx.apply(None, record, changes)
+    ctx.retime(record)
+    return ctx.respond(record)
 
 
 def cancel_campaign(ctx: Context) -> Reply:
     """Stop a campaign: a scheduled one becomes a draft again, a delivering one finishes."""
-    record, life = _campaign(ctx)
-    changes = _check(ctx, record, life, "cancel")
+    record = ctx.require()
+    changes = ctx.plan(record, "cancel")
     target = CANCEL_TARGET[str(record["status"])]
     changes["status"] = target
     if target == "active":
         changes.update({"scheduled_for": None, "scheduled_on": None})
     else:
         changes["delivery_finished_on"] = ctx.stamp()
-    change(ctx, "campaign", record, changes)
-    return handlers.respond(ctx, record)
+    ctx.apply(None, record, changes)
+    return ctx.respond(record)
 
 
 def unarchive_campaign(ctx: Context) -> Reply:
     """Bring an archived campaign back to the status it was archived from."""
-    record, life = _campaign(ctx)
-    changes = _check(ctx, record, life, "unarchive")
-    changes.update({"status": record.get("archived_from") or "active", "archived_from": None})
-    change(ctx, "campaign", record, changes)
-    return handlers.respond(ctx, record)
+    record = ctx.require()
+    ctx.move(record, "unarchive", also={"status": record.get("archived_from") or "active",
+                                        "archived_from": None})
+    return ctx.respond(record)
 
 
-def _deliver(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-             moment: datetime) -> None:
+def _deliver(move: Move) -> None:
     """When delivery starts, send to every recipient the audience has at that moment."""
-    if target != "delivering":
+    if move.target != "delivering":
         return
-    stamp = int(moment.timestamp())
+    stamp = int(move.moment.timestamp())
     sends = [{"contact_id": c["id"], "email": c["email"], "list_id": c.get("list_id"),
-              "timestamp": stamp} for c in recipients(tenant, record.get("audience") or {})]
-    tenant.extra.setdefault("sends", {})[record["id"]] = sends
+              "timestamp": stamp}
+             for c in recipients(move.tenant, move.record.get("audience") or {})]
+    move.tenant.extra.setdefault("sends", {})[move.record["id"]] = sends
 
 
-HOOKS = {"schedule_campaign": schedule_campaign, "suspend_campaign": suspend_campaign,
-         "resume_campaign": resume_campaign, "cancel_campaign": cancel_campaign,
-         "unarchive_campaign": unarchive_campaign}
-MOVE_LISTENERS = {"campaign": _deliver}
+HOOKS = Hooks.of(schedule_campaign, suspend_campaign, resume_campaign, cancel_campaign,
+                 unarchive_campaign, moves={"campaign": [_deliver]})

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from mailtwin.context import Context, Reply
 from mailtwin.conventions.timestamps import iso_z
-from mailtwin.provider import without_nulls
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial import filter_language
-from mailtwin.providers.especial.common import refuse
+from mailtwin.reply import without_nulls
 from mailtwin.store import Record
 
 WEEK = 7 * 86400
@@ -55,9 +54,9 @@ class Selection:
         self.start = int(ctx.query.get("start_time") or max(now - WEEK, 1))
         self.end = int(ctx.query.get("end_time") or now)
         if self.end < self.start:
-            raise refuse("end_time must not be before start_time", ("query", "end_time"))
-        self.tags = filter_language.parse(ctx.query.get("tags"), "tags")
-        self.providers = filter_language.parse(ctx.query.get("providers"), "providers")
+            raise ctx.refuse("end_time must not be before start_time", ("query", "end_time"))
+        self.tags = filter_language.parse(ctx, "tags")
+        self.providers = filter_language.parse(ctx, "providers")
 
     def emails(self, ctx: Context) -> list[Record]:
         """The submitted emails in the window that pass the filters, oldest first."""
@@ -91,8 +90,8 @@ def _sorted(ctx: Context, rows: list[Record], terms: tuple[str, ...], default: s
     given = str(ctx.query.get("sort") or default)
     term = given.lstrip("+-")
     if term not in terms:
-        raise refuse(f"cannot sort by {term!r}; the terms are {', '.join(terms)}",
-                     ("query", "sort"))
+        raise ctx.refuse(f"cannot sort by {term!r}; the terms are {', '.join(terms)}",
+                         ("query", "sort"))
     textual = term in ("id", "type", "provider")
 
     def key(item: tuple[int, Record]) -> tuple[Any, int]:
@@ -231,8 +230,8 @@ def email_activity_report(ctx: Context) -> Reply:
     size = INTERVALS[interval]
     first = selection.start - selection.start % size
     if (selection.end - first) // size >= MAX_INTERVALS:
-        raise refuse(f"the window holds more than {MAX_INTERVALS} intervals of {interval}",
-                     ("query", "interval"))
+        raise ctx.refuse(f"the window holds more than {MAX_INTERVALS} intervals of {interval}",
+                         ("query", "interval"))
     by_interval: dict[int, list[Record]] = {}
     for record in selection.emails(ctx):
         when = int(record["submitted_time"])
@@ -244,6 +243,4 @@ def email_activity_report(ctx: Context) -> Reply:
                        "data": rows})
 
 
-HOOKS = {"email_activity_logs": email_activity_logs,
-         "email_activity_summary": email_activity_summary,
-         "email_activity_report": email_activity_report}
+HOOKS = Hooks.of(email_activity_logs, email_activity_summary, email_activity_report)

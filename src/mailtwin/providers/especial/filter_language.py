@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mailtwin.providers.especial.common import refuse
+from mailtwin.hooks import Context
 
 TAKES: dict[str, tuple[type, ...]] = {"and": (dict, list), "or": (dict, list),
                                       "not": (dict, str), "is": (dict, str)}
 MAX_DEPTH = 32
 
 
-def parse(raw: Any, name: str) -> dict[str, Any] | None:
+def parse(ctx: Context, name: str) -> dict[str, Any] | None:
     """The filter a query parameter holds (None when absent), or a 400 naming the parameter."""
+    raw = ctx.query.get(name)
     if raw is None or not str(raw).strip():  # an empty filter filters nothing
         return None
     try:
@@ -27,8 +28,8 @@ def parse(raw: Any, name: str) -> dict[str, Any] | None:
     except (ValueError, RecursionError):
         tree = None
     if not _well_formed(tree, 0):
-        raise refuse(f"{name} must be a JSON filter of and / or / not / is, such as "
-                     '{"is": "value"}', ("query", name))
+        raise ctx.refuse(f"{name} must be a JSON filter of and / or / not / is, such as "
+                         '{"is": "value"}', ("query", name))
     assert isinstance(tree, dict)
     return tree
 

@@ -1,6 +1,5 @@
 """Codes the sandbox issues in place of emailed links (user, account and sender
-confirmations, password resets), and ids for records whose path parameters allow letters and
-digits only.
+confirmations, password resets).
 
 Codes live in the provider's shared state under `codes` (visible in the control plane's
 state dump), keyed by purpose and code, each naming its tenant and record.
@@ -11,14 +10,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from mailtwin.context import Context
-from mailtwin.providers.especial.common import refuse
+from mailtwin.hooks import Context
 from mailtwin.store import Record, Tenant
 
 
 def _codes(ctx: Context, purpose: str) -> dict[str, dict[str, Any]]:
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
-    by_purpose: dict[str, dict[str, dict[str, Any]]] = shared.setdefault("codes", {})
+    by_purpose: dict[str, dict[str, dict[str, Any]]] = ctx.shared.setdefault("codes", {})
     return by_purpose.setdefault(purpose, {})
 
 
@@ -32,9 +29,8 @@ def issue(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> str:
 
 
 def holder(ctx: Context, purpose: str, code: str) -> dict[str, Any] | None:
-    """The tenant and record a code was issued for, or None."""
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
-    found: dict[str, Any] | None = shared.get("codes", {}).get(purpose, {}).get(code)
+    """The tenant and record a code was issued for, or None (looking changes nothing)."""
+    found: dict[str, Any] | None = ctx.shared.get("codes", {}).get(purpose, {}).get(code)
     return found
 
 
@@ -42,10 +38,10 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
                 what: str = "code") -> tuple[str, Tenant, Record]:
     """The tenant (name and state) and record a code was issued for, or a 400 at `where`."""
     held = holder(ctx, purpose, code)
-    tenant = ctx.runtime.store.peek(ctx.provider.name, held["tenant"]) if held else None
+    tenant = ctx.peek_tenant(held["tenant"]) if held else None
     record = tenant.collections[resource].get(held["id"]) if tenant and held else None
     if held is None or tenant is None or record is None:
-        raise refuse(f"the {what} is not valid (unknown, used or replaced)", where)
+        raise ctx.refuse(f"the {what} is not valid (unknown, used or replaced)", where)
     return str(held["tenant"]), tenant, record
 
 
@@ -59,28 +55,4 @@ def forget(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> None:
 
 def redeem(ctx: Context, purpose: str, code: str) -> None:
     """Use a code up."""
-    shared = ctx.runtime.store.shared_state(ctx.provider.name)
-    shared.get("codes", {}).get(purpose, {}).pop(code, None)
-
-
-def numeric_id(tenant: Tenant, resource: str, first: int) -> str:
-    """The next id of a resource whose ids are digits held as text (`"2003"`)."""
-    key = f"{resource}:text"
-    current = tenant.counters.get(key)
-    if current is None:
-        taken = [int(i) for i in tenant.collections[resource].records
-                 if isinstance(i, str) and i.isdigit()]
-        current = max([first - 1, *taken])
-    tenant.counters[key] = current + 1
-    return str(current + 1)
-
-
-def short_id(tenant: Tenant, resource: str, prefix: str) -> str:
-    """The next letters-and-digits id of a resource (`sf3`): no underscores, never reused."""
-    key = f"{resource}:short"
-    records = tenant.collections[resource].records
-    number = tenant.counters.get(key, 0) + 1
-    while f"{prefix}{number}" in records:
-        number += 1
-    tenant.counters[key] = number
-    return f"{prefix}{number}"
+    ctx.shared.get("codes", {}).get(purpose, {}).pop(code, None)

@@ -13,11 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mailtwin.context import Context, Reply
-from mailtwin.errors import not_found
-from mailtwin.listing import Listing
-from mailtwin.providers.especial.common import find, lookup
-from mailtwin.store import Collection, Record, Tenant
+from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found, rows
 
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 STATUS = "active"
@@ -51,21 +47,18 @@ def track(tenant: Tenant, campaign: Record) -> list[dict[str, Any]]:
 
 def campaign_links(ctx: Context) -> Reply:
     """The tracked links of a campaign's content, a page at a time."""
-    campaign = find(ctx, "campaign", ctx.path["campaign_id"])
-    collection = Collection("id")
-    for link in track(ctx.tenant, campaign):
-        collection.insert({"id": link["id"], "status": STATUS, "link_to": link["url"]})
-    found = Listing(collection, collection.ids(), [], dict)
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    links = track(ctx.tenant, ctx.require("campaign"))
+    return ctx.page(rows({"id": link["id"], "status": STATUS, "link_to": link["url"]}
+                         for link in links))
 
 
 def link_info(ctx: Context) -> Reply:
     """The campaign a link belongs to."""
     ident = ctx.path["link_id"]
     owner = next((link for link in _issued(ctx.tenant) if link["id"] == ident), None)
-    if owner is None or lookup(ctx.tenant, "campaign", owner["campaign_id"]) is None:
+    if owner is None or ctx.record("campaign", owner["campaign_id"]) is None:
         raise not_found("Link", ident)
     return Reply(200, {"data": {"mailing_id": owner["campaign_id"]}})
 
 
-HOOKS = {"campaign_links": campaign_links, "link_info": link_info}
+HOOKS = Hooks.of(campaign_links, link_info)

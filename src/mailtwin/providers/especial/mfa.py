@@ -11,10 +11,7 @@ import secrets
 import struct
 from urllib.parse import quote
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial import issued
-from mailtwin.providers.especial.common import body_of, find, refuse
+from mailtwin.hooks import Context, Hooks, Reply
 from mailtwin.providers.especial.users import current_user
 
 STEP = 30
@@ -34,16 +31,13 @@ def totp(secret: str, moment: float) -> str:
 def create_mfa(ctx: Context) -> Reply:
     """A new, inactive TOTP method with its secret and provisioning URI."""
     user = current_user(ctx)
-    body = body_of(ctx)
+    body = ctx.fields()
     secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
     label = quote(f"Especial:{user.get('email')}")
-    resource = ctx.provider.resources["mfa_method"]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.create("mfa_method", {
         "type": body["type"], "description": body.get("description") or "", "secret": secret,
         "qr_code": f"otpauth://totp/{label}?secret={secret}&issuer=Especial",
         "active": False, "user_id": user["id"]})
-    record["id"] = issued.short_id(ctx.tenant, "mfa_method", "mfa")
-    handlers.insert(ctx, resource, record)
     return Reply(201, {"id": record["id"], "object": "mfa", "created": True,
                        "data": {k: record[k] for k in ("id", "type", "description", "qr_code",
                                                        "secret")}})
@@ -51,14 +45,14 @@ def create_mfa(ctx: Context) -> Reply:
 
 def activate_mfa(ctx: Context) -> Reply:
     """Activate a method with the code its authenticator shows now."""
-    record = find(ctx, "mfa_method", ctx.path["mfa_id"])
+    record = ctx.require("mfa_method")
     if record.get("active"):
-        raise refuse(f"MFA method {record['id']} is already active", ("path", "mfa_id"))
+        raise ctx.refuse(f"MFA method {record['id']} is already active", ("path", "mfa_id"))
     now = ctx.now.timestamp()
     valid = {totp(str(record["secret"]), now + drift) for drift in (-STEP, 0, STEP)}
-    if str(body_of(ctx)["code"]) not in valid:
-        raise refuse("the code does not match the authenticator's current code",
-                     ("body", "code"))
+    if str(ctx.body["code"]) not in valid:
+        raise ctx.refuse("the code does not match the authenticator's current code",
+                         ("body", "code"))
     ctx.tenant.collections["mfa_method"].update(record["id"], {"active": True})
     codes = ctx.tenant.extra.setdefault("recovery_codes", {})
     codes.setdefault(record["user_id"], [secrets.token_hex(6) for _ in range(10)])
@@ -70,7 +64,7 @@ def recovery_codes(ctx: Context) -> Reply:
     user = current_user(ctx)
     codes = ctx.tenant.extra.get("recovery_codes", {}).get(user["id"])
     if not codes:
-        raise refuse("activate an MFA method first; recovery codes come with it", ("path",))
+        raise ctx.refuse("activate an MFA method first; recovery codes come with it", ("path",))
     return Reply(200, {"data": list(codes)})
 
 
@@ -84,5 +78,4 @@ def mfa_portal(ctx: Context) -> Reply:
     return Reply(200, {"url": url})
 
 
-HOOKS = {"create_mfa": create_mfa, "activate_mfa": activate_mfa,
-         "recovery_codes": recovery_codes, "mfa_portal": mfa_portal}
+HOOKS = Hooks.of(create_mfa, activate_mfa, recovery_codes, mfa_portal)

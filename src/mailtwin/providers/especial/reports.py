@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin.context import Context, Reply
-from mailtwin.listing import Listing
+from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, rows
 from mailtwin.providers.especial import links
-from mailtwin.providers.especial.common import find, list_contacts, lookup
-from mailtwin.store import Collection, Record, Tenant
 
 ZERO_COUNTS = ("bounces", "bounces_address_changed", "bounces_challenge_response",
                "bounces_dns_failure", "bounces_full_mailbox", "bounces_hard",
@@ -28,7 +25,7 @@ def _unsubscribed_after(tenant: Tenant, sends: list[dict[str, Any]]) -> list[dic
     """The sends whose contact unsubscribed at or after the send."""
     out = []
     for send in sends:
-        contact = lookup(tenant, "contact", send["contact_id"])
+        contact = tenant.collections["contact"].get(send["contact_id"])
         when = contact.get("unsubscribed_on") if contact else None
         if contact and contact.get("status") == "unsubscribed" and isinstance(when, int) \
                 and when >= send["timestamp"]:
@@ -38,7 +35,7 @@ def _unsubscribed_after(tenant: Tenant, sends: list[dict[str, Any]]) -> list[dic
 
 def campaign_report(ctx: Context) -> Reply:
     """Sends and unsubscribes of a campaign."""
-    record = find(ctx, "campaign", ctx.path["campaign_id"])
+    record = ctx.require("campaign")
     sends = ctx.tenant.extra.get("sends", {}).get(record["id"], [])
     sent = len(sends)
     unsubscribes = len(_unsubscribed_after(ctx.tenant, sends))
@@ -53,8 +50,8 @@ def campaign_report(ctx: Context) -> Reply:
 
 def list_report(ctx: Context) -> Reply:
     """Contact counts by status and the sends made to a list."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    contacts = list_contacts(ctx.tenant, chosen["id"])
+    chosen = ctx.require("list")
+    contacts = ctx.records("contact", list_id=chosen["id"])
     by_status: dict[str, int] = {}
     for contact in contacts:
         by_status[str(contact.get("status"))] = by_status.get(str(contact.get("status")), 0) + 1
@@ -99,25 +96,21 @@ def _events(ctx: Context, campaign_ids: list[Any], list_id: Any = None) -> list[
 
 
 def _page(ctx: Context, events: list[Record], fields: tuple[str, ...]) -> Reply:
-    collection = Collection("id")
-    for number, event in enumerate(events, start=1):
-        collection.insert({"id": number, **event})
-    plan = ctx.provider.query_style(ctx)
-    found = Listing(collection, collection.ids(), plan.predicates,
-                    lambda r: {k: r.get(k) for k in fields})
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    return ctx.page(rows(({"id": number, **event} for number, event in enumerate(events, 1)),
+                         render=lambda r: {k: r.get(k) for k in fields},
+                         predicates=ctx.query_plan().predicates))
 
 
 def campaign_logs(ctx: Context) -> Reply:
     """What happened to each recipient of a campaign."""
-    record = find(ctx, "campaign", ctx.path["campaign_id"])
+    record = ctx.require("campaign")
     return _page(ctx, _events(ctx, [record["id"]]),
                  ("id", "contact_id", "email", "type", "timestamp", "occurrences"))
 
 
 def list_logs(ctx: Context) -> Reply:
     """What happened to the contacts of a list, across campaigns."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
+    chosen = ctx.require("list")
     ids = sorted(ctx.tenant.extra.get("sends", {}))
     return _page(ctx, _events(ctx, ids, chosen["id"]),
                  ("id", "contact_id", "email", "type", "timestamp", "occurrences",
@@ -127,14 +120,9 @@ def list_logs(ctx: Context) -> Reply:
 def campaign_links_report(ctx: Context) -> Reply:
     """The tracked links of a campaign (ids as /campaigns/{id}/links shows them); nobody
     clicks in the sandbox, so counts stay at 0."""
-    record = find(ctx, "campaign", ctx.path["campaign_id"])
-    collection = Collection("id")
-    for link in links.track(ctx.tenant, record):
-        collection.insert({"id": link["id"], "link": link["url"], "unique": 0, "total": 0,
-                           "unique_rate": 0.0, "total_rate": 0.0})
-    found = Listing(collection, collection.ids(), [], dict)
-    return ctx.provider.paginate(ctx, found, ctx.provider.paging)
+    tracked = links.track(ctx.tenant, ctx.require("campaign"))
+    return ctx.page(rows({"id": link["id"], "link": link["url"], "unique": 0, "total": 0,
+                          "unique_rate": 0.0, "total_rate": 0.0} for link in tracked))
 
 
-HOOKS = {"campaign_links_report": campaign_links_report, "campaign_report": campaign_report,
-         "list_report": list_report, "campaign_logs": campaign_logs, "list_logs": list_logs}
+HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, campaign_logs, list_logs)

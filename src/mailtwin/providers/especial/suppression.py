@@ -3,19 +3,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import body_of, create, export_download, find, refuse
-from mailtwin.store import Record, Tenant
-
-KEEP = 7 * 86400
+from mailtwin.hooks import Context, Hooks, Move, Reply, Tenant
+from mailtwin.providers.especial.common import csv_text, start_task
 
 _FORMS = re.compile(r"^(\*@[^@*]+\.[^@*]+|[^@*]+@\*|[^@*]+@[^@*]+\.[^@*]+)$")
 
@@ -50,53 +42,33 @@ def is_suppressed(tenant: Tenant, address: str) -> bool:
 
 def create_suppressed_email(ctx: Context) -> Reply:
     """Suppress an address or a wildcard; each is held once."""
-    body = body_of(ctx)
+    body = ctx.fields()
     entry = normal(str(body["email"]))
     if not _FORMS.match(entry):
-        raise refuse(f"{body['email']!r} is neither an address nor a wildcard such as "
-                     "*@domain.com or john@*", ("body", "email"))
+        raise ctx.refuse(f"{body['email']!r} is neither an address nor a wildcard such as "
+                         "*@domain.com or john@*", ("body", "email"))
     if ctx.tenant.collections["suppressed_email"].get(entry) is not None:
-        raise refuse(f"{entry} is already suppressed", ("body", "email"))
-    resource = ctx.provider.resources["suppressed_email"]
-    record = handlers.insert(ctx, resource, handlers.new_record(ctx, resource, {"email": entry}))
-    return handlers.respond(ctx, record, 201)
+        raise ctx.refuse(f"{entry} is already suppressed", ("body", "email"))
+    record = ctx.insert("suppressed_email", ctx.new("suppressed_email", {"email": entry}))
+    return ctx.respond(record, 201)
 
 
 def create_suppressed_export(ctx: Context) -> Reply:
     """Start exporting the suppressed addresses: a task that is ready on the clock."""
     description = str(ctx.query.get("description") or "Suppressed emails")
-    owner = next(iter(ctx.tenant.collections["user"].records.values()), {})
-    ident = str(owner.get("id", ""))
-    fields: Record = {
-        "type": "suppressedemailsexport", "description": description, "payload": {},
-        "progress": 0, "expires_on": int(ctx.now.timestamp()) + KEEP,
-        "requested_by": {"email": owner.get("email"),
-                         "id": int(ident) if ident.isdigit() else ident}}
-    task = create(ctx, "task", dict(fields))
-    record = create(ctx, "suppressed_emails_export", {**fields, "id": task["id"]})
-    return handlers.respond(ctx, record, 201)
+    task = start_task(ctx, "suppressedemailsexport", description, {})
+    record = ctx.create("suppressed_emails_export", {name: task[name] for name in (
+        "id", "type", "description", "payload", "progress", "expires_on", "requested_by")})
+    return ctx.respond(record, 201)
 
 
-def download_suppressed_export(ctx: Context) -> Reply:
-    """The link of a finished export's CSV (served under /files/)."""
-    record = find(ctx, "suppressed_emails_export", ctx.path["export_id"])
-    return export_download(ctx, "suppressed_emails_export", record, "export_id")
-
-
-def _export_ready(tenant_name: str, tenant: Tenant, record: Record, source: Any, target: Any,
-                  moment: datetime) -> None:
+def _export_ready(move: Move) -> None:
     """A finished export holds the CSV of the addresses suppressed at that moment."""
-    if target != "ready":
-        return
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["email", "source", "created_on"])
-    for entry in tenant.collections["suppressed_email"].records.values():
-        writer.writerow([entry.get("email"), entry.get("source"), entry.get("created_on")])
-    record["csv"] = out.getvalue()
+    if move.target == "ready":
+        entries = move.tenant.collections["suppressed_email"].records.values()
+        move.record["csv"] = csv_text(["email", "source", "created_on"], (
+            [e.get("email"), e.get("source"), e.get("created_on")] for e in entries))
 
 
-HOOKS = {"create_suppressed_email": create_suppressed_email,
-         "create_suppressed_export": create_suppressed_export,
-         "download_suppressed_export": download_suppressed_export}
-MOVE_LISTENERS = {"suppressed_emails_export": _export_ready}
+HOOKS = Hooks.of(create_suppressed_email, create_suppressed_export,
+                 moves={"suppressed_emails_export": [_export_ready]})

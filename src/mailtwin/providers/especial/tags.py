@@ -4,24 +4,14 @@ contact, deleting it removes it from them."""
 
 from __future__ import annotations
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.errors import not_found
-from mailtwin.listing import Listing
-from mailtwin.providers.especial.common import body_of, change, refuse
-from mailtwin.store import Collection, Record
+from mailtwin.hooks import Context, Hooks, Record, Reply, not_found, rows
 
 
 def _all_tags(ctx: Context) -> list[str]:
     """The stored tags, then those only contacts carry, in order of first appearance."""
-    names = list(ctx.tenant.collections["tag"].records)
-    seen = set(names)
-    for contact in ctx.tenant.collections["contact"].records.values():
-        for tag in contact.get("tags") or []:
-            if tag not in seen:
-                seen.add(tag)
-                names.append(tag)
-    return names
+    carried = (tag for contact in ctx.tenant.collections["contact"].records.values()
+               for tag in contact.get("tags") or [])
+    return list(dict.fromkeys([*ctx.tenant.collections["tag"].records, *carried]))
 
 
 def _existing(ctx: Context, name: str) -> str:
@@ -37,11 +27,7 @@ def _contacts_with(ctx: Context, tag: str) -> list[Record]:
 
 def list_tags(ctx: Context) -> Reply:
     """Every tag of the account, a page at a time."""
-    collection = Collection("tag")
-    for name in _all_tags(ctx):
-        collection.insert({"tag": name})
-    return ctx.provider.paginate(ctx, Listing(collection, collection.ids(), [], dict),
-                                 ctx.provider.paging)
+    return ctx.page(rows(({"tag": name} for name in _all_tags(ctx)), "tag"))
 
 
 def show_tag(ctx: Context) -> Reply:
@@ -51,40 +37,35 @@ def show_tag(ctx: Context) -> Reply:
 
 def create_tag(ctx: Context) -> Reply:
     """A new tag; its name must be new."""
-    name = str(body_of(ctx)["tag"])
+    name = str(ctx.body["tag"])
     if name in _all_tags(ctx):
-        raise refuse(f"the tag {name} already exists", ("body", "tag"))
-    return handlers.create(ctx)
+        raise ctx.refuse(f"the tag {name} already exists", ("body", "tag"))
+    return ctx.proceed()
 
 
 def rename_tag(ctx: Context) -> Reply:
     """Rename a tag, on the account and on every contact carrying it."""
     old = _existing(ctx, ctx.path["tag"])
-    new = str(body_of(ctx)["tag"])
+    new = str(ctx.body["tag"])
     if new != old and new in _all_tags(ctx):
-        raise refuse(f"the tag {new} already exists", ("body", "tag"))
+        raise ctx.refuse(f"the tag {new} already exists", ("body", "tag"))
     for contact in _contacts_with(ctx, old):
-        renamed: list[str] = []
-        for tag in contact.get("tags") or []:
-            value = new if tag == old else tag
-            if value not in renamed:
-                renamed.append(value)
-        change(ctx, "contact", contact, {"tags": renamed})
+        renamed = dict.fromkeys(new if tag == old else tag for tag in contact.get("tags") or [])
+        ctx.apply("contact", contact, {"tags": list(renamed)})
     tags = ctx.tenant.collections["tag"]
     tags.delete(old)
     record = tags.insert({"tag": new})
-    return handlers.respond(ctx, record)
+    return ctx.respond(record)
 
 
 def delete_tag(ctx: Context) -> Reply:
     """Remove a tag from the account and from every contact carrying it."""
     name = _existing(ctx, ctx.path["tag"])
     for contact in _contacts_with(ctx, name):
-        change(ctx, "contact", contact,
-               {"tags": [t for t in contact.get("tags") or [] if t != name]})
+        ctx.apply("contact", contact,
+                  {"tags": [t for t in contact.get("tags") or [] if t != name]})
     ctx.tenant.collections["tag"].delete(name)
-    return handlers.respond(ctx, {"tag": name})
+    return ctx.respond({"tag": name})
 
 
-HOOKS = {"list_tags": list_tags, "show_tag": show_tag, "create_tag": create_tag,
-         "rename_tag": rename_tag, "delete_tag": delete_tag}
+HOOKS = Hooks.of(list_tags, show_tag, create_tag, rename_tag, delete_tag)

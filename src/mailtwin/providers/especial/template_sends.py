@@ -1,5 +1,6 @@
 """Transactional email templates of a list: send one to a contact (named by id, or by an
-address the list gains as a contact), send a test, render it for a contact.
+address the list gains as a contact), send a test, render it for a contact. The senders and
+contacts named by id are declared references.
 
 A send is recorded with the other transactional sends (the `transactional_email`
 collection), so the transactional logs and reports count it; a test send is kept apart,
@@ -10,60 +11,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import (
-    attributes,
-    body_of,
-    change,
-    find,
-    lookup,
-    merge,
-    refuse,
-)
+from mailtwin.hooks import Context, Hooks, Record, Reply
+from mailtwin.providers.especial.common import attributes, html_page, merge
 from mailtwin.providers.especial.contacts import by_email, subscribe
 from mailtwin.providers.especial.suppression import is_suppressed
-from mailtwin.store import Record
 
 
 def _template(ctx: Context, *, active: bool) -> tuple[Record, Record]:
     """The list and its template (404s), refusing a template that is not active if asked."""
-    chosen = find(ctx, "list", ctx.path["list_id"])
-    template = find(ctx, "transactional_email_template",
-                    ctx.path["transactional_email_template_id"])
+    chosen = ctx.require("list")
+    template = ctx.require("transactional_email_template")
     if active and template.get("status") != "active":
-        raise refuse(f"transactional email template {template['id']} is "
-                     f"{template.get('status')}; only an active template sends", ("path",
-                     "transactional_email_template_id"))
+        raise ctx.refuse(f"transactional email template {template['id']} is "
+                         f"{template.get('status')}; only an active template sends", ("path",
+                         "transactional_email_template_id"))
     return chosen, template
 
 
 def _sender(ctx: Context, template: Record, named: Any) -> Record:
     """The confirmed sender of a send: the one the body names, else the template's."""
+    location: tuple[str, ...] = ("body", "sender")
     if isinstance(named, dict) and named.get("id") is not None:
-        sender = lookup(ctx.tenant, "sender", named["id"])
-        if sender is None:
-            raise refuse(f"sender {named['id']} does not exist", ("body", "sender", "id"))
-        location: tuple[str, ...] = ("body", "sender", "id")
+        sender: Record | None = ctx.require("sender", named["id"])
+        location = ("body", "sender", "id")
     else:
         address = str((template.get("sender") or {}).get("email") or "").lower()
         sender = next((s for s in ctx.tenant.collections["sender"].records.values()
                        if str(s.get("email") or "").lower() == address), None)
-        if sender is None:
-            raise refuse(f"transactional email template {template['id']} has no existing "
-                         "sender; name one", ("body", "sender"))
-        location = ("body", "sender")
+    if sender is None:
+        raise ctx.refuse(f"transactional email template {template['id']} has no existing "
+                         "sender; name one", location)
     if not sender.get("confirmed"):
-        raise refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed", location)
+        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
+                         location)
     return sender
-
-
-def _contact_by_id(ctx: Context, list_id: Any, contact_id: Any) -> Record:
-    contact = lookup(ctx.tenant, "contact", contact_id)
-    if contact is None or str(contact.get("list_id")) != str(list_id):
-        raise refuse(f"contact {contact_id} does not exist in list {list_id}",
-                     ("body", "contact_id"))
-    return contact
 
 
 def _contact_by_address(ctx: Context, list_id: Any, email: str) -> Record:
@@ -76,9 +57,10 @@ def _contact_by_address(ctx: Context, list_id: Any, email: str) -> Record:
 def _recipient(ctx: Context, list_id: Any, body: dict[str, Any]) -> tuple[Record, str]:
     """The contact a send goes to and where a refusal about it points."""
     if "contact_id" in body:
-        return _contact_by_id(ctx, list_id, body["contact_id"]), "contact_id"
+        return ctx.require("contact", body["contact_id"]), "contact_id"
     if is_suppressed(ctx.tenant, str(body["email"])):  # checked before the list gains it
-        raise refuse(f"{body['email']} is suppressed; it receives no email", ("body", "email"))
+        raise ctx.refuse(f"{body['email']} is suppressed; it receives no email",
+                         ("body", "email"))
     return _contact_by_address(ctx, list_id, str(body["email"])), "email"
 
 
@@ -97,59 +79,56 @@ def _merged(template: Record, values: dict[str, Any]) -> dict[str, Any]:
             "html": merge(content.get("html") or "", values)}
 
 
-def send_template(ctx: Context) -> Reply:
+def send_transactional_template(ctx: Context) -> Reply:
     """Send a list's template to one contact of the list, as a transactional email."""
     chosen, template = _template(ctx, active=True)
     if not (template.get("content") or {}).get("html"):
-        raise refuse(f"transactional email template {template['id']} has no HTML to send",
-                     ("path", "transactional_email_template_id"))
-    body = body_of(ctx)
+        raise ctx.refuse(f"transactional email template {template['id']} has no HTML to send",
+                         ("path", "transactional_email_template_id"))
+    body = ctx.fields()
     sender = _sender(ctx, template, body.get("sender"))
     contact, by = _recipient(ctx, chosen["id"], body)
     email = str(contact["email"])
     if is_suppressed(ctx.tenant, email):
-        raise refuse(f"{email} is suppressed; it receives no email", ("body", by))
+        raise ctx.refuse(f"{email} is suppressed; it receives no email", ("body", by))
     if contact.get("status") == "unsubscribed":
         if not body.get("resubscribe"):
-            raise refuse(f"contact {contact['id']} ({email}) is unsubscribed; send "
-                         "resubscribe=true to send to it", ("body", "resubscribe"))
-        change(ctx, "contact", contact, {"status": "active", "subscribed_on": ctx.stamp()})
-    resource = ctx.provider.resources["transactional_email"]
+            raise ctx.refuse(f"contact {contact['id']} ({email}) is unsubscribed; send "
+                             "resubscribe=true to send to it", ("body", "resubscribe"))
+        ctx.apply("contact", contact, {"status": "active", "subscribed_on": ctx.stamp()})
     name = (body.get("sender") or {}).get("name") or sender.get("name")
-    handlers.insert(ctx, resource, handlers.new_record(ctx, resource, {
+    ctx.create("transactional_email", {
         "email": email, "list_id": chosen["id"], "contact_id": contact["id"],
         "template_id": template["id"],
         "sender": {"id": sender["id"], "email": sender.get("email"), "name": name},
-        "content": _merged(template, _values(contact, body.get("custom_attributes")))}))
+        "content": _merged(template, _values(contact, body.get("custom_attributes")))})
     return Reply(200, {"email": email, "object": "transactional-email-template", "sent": True,
                        "data": {"contact_id": contact["id"]}})
 
 
-def send_test_template(ctx: Context) -> Reply:
+def send_test_transactional_template(ctx: Context) -> Reply:
     """A test of a template to one address: merged with no contact, counted nowhere."""
     _, template = _template(ctx, active=False)
     content = template.get("content") or {}
     if not content.get("subject") or not content.get("html"):
-        raise refuse(f"transactional email template {template['id']} has no subject or HTML "
-                     "to test", ("path", "transactional_email_template_id"))
-    email = str(body_of(ctx)["email"])
+        raise ctx.refuse(f"transactional email template {template['id']} has no subject or HTML "
+                         "to test", ("path", "transactional_email_template_id"))
+    email = str(ctx.body["email"])
     if is_suppressed(ctx.tenant, email):
-        raise refuse(f"{email} is suppressed; it receives no email", ("body", "email"))
+        raise ctx.refuse(f"{email} is suppressed; it receives no email", ("body", "email"))
     ctx.tenant.extra.setdefault("template_test_sends", []).append(
         {"transactional_email_template_id": template["id"], "list_id": template.get("list_id"),
          "email": email, "timestamp": ctx.stamp()})
     return Reply(200, {"object": "transactional-email-test", "sent": True})
 
 
-def render_template_for(ctx: Context) -> Reply:
+def render_transactional_template(ctx: Context) -> Reply:
     """The template's HTML merged with a contact of its list (and the given attributes)."""
-    chosen, template = _template(ctx, active=False)
-    body = body_of(ctx)
-    contact = _contact_by_id(ctx, chosen["id"], body["contact_id"])
-    html = _merged(template, _values(contact, body.get("custom_attributes")))["html"]
-    return Reply(200, media_type="text/html; charset=utf-8", raw=str(html).encode("utf-8"))
+    _, template = _template(ctx, active=False)
+    contact = ctx.require("contact", ctx.body["contact_id"])
+    return html_page(_merged(template, _values(contact, ctx.body.get("custom_attributes")))[
+        "html"])
 
 
-HOOKS = {"send_transactional_template": send_template,
-         "send_test_transactional_template": send_test_template,
-         "render_transactional_template": render_template_for}
+HOOKS = Hooks.of(send_transactional_template, send_test_transactional_template,
+                 render_transactional_template)

@@ -1,24 +1,17 @@
-"""Template rendering: the template's HTML with a contact's attributes merged in."""
+"""Template rendering: the template's HTML with a contact's attributes merged in (the contact
+is a declared reference)."""
 
 from __future__ import annotations
 
-from mailtwin.context import Context, Reply
-from mailtwin.providers.especial.common import attributes, find, lookup, merge, refuse
+from mailtwin.hooks import Context, Hooks, Reply
+from mailtwin.providers.especial.common import contact_values, html_page, merge
 
 
 def render_template(ctx: Context) -> Reply:
     """The template's HTML (text when it has none), merged with `?contact_id=` if given."""
-    record = find(ctx, "template", ctx.path["template_id"])
-    values = {}
-    raw = ctx.query.get("contact_id")
-    if raw is not None:
-        contact = lookup(ctx.tenant, "contact", raw)
-        if contact is None:
-            raise refuse(f"contact {raw} does not exist", ("query", "contact_id"))
-        values = attributes(contact)
-    content = record.get("content") or {}
-    html = merge(content.get("html") or content.get("text") or "", values)
-    return Reply(200, media_type="text/html; charset=utf-8", raw=html.encode("utf-8"))
+    content = ctx.require("template").get("content") or {}
+    values = contact_values(ctx, ctx.query.get("contact_id"))
+    return html_page(merge(content.get("html") or content.get("text") or "", values))
 
 
-HOOKS = {"render_template": render_template}
+HOOKS = Hooks.of(render_template)

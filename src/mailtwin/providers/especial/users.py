@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.errors import not_found
+from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
-from mailtwin.providers.especial.common import body_of, find, refuse, shown
-from mailtwin.store import Record, Tenant
 
 CONFIRM = "user_confirm"
 RESET = "password_reset"
@@ -48,64 +44,55 @@ def _passwords(tenant: Tenant) -> dict[Any, str]:
 
 def create_user(ctx: Context) -> Reply:
     """A new user; its address must not be another user's."""
-    body = body_of(ctx)
+    body = ctx.fields()
     if by_email(ctx.tenant, str(body["email"])) is not None:
-        raise refuse(f"a user with the address {body['email']} already exists",
-                     ("body", "email"))
-    resource = ctx.provider.resources["user"]
+        raise ctx.refuse(f"a user with the address {body['email']} already exists",
+                         ("body", "email"))
     password = body.pop("password", None)
     body.pop("password_strength_requirement", None)
     status = "active" if ctx.query.get("skip_verification") else "pending"
-    record = handlers.new_record(ctx, resource, {**body, "status": status})
-    record["id"] = issued.numeric_id(ctx.tenant, "user", 2001)
-    handlers.insert(ctx, resource, record)
+    record = ctx.create("user", {**body, "status": status})
     if password:
         _passwords(ctx.tenant)[record["id"]] = str(password)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(record, 201)
 
 
 def show_self_user(ctx: Context) -> Reply:
     """The user who logged in."""
-    return Reply(200, {"data": shown(ctx, "user", current_user(ctx))})
+    return Reply(200, {"data": ctx.render(current_user(ctx), "user")})
 
 
 def delete_user(ctx: Context) -> Reply:
     """Remove a user other than the one logged in."""
-    record = find(ctx, "user", ctx.path["user_id"])
+    record = ctx.require("user")
     if record["id"] == current_user(ctx)["id"]:
-        raise refuse(f"user {record['id']} is the user logged in; it cannot delete itself",
-                     ("path", "user_id"))
+        raise ctx.refuse(f"user {record['id']} is the user logged in; it cannot delete itself",
+                         ("path", "user_id"))
     _passwords(ctx.tenant).pop(record["id"], None)
-    return handlers.delete(ctx)
+    return ctx.proceed()
 
 
 def confirm_user(ctx: Context) -> Reply:
     """Confirm a pending user with the code issued when it was created, and set its password."""
-    body = body_of(ctx)
+    body = ctx.fields()
     tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, str(body["confirmation"]),
                                                      "user", ("body", "confirmation"))
     if str(record["id"]) != str(ctx.path["user_id"]):
-        raise refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
-                     ("body", "confirmation"))
-    life = ctx.provider.resources["user"].lifecycle
-    assert life is not None, "the spec declares the user lifecycle"
-    changes = life.act(record, "confirm", record["id"], ctx.now)
-    ctx.runtime.engine.apply(ctx.provider.name, tenant_name, tenant, "user", record["id"],
-                             changes, ctx.now)
+        raise ctx.refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
+                         ("body", "confirmation"))
+    ctx.move(record, "confirm", "user", tenant=tenant_name)
     _passwords(tenant)[record["id"]] = str(body["password"])
     issued.redeem(ctx, CONFIRM, str(body["confirmation"]))
     return Reply(200, {"id": record["id"], "object": "user", "confirmed": True,
-                       "data": shown(ctx, "user", record)})
+                       "data": ctx.render(record, "user")})
 
 
 def resend_user_verification(ctx: Context) -> Reply:
     """Issue a new confirmation code to a pending user (the previous one stops working)."""
-    record = find(ctx, "user", ctx.path["user_id"])
-    life = ctx.provider.resources["user"].lifecycle
-    assert life is not None, "the spec declares the user lifecycle"
-    life.act(record, "resend_verification_email", record["id"], ctx.now)
+    record = ctx.require("user")
+    ctx.plan(record, "resend_verification_email", "user")
     issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(200, {"object": "user", "confirmation_resent": True})
 
@@ -117,12 +104,10 @@ def _reset_sent(ctx: Context, tenant_name: str, record: Record) -> Reply:
 
 def forgot_password(ctx: Context) -> Reply:
     """Issue a reset token to the user with this address (the answer is the same without one)."""
-    email = str(body_of(ctx)["email"])
-    store = ctx.runtime.store
-    names = [login_of(email), *(name for provider, name in store.tenants
-                                if provider == ctx.provider.name)]
+    email = str(ctx.body["email"])
+    names = [login_of(email), *(name for name, _ in ctx.tenants())]
     for name in names:
-        tenant = store.peek(ctx.provider.name, name)
+        tenant = ctx.peek_tenant(name)
         record = by_email(tenant, email) if tenant is not None else None
         if record is not None:
             issued.issue(ctx, RESET, name, record["id"])
@@ -137,21 +122,19 @@ def reset_own_password(ctx: Context) -> Reply:
 
 def reset_user_password(ctx: Context) -> Reply:
     """Issue a reset token to a user; `invalidate_current_password` drops the current one."""
-    record = find(ctx, "user", ctx.path["user_id"])
-    life = ctx.provider.resources["user"].lifecycle
-    assert life is not None, "the spec declares the user lifecycle"
-    life.act(record, "reset_password", record["id"], ctx.now)
-    if body_of(ctx).get("invalidate_current_password"):
+    record = ctx.require("user")
+    ctx.plan(record, "reset_password", "user")
+    if ctx.fields().get("invalidate_current_password"):
         _passwords(ctx.tenant).pop(record["id"], None)
     return _reset_sent(ctx, ctx.tenant_name, record)
 
 
 def confirm_password_reset(ctx: Context) -> Reply:
     """Set a new password with a reset token; the token can be used once."""
-    body = body_of(ctx)
+    body = ctx.fields()
     password = str(body["password"])
     if len(password) < 8:
-        raise refuse("the password must hold at least 8 characters", ("body", "password"))
+        raise ctx.refuse("the password must hold at least 8 characters", ("body", "password"))
     _, tenant, record = issued.held_record(ctx, RESET, str(body["token"]), "user",
                                            ("body", "token"))
     _passwords(tenant)[record["id"]] = password
@@ -159,9 +142,5 @@ def confirm_password_reset(ctx: Context) -> Reply:
     return Reply(200, {"object": "user", "password_reset": True})
 
 
-HOOKS = {"create_user": create_user, "show_self_user": show_self_user,
-         "delete_user": delete_user, "confirm_user": confirm_user,
-         "resend_user_verification": resend_user_verification,
-         "forgot_password": forgot_password, "reset_own_password": reset_own_password,
-         "reset_user_password": reset_user_password,
-         "confirm_password_reset": confirm_password_reset}
+HOOKS = Hooks.of(create_user, show_self_user, delete_user, confirm_user, resend_user_verification,
+                 forgot_password, reset_own_password, reset_user_password, confirm_password_reset)

@@ -11,7 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mailtwin.control_spec import ControlOperation, check, render_error
+from mailtwin.control.validation import ControlOperation, check, render_error
 from mailtwin.errors import ApiError
 from mailtwin.runtime import Runtime
 

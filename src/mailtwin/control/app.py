@@ -11,10 +11,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mailtwin.control_guard import ControlGuard, in_process
-from mailtwin.control_ops import OPERATIONS, ControlState
-from mailtwin.control_spec import ControlOperation, check, operations, render_error
-from mailtwin.control_stream import STREAMS
+from mailtwin.control.guard import ControlGuard, in_process
+from mailtwin.control.operations import OPERATIONS
+from mailtwin.control.stream import STREAMS
+from mailtwin.control.validation import (
+    ControlOperation,
+    ControlState,
+    check,
+    operations,
+    render_error,
+)
 from mailtwin.dashboard import dashboard_routes
 from mailtwin.errors import ApiError, Problem
 from mailtwin.runtime import Runtime
@@ -81,8 +87,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def control_app(runtime: Runtime) -> ControlGuard:
-    """A Starlette app bound to one runtime, one route per operation of control.yaml, behind
-    the guard of the control token, Host, Origin and Content-Type rules."""
+    """A Starlette app bound to one runtime, one route per operation of the control plane's
+    OpenAPI document (openapi.yaml), behind the guard of the control token, Host, Origin and
+    Content-Type rules."""
     state = ControlState(start_seed=runtime.config.seed)
     by_path: dict[str, list[ControlOperation]] = {}
     for op in operations():

@@ -11,14 +11,15 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from mailtwin import redaction
-from mailtwin.control_spec import Call, problem
+from mailtwin.control.validation import Call, problem
 from mailtwin.lifecycle import Lifecycle, Moved
-from mailtwin.provider import Provider, Resource
+from mailtwin.provider import Provider
+from mailtwin.resource import Resource
 from mailtwin.runtime import Runtime
 from mailtwin.store import Tenant, Timer
 
 if TYPE_CHECKING:
-    from mailtwin.control_ops import ControlState
+    from mailtwin.control.validation import ControlState
 
 
 def _iso(timestamp: float) -> str:

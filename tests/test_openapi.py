@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 from mailtwin import Config, MailtwinApp, create_app
 from mailtwin.cli import main
 from mailtwin.inprocess import client
-from mailtwin.openapi_out import effective_document
+from mailtwin.openapi import effective_document
 from mailtwin.provider import Provider
 from mailtwin.sources import builtin_data
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from mailtwin.errors import ApiError, Problem
 from mailtwin.validation import MAX_DEPTH, ParameterSet, Schemas, Validator, parse_query
 from mailtwin.yamlsource import load_yaml
 
-DOCUMENT = Path(__file__).with_name("control.yaml")
+DOCUMENT = Path(__file__).with_name("openapi.yaml")
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -28,6 +28,14 @@ class ControlOperation:
     body: Validator | None
     body_required: bool
     status: int
+
+
+@dataclass
+class ControlState:
+    """What the control plane remembers beside the runtime: the start seed, fixtures by seed."""
+
+    start_seed: int
+    pristine_by_seed: dict[int, dict[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
-"""A provider's effective OpenAPI 3.1 document: the paths as served, under the mount prefix."""
+"""A provider's effective OpenAPI 3.1 document (the paths as served, under the mount prefix),
+and `mailtwin openapi`, which writes or prints them."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from mailtwin.config import Config, ConfigError
 from mailtwin.provider import Provider
+from mailtwin.sources import provider_specs
 from mailtwin.validation import JSON_TYPES
-from mailtwin.yamlsource import escape_pointer_token
+from mailtwin.yamlsource import SourceError, escape_pointer_token
 
 # Keys whose value is copied as it is: examples and values are data, not OpenAPI objects.
 LITERAL = frozenset({"example", "default", "const", "enum", "value", "security", "required"})
@@ -87,3 +93,32 @@ def _named(parent: str, value: Any, rewrite: Callable[[str], str], keep: bool) -
     if parent == "components" and isinstance(value, dict):
         return {k: _object(v, rewrite, keep) for k, v in value.items()}
     return _object(value, rewrite, keep)
+
+
+def write_documents(config: Config, names: list[str] | None, out: Path | None,
+                    keep_extensions: bool) -> int:
+    """Write `<provider>.json` per provider into `out` (or print them); 2 on a bad request."""
+    try:
+        specs = {spec.name: spec for spec in provider_specs(config)}
+    except (SourceError, ConfigError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    unknown = sorted(set(names or ()) - set(specs))
+    if unknown:
+        print(f"unknown provider(s): {', '.join(unknown)} (known: {', '.join(sorted(specs))})",
+              file=sys.stderr)
+        return 2
+    chosen = [specs[name] for name in (names or sorted(specs))]
+    documents = {spec.name: effective_document(Provider(spec), keep_extensions)
+                 for spec in chosen}
+    if out is None:
+        json.dump(documents if len(documents) != 1 else next(iter(documents.values())),
+                  sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    for name, document in documents.items():
+        target = out / f"{name}.json"
+        target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        print(target)
+    return 0

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from mailtwin.config import Config
-from mailtwin.control_spec import render_error
+from mailtwin.control.validation import render_error
 from mailtwin.errors import ApiError, Problem
 
 Scope = MutableMapping[str, Any]

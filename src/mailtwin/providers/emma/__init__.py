@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.errors import ApiError, Problem, bad_request, not_found
+from mailtwin.hooks import ApiError, Context, Hooks, Move, Problem, Record, Reply, not_found
 from mailtwin.listing import cached_json
-from mailtwin.providers.personalization import invalid_tags, render
-from mailtwin.store import Record, Tenant
+from mailtwin.providers.emma.personalization import invalid_tags, render
 
 CONTENT = ("subject", "html_body", "plaintext")
 LIVE = frozenset({"p", "a", "i", "s"})
 
 
 def _mailing(ctx: Context) -> Record:
-    return ctx.provider.resources["mailing"].find(ctx, ctx.path["mailing_id"])
+    return ctx.require("mailing", ctx.path["mailing_id"])
 
 
 def _tag_error(found: dict[str, list[str]]) -> ApiError:
@@ -35,7 +32,7 @@ def _check_tags(values: dict[str, Any]) -> None:
 
 def validate_tags(ctx: Context) -> Reply:
     """`true`, or a 400 listing the malformed tags of each field."""
-    _check_tags(ctx.body or {})
+    _check_tags(ctx.fields())
     return Reply(200, True)
 
 
@@ -44,7 +41,7 @@ def update_status(ctx: Context) -> Reply:
     record = _mailing(ctx)
     if record.get("mailing_status") in ("p", "u"):
         _check_tags(record)
-    return handlers.action(ctx)
+    return ctx.proceed()
 
 
 def mailing_detail(ctx: Context) -> Reply:
@@ -74,7 +71,7 @@ def calendar(ctx: Context) -> Reply:
     start = date.fromisoformat(ctx.query["start_date"])
     end = date.fromisoformat(ctx.query["end_date"])
     if end < start:
-        raise bad_request("end_date must not be before start_date", ("query", "end_date"))
+        raise ctx.refuse("end_date must not be before start_date", ("query", "end_date"))
     parse = ctx.provider.style.parse
     resource = ctx.provider.resources["mailing"]
     chosen: list[tuple[date, int, Record]] = []
@@ -89,7 +86,7 @@ def calendar(ctx: Context) -> Reply:
                 planned >= start:
             chosen.append((planned, record["mailing_id"], record))
     chosen.sort(key=lambda item: (item[0], item[1]))
-    return Reply(200, [handlers.render(ctx, record) for _, _, record in chosen])
+    return Reply(200, [ctx.render(record) for _, _, record in chosen])
 
 
 def _member_values(ctx: Context, member: Record | None, mailing: Record) -> dict[str, Any]:
@@ -144,57 +141,52 @@ def _member_for(ctx: Context, email: str, status: str, status_id: str) -> Record
     members = ctx.tenant.collections["member"]
     for ident in members.ids_where("email", [email]):
         return members.records[ident]
-    resource = ctx.provider.resources["member"]
-    record = handlers.new_record(ctx, resource, {
+    return ctx.create("member", {
         "email": email, "status": status, "member_status_id": status_id,
         "confirmed_opt_in": None, "fields": {}, "last_modified_at": None,
         "plaintext_preferred": False, "email_error": None, "member_since": ctx.stamp(),
         "bounce_count": 0, "deleted_at": None})
-    return handlers.insert(ctx, resource, record)
 
 
 def _new_mailing(ctx: Context, original: Record, changes: dict[str, Any]) -> Record:
     """A mailing inheriting the original's content, pending and due now."""
-    resource = ctx.provider.resources["mailing"]
     inherited = {key: original.get(key) for key in (
         "name", "subject", "sender", "reply_to", "html_body", "plaintext", "plaintext_only",
         "links")}
     fields = {**inherited, "parent_mailing_id": original["mailing_id"], "mailing_status": "p",
               "send_at": ctx.stamp(), "suppressed_search_ids": [], **changes}
-    record = handlers.new_record(ctx, resource, fields)
+    record = ctx.new("mailing", fields)
     record["public_webview_url"] = (f"http://localhost/webview/uf/"
                                     f"{record['mailing_id']:032x}")
-    return handlers.insert(ctx, resource, record)
+    return ctx.insert("mailing", record)
 
 
 def _add_headsup(ctx: Context, mailing: Record, emails: list[str]) -> None:
-    resource = ctx.provider.resources["headsup"]
     for email in emails:
-        handlers.insert(ctx, resource, handlers.new_record(
-            ctx, resource, {"email": email, "mailing_id": mailing["mailing_id"],
-                            "sent_ts": None}))
+        ctx.create("headsup", {"email": email, "mailing_id": mailing["mailing_id"],
+                               "sent_ts": None})
 
 
 def _existing(ctx: Context, resource: str, ids: list[int], field: str) -> list[Record]:
     collection = ctx.tenant.collections[resource]
     missing = [i for i in ids if collection.get(i) is None]
     if missing:
-        raise bad_request(f"unknown {resource} ids: {', '.join(map(str, missing))}",
-                          ("body", field))
+        raise ctx.refuse(f"unknown {resource} ids: {', '.join(map(str, missing))}",
+                         ("body", field))
     return [collection.records[i] for i in ids]
 
 
 def resend(ctx: Context) -> Reply:
     """A new mailing with the original's content, sent to the recipients given."""
     original = _mailing(ctx)
-    body = ctx.body or {}
+    body = ctx.fields()
     groups = _existing(ctx, "group", body.get("recipient_groups", []), "recipient_groups")
     searches = _existing(ctx, "search", body.get("recipient_searches", []),
                          "recipient_searches")
     emails = body.get("recipient_emails", [])
     segments = body.get("recipient_segments", [])
     if not (emails or groups or searches or segments):
-        raise bad_request("name at least one recipient: recipient_emails, recipient_groups, "
+        raise ctx.refuse("name at least one recipient: recipient_emails, recipient_groups, "
                           "recipient_searches or recipient_segments")
     members = [_member_for(ctx, email, "active", "a") for email in emails]
     mailing = _new_mailing(ctx, original, {
@@ -214,7 +206,7 @@ def forward(ctx: Context) -> Reply:
     """Forward a member's message; unknown addresses join the audience as forwarded."""
     original = _mailing(ctx)
     _message(ctx, original, ctx.path["member_id"])
-    body = ctx.body or {}
+    body = ctx.fields()
     members = [_member_for(ctx, email, "forwarded", "f") for email in body["recipient_emails"]]
     mailing = _new_mailing(ctx, original, {
         "recipient_members": [{"email": m["email"], "member_id": m["member_id"]}
@@ -248,11 +240,9 @@ def declare_winner(ctx: Context) -> Reply:
     return Reply(200, True)
 
 
-def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
-            target: Any, moment: datetime) -> None:
+def on_mailing_move(move: Move) -> None:
     """Count recipients when sending starts; keep each recipient's message as sent."""
-    if resource != "mailing":
-        return
+    tenant, record, target = move.tenant, move.record, move.target
     if target == "i":
         groups = tenant.collections["group"]
         in_groups = sum(int((groups.get(g.get("member_group_id")) or {}).get("active_count")
@@ -271,14 +261,5 @@ def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, sou
                 messages.insert(message)
 
 
-HOOKS = {
-    "validate_tags": validate_tags,
-    "update_status": update_status,
-    "mailing_detail": mailing_detail,
-    "calendar": calendar,
-    "message": message,
-    "resend": resend,
-    "forward": forward,
-    "declare_winner": declare_winner,
-    "on_move": on_move,
-}
+HOOKS = Hooks.of(validate_tags, update_status, mailing_detail, calendar, message, resend, forward,
+                 declare_winner, moves={"mailing": [on_mailing_move]})

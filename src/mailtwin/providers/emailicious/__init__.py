@@ -3,31 +3,23 @@ zipped layouts, scheduled deliveries) and deliveries marked sent on the mailing.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mailtwin import handlers
-from mailtwin.context import Context, Reply
-from mailtwin.conventions.auth import basic
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.errors import ApiError, Location, Problem
-from mailtwin.providers.layouts import LayoutError, read_zip_layout
-from mailtwin.store import Record, Tenant
-
-if TYPE_CHECKING:
-    from mailtwin.provider import Provider
-    from mailtwin.runtime import Request, Runtime
+from mailtwin.errors import Location
+from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
+from mailtwin.providers.emailicious.layouts import LayoutError, read_zip_layout
 
 # Variant field -> the list field that supplies it when the variant leaves it out.
 LIST_DEFAULTS = {"from_name": "default_from_name", "from_email": "default_from_email",
                  "replyto_email": "default_replyto_email"}
 
 
-def authenticate(runtime: Runtime, provider: Provider, request: Request) -> str:
+def authenticate(auth: AuthContext) -> str:
     """HTTP Basic, answered with DRF's own 401 messages."""
-    given = bool(request.headers.get("authorization", "").strip())
+    given = bool(auth.headers.get("authorization", "").strip())
     try:
-        return basic(request.headers)
+        return auth.scheme()
     except ApiError as error:
         message = ("Invalid username/password." if given
                    else "Authentication credentials were not provided.")
@@ -94,48 +86,39 @@ def create_mailing(ctx: Context) -> Reply:
                for i, v in enumerate(body["variants"])]
     if problems:
         raise ApiError(400, problems, title="Bad Request")
-    resource = handlers.resource_of(ctx)
     variants = [_variant(v, source, chosen or {}) for v, source in zip(body["variants"], sources,
                                                                        strict=True)]
-    record = handlers.new_record(ctx, resource, {
+    record = ctx.new(None, {
         "name": body["name"], "list": body["list"], "campaign": body.get("campaign"),
         "segments": list(body.get("segments") or []), "variants": variants})
     _store_parts(ctx, record)
-    handlers.insert(ctx, resource, record)
-    return handlers.respond(ctx, record, 201)
+    return ctx.respond(ctx.insert(None, record), 201)
 
 
 def _store_parts(ctx: Context, mailing: Record) -> None:
     """Layouts and deliveries as records of their own (deliveries carry the send timers)."""
-    layouts = ctx.provider.resources["layout"]
-    deliveries = ctx.provider.resources["delivery"]
     for v_index, variant in enumerate(mailing["variants"]):
-        layout = handlers.new_record(ctx, layouts, {"mailing": mailing["id"],
-                                                    "source": variant["layout"]["source"]})
-        variant["layout"]["id"] = handlers.insert(ctx, layouts, layout)["id"]
+        layout = ctx.create("layout", {"mailing": mailing["id"],
+                                       "source": variant["layout"]["source"]})
+        variant["layout"]["id"] = layout["id"]
         for d_index, delivery in enumerate(variant["deliveries"]):
-            handlers.insert(ctx, deliveries, handlers.new_record(ctx, deliveries, {
+            ctx.create("delivery", {
                 "mailing": mailing["id"], "variant": v_index, "index": d_index,
-                "scheduled_datetime": delivery["scheduled_datetime"], "sent_at": None}))
+                "scheduled_datetime": delivery["scheduled_datetime"], "sent_at": None})
 
 
-def on_move(tenant_name: str, tenant: Tenant, resource: str, record: Record, source: Any,
-            target: Any, moment: datetime) -> None:
+def on_delivery_move(move: Move) -> None:
     """A sent delivery shows as sent in its mailing."""
-    if resource != "delivery":
-        return
-    mailing = tenant.collections["mailing"].get(record["mailing"])
+    record, mailings = move.record, move.tenant.collections["mailing"]
+    mailing = mailings.get(record["mailing"])
     if mailing is None:
         return
     variants = mailing["variants"]
     shown = variants[record["variant"]]["deliveries"][record["index"]]
-    shown["status"] = target
-    shown["sent_at"] = record.get("sent_at") or STYLES["iso8601"].format(moment)
-    tenant.collections["mailing"].update(mailing["id"], {"variants": variants})
+    shown["status"] = move.target
+    shown["sent_at"] = record.get("sent_at") or STYLES["iso8601"].format(move.moment)
+    mailings.update(mailing["id"], {"variants": variants})
 
 
-HOOKS = {
-    "authenticate": authenticate,
-    "create_mailing": create_mailing,
-    "on_move": on_move,
-}
+HOOKS = Hooks.of(create_mailing, authenticate=authenticate,
+                 moves={"delivery": [on_delivery_move]})

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.responses import StreamingResponse
 
 from mailtwin.clock import ClockRangeError, check_moment
-from mailtwin.control_spec import Call, document, problem
-from mailtwin.control_views import VIEWS
+from mailtwin.control.validation import Call, ControlState, document, problem
+from mailtwin.control.views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.lifecycle import Moved
 from mailtwin.redaction import redacted
 from mailtwin.runtime import Runtime
 from mailtwin.state_stream import stream
 from mailtwin.statefile import import_state
-
-
-@dataclass
-class ControlState:
-    """What the control plane remembers beside the runtime: the start seed, fixtures by seed."""
-
-    start_seed: int
-    pristine_by_seed: dict[int, dict[str, bytes]] = field(default_factory=dict)
-
 
 Handler = Callable[[Runtime, ControlState, Call], Any]
 
@@ -48,7 +39,7 @@ def provider_openapi(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if provider is None:
         raise problem(f"no provider named {name!r} (known: {', '.join(sorted(rt.providers))})",
                       ("path", "provider"), 404)
-    from mailtwin.openapi_out import effective_document
+    from mailtwin.openapi import effective_document
 
     return effective_document(provider)
 
@@ -89,6 +80,7 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
     if body.get("journal", whole):
         rt.journal.clear()
         rt.journal.resize(rt.config.journal_limit)
+        rt.bus.clear()
     if body.get("faults", whole):
         rt.faults.clear()
     if snapshot is not None:

@@ -1,11 +1,13 @@
-"""Pinning failures the spec loader cannot foresee to the file, line and operation behind them."""
+"""`mailtwin check`: load every spec and fixture the way the server would, and report each
+problem with its file, line and JSON pointer instead of a traceback, including failures the
+loader cannot foresee (a schema that breaks, a hook module that does not import)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mailtwin.config import Config
-from mailtwin.handlers import HANDLERS
+from mailtwin.config import Config, ConfigError
+from mailtwin.hookset import load_hooks
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
 from mailtwin.sources import spec_sources
@@ -58,6 +60,7 @@ def _locate_in(path: Path) -> str | None:
     try:
         spec = load_provider(path)
         provider = Provider(spec)
+        hooks = load_hooks(spec).operations
     except SourceError as error:
         return str(error)
     except Exception as error:  # any failure of a broken spec is reported, never raised
@@ -69,10 +72,44 @@ def _locate_in(path: Path) -> str | None:
         return str(SourceError(path, 1, "", describe(error)))
     for op_spec in spec.operations:
         try:
-            probe(compile_operation(provider, op_spec, schemas, HANDLERS))
+            probe(compile_operation(provider, op_spec, schemas, hooks))
         except SourceError as error:
             return str(error)
         except Exception as error:  # any failure of a broken operation is reported
             return str(SourceError(path, line_of(path, op_spec.pointer),
                                    pointer_of(op_spec.pointer), describe(error)))
     return None
+
+
+def check(config: Config) -> list[str]:
+    """Problems found, one line each (empty when everything loads)."""
+    from mailtwin.fixtures import fixture_files, load_fixture
+    from mailtwin.runtime import Runtime
+
+    try:
+        runtime = Runtime(config)
+    except (SourceError, ConfigError) as error:
+        return [str(error)]
+    except Exception as error:  # a broken spec may fail in any way: find where, never raise
+        return [locate(config, error)]
+    problems: list[str] = probe_all(runtime.operations)
+    if problems:
+        return problems
+    for name, provider in runtime.providers.items():
+        folder = runtime.fixture_folders[name]
+        for path in fixture_files(folder):
+            try:
+                load_fixture(path, provider)
+            except SourceError as error:
+                problems.append(str(error))
+        if problems:
+            continue
+        try:
+            runtime.store.pristine(name)
+        except SourceError as error:
+            problems.append(str(error))
+        except Exception as error:  # a broken fixture may fail in any way: report, never raise
+            files = fixture_files(folder) or [folder or provider.spec.source]
+            problems.append(str(SourceError(files[0], 1, "",
+                                            f"cannot build fixtures: {describe(error)}")))
+    return problems
