@@ -126,7 +126,9 @@ def test_periodic_saves_survive_a_kill_and_a_failed_save(tmp_path: Path) -> None
         folder.rename(tmp_path / "moved")
         until(lambda: "cannot save the state" in served.stderr(), what="the failure line")
         folder.mkdir()
-        until(state.exists, what="the save after the failure")
+        # The file appears a moment before the line that says so is written.
+        until(lambda: state.exists() and "again" in served.stderr(),
+              what="the save after the failure")
         served.stop(signal.SIGKILL)
     assert mailing_status(state) == "a"
     failures = [line for line in served.stderr().splitlines() if "cannot save" in line]
