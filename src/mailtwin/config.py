@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from mailtwin import sharing
+from mailtwin.credentials import OPEN, parse_modes
 
 
 class ConfigError(ValueError):
@@ -57,15 +60,36 @@ class Config:
     max_snapshot_bytes: int = 128 * 1024 * 1024
     link_seconds: float = 3600.0
     max_links: int = 10_000
+    # Which credentials the provider APIs accept: `open` or `strict`, for all providers or
+    # per provider (`"strict"`, `"especial=strict"`, `{"especial": "strict"}`).
+    auth: str | Mapping[str, str] | tuple[tuple[str, str], ...] = ()
+    max_credentials: int = 10_000
+    max_tokens: int = 100_000
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.
         object.__setattr__(self, "specs", _paths(self.specs))
         object.__setattr__(self, "fixtures", _paths(self.fixtures))
         object.__setattr__(self, "allowed_hosts", tuple(h.lower() for h in self.allowed_hosts))
+        try:
+            object.__setattr__(self, "auth", parse_modes(self.auth))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
         found = sharing.problems(self)
         if found:
             raise ConfigError("; ".join(found))
+
+    @property
+    def auth_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The auth modes as (provider or `*`, mode) pairs."""
+        return cast(tuple[tuple[str, str], ...], self.auth)  # normalised by __post_init__
+
+    def auth_mode(self, provider: str) -> str:
+        """The credential mode of a provider: its own setting, else the one for all, else
+        open."""
+        own = [mode for name, mode in self.auth_pairs if name == provider]
+        every = [mode for name, mode in self.auth_pairs if name == "*"]
+        return (own or every or [OPEN])[-1]
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:

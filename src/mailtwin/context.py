@@ -10,11 +10,12 @@ from typing import Any
 
 from mailtwin.clock import Clock
 from mailtwin.config import Config
+from mailtwin.credentials import Credentials
 from mailtwin.errors import ApiError, Location
 from mailtwin.events import Event, EventBus
 from mailtwin.lifecycle import LifecycleEngine
 from mailtwin.listing import Listing, QueryPlan
-from mailtwin.oauth2 import TokenStore
+from mailtwin.oauth2 import Grant, TokenStore
 from mailtwin.operation import Operation
 from mailtwin.provider import Provider
 from mailtwin.rawjson import Raw
@@ -63,6 +64,13 @@ class Engine:
     events: EventBus
     authenticate: Authenticator
     config: Callable[[], Config]
+    # The credentials a provider knows, in its configured mode.
+    credentials: Callable[[Provider], Credentials]
+
+    def tokens(self, provider: Provider) -> TokenStore:
+        """The OAuth 2 tokens a provider issued, with its declared lifetimes and the bound."""
+        return TokenStore(self.store.shared_state(provider.name), provider.auth,
+                          self.config().max_tokens)
 
 
 _PATH: Any = object()  # `require` reads the id from the path
@@ -127,7 +135,20 @@ class Context:
     def tokens(self) -> TokenStore:
         """The OAuth 2 tokens the provider issued, with its declared lifetimes: `issue`,
         `find`, `revoke` (conventions.auth, scheme oauth2)."""
-        return TokenStore(self.shared, self.provider.auth)
+        return self._engine.tokens(self.provider)
+
+    @property
+    def credentials(self) -> Credentials:
+        """The users and tokens the provider knows, in its mode: `tenant_for(user,
+        password)` for a login, `register(user, password, tenant)` for a user the API made."""
+        return self._engine.credentials(self.provider)
+
+    def grant(self) -> Grant | None:
+        """The grant of the request's bearer token, when the provider issued it."""
+        scheme, _, token = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self.tokens.find(token.strip())
 
     @property
     def config(self) -> Config:
@@ -410,7 +431,12 @@ class AuthContext:
     @property
     def tokens(self) -> TokenStore:
         """The OAuth 2 tokens the provider issued (see Context.tokens)."""
-        return TokenStore(self.shared, self.provider.auth)
+        return self._engine.tokens(self.provider)
+
+    @property
+    def credentials(self) -> Credentials:
+        """The users and tokens the provider knows, in its mode (see Context.credentials)."""
+        return self._engine.credentials(self.provider)
 
     @property
     def clock(self) -> Clock:

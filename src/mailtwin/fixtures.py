@@ -14,6 +14,12 @@ A fixture file names a resource, lists literal records and, optionally, a recipe
         member_since: {time: [2015-01-01, 2019-12-31]}
 
 The same seed gives the same records on every run and machine (Faker's version is pinned).
+
+The file `credentials.yaml` instead declares the credentials the provider knows (see
+credentials.py):
+
+    credentials:
+      - {user: public, password: private, tenant: public}
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailtwin.credentials import entry_problems
 from mailtwin.provider import Provider
 from mailtwin.store import Collection, Tenant
 from mailtwin.yamlsource import SourceError, line_of, load_yaml, pointer_of
@@ -31,6 +38,8 @@ from mailtwin.yamlsource import SourceError, line_of, load_yaml, pointer_of
 RECIPE_KEYS = frozenset({"faker", "choice", "sequence", "pick", "sample", "template", "time",
                          "copy", "literal"})
 FILE_KEYS = frozenset({"resource", "records", "generate"})
+CREDENTIAL_KEYS = frozenset({"credentials"})
+CREDENTIALS_FILE = "credentials.yaml"
 
 
 class Recipe:
@@ -136,6 +145,8 @@ def load_fixture(path: Path, provider: Provider) -> dict[str, Any]:
 
     if not isinstance(data, dict):
         raise fail((), "a fixture file must be a mapping with resource, records, generate")
+    if path.name == CREDENTIALS_FILE:
+        return _credentials_file(data, fail)
     unknown = sorted(set(data) - FILE_KEYS)
     if unknown:
         raise fail((unknown[0],), f"unknown key {unknown[0]!r}")
@@ -158,12 +169,40 @@ def load_fixture(path: Path, provider: Provider) -> dict[str, Any]:
     return data
 
 
+def _credentials_file(data: dict[str, Any], fail: Any) -> dict[str, Any]:
+    """A file of declared credentials, checked."""
+    unknown = sorted(set(data) - CREDENTIAL_KEYS)
+    if unknown:
+        raise fail((unknown[0],), f"unknown key {unknown[0]!r} (a credentials file holds "
+                   "only credentials)")
+    entries = data.get("credentials", [])
+    if not isinstance(entries, list):
+        raise fail(("credentials",), "credentials must be a list")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise fail(("credentials", i), "a credential is a mapping")
+        for key, message in entry_problems(entry)[:1]:
+            raise fail(("credentials", i, key) if key in entry else ("credentials", i),
+                       message)
+    return data
+
+
+def fixture_credentials(provider: Provider, folder: Path | None) -> list[dict[str, str]]:
+    """The credentials a provider's `credentials.yaml` declares (none without it)."""
+    path = folder / CREDENTIALS_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        return []
+    return list(load_fixture(path, provider).get("credentials", []))
+
+
 def seed_tenant(provider: Provider, folder: Path | None, seed: int) -> Tenant:
     """The tenant every new tenant of this provider starts as."""
     tenant = provider.empty_tenant()
     mixed = (seed * 1_000_003) ^ zlib.crc32(provider.name.encode())
     recipe = Recipe(provider, mixed, tenant)
     for path in fixture_files(folder):
+        if path.name == CREDENTIALS_FILE:
+            continue
         data = load_fixture(path, provider)
         resource = provider.resources[data["resource"]]
         collection = tenant.collections[resource.name]

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailtwin.clock import Clock
-from mailtwin.config import Config
+from mailtwin.config import Config, ConfigError
 from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
 from mailtwin.conventions.auth import SCHEMES, Scheme
 from mailtwin.conventions.styles import styles_for
 from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.credentials import Credentials, seeded
 from mailtwin.errors import ApiError, Problem
 from mailtwin.events import Event, EventBus, EventHub
 from mailtwin.faults import Decision, Faults
-from mailtwin.fixtures import seed_tenant
+from mailtwin.fixtures import fixture_credentials, seed_tenant
 from mailtwin.handlers import HANDLERS
 from mailtwin.hookset import Hooks, load_hooks
 from mailtwin.journal import Journal
@@ -72,6 +73,14 @@ class Runtime:
                                           for name, p in self.providers.items()}
         self.schemes: dict[str, Scheme] = {name: SCHEMES[p.auth["scheme"]]
                                            for name, p in self.providers.items()}
+        unknown = sorted({name for name, _ in config.auth_pairs
+                          if name != "*" and name not in self.providers})
+        if unknown:
+            raise ConfigError(f"auth modes name providers that are not served: "
+                              f"{', '.join(unknown)}")
+        # The credentials each provider's fixtures declare (credentials.yaml).
+        self.declared = {name: seeded(fixture_credentials(p, self.fixture_folders[name]))
+                         for name, p in self.providers.items()}
         self.router: Router[Route] = Router()
         self.operations: list[Operation] = []
         for provider in self.providers.values():
@@ -108,11 +117,17 @@ class Runtime:
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
-                            lambda: self.config)
+                            lambda: self.config, self.credentials)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
+
+    def credentials(self, provider: Provider) -> Credentials:
+        """The credentials a provider knows (its fixtures' until a reset, and those added
+        since), in the mode the configuration gives it."""
+        return Credentials(self.store.shared_state(provider.name), self.declared[provider.name],
+                           self.config.auth_mode(provider.name), self.config.max_credentials)
 
     def _bus_move(self, moved: Moved) -> None:
         """Every move is an event on the bus (`moved`)."""

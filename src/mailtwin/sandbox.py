@@ -231,6 +231,33 @@ class Sandbox:
                                                params={**params, **_secrets(secrets)})["tenants"]
         return rows
 
+    def add_credentials(self, provider: str, user: str | None = None,
+                        password: str | None = None, *, token: str | None = None,
+                        tenant: str | None = None) -> dict[str, Any]:
+        """Make a provider know a user and password (`add_credentials("emma", "alice-pub",
+        "s3cret", tenant="alice")`) or a bearer token (`token=...`); answered redacted."""
+        body = {"provider": provider, "user": user, "password": password, "token": token,
+                "tenant": tenant}
+        result: dict[str, Any] = self.call(
+            "POST", "/credentials", {k: v for k, v in body.items() if v is not None})
+        return result
+
+    def credentials(self, provider: str | None = None, secrets: bool = False
+                    ) -> list[dict[str, Any]]:
+        """The users and tokens providers know, passwords and tokens redacted unless
+        `secrets`."""
+        params = {"provider": provider} if provider else {}
+        rows: list[dict[str, Any]] = self.call(
+            "GET", "/credentials", params={**params, **_secrets(secrets)})["credentials"]
+        return rows
+
+    def remove_credentials(self, provider: str, user: str | None = None, *,
+                           token: str | None = None) -> None:
+        """Make a provider forget a user or a token."""
+        params = {"provider": provider, "user": user, "token": token}
+        self.call("DELETE", "/credentials",
+                  params={k: v for k, v in params.items() if v is not None})
+
     def assert_requested(self, method: str, path: str, *, json: Any = journal_assert.ANY,
                          query: dict[str, Any] | None = None, status: int | None = None,
                          times: int | None = None) -> list[dict[str, Any]]:

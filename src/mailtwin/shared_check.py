@@ -2,14 +2,15 @@
 state document is imported so that a malformed entry is a 400 then, not a 500 later.
 
 A provider's hooks declare their own entries as a JSON Schema (`Hooks(shared=...)`); the
-rate-limit counts the engine keeps are checked for every provider, the tokens of the `oauth2`
-convention for the providers that declare it.
+rate-limit counts and the known credentials the engine keeps are checked for every provider,
+the tokens of the `oauth2` convention for the providers that declare it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mailtwin.credentials import SHARED_CREDENTIALS
 from mailtwin.errors import Problem
 from mailtwin.oauth2 import SHARED_TOKENS
 from mailtwin.validation import Schemas, Validator
@@ -32,8 +33,9 @@ ENGINE = {
 def check_shared(provider: Provider, own: dict[str, Any] | None, shared: Any) -> list[Problem]:
     """Problems of one provider's shared state (`own`: its hooks' schema of their entries),
     at locations under ("body", ...)."""
-    parts = [ENGINE, *([SHARED_TOKENS] if provider.auth["scheme"] == "oauth2" else []),
+    oauth2 = provider.auth["scheme"] == "oauth2"
+    parts = [ENGINE, SHARED_CREDENTIALS, *([SHARED_TOKENS] if oauth2 else []),
              *([own] if own else [])]
-    schema: dict[str, Any] = {"allOf": parts} if len(parts) > 1 else ENGINE
+    schema: dict[str, Any] = {"allOf": parts}
     return Validator(schema, Schemas(f"{provider.name}-shared", schema)).problems(
         shared, ("body",))

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mailtwin.credentials import parse_modes
+
 log = logging.getLogger("mailtwin")
 
 
@@ -33,6 +35,10 @@ def _token(text: str) -> str:
     return text
 
 
+def _modes(text: str) -> tuple[tuple[str, str], ...]:
+    return parse_modes(text)
+
+
 def _hosts(text: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in text.split(",") if part.strip())
 
@@ -47,6 +53,8 @@ class Setting:
     parse: Callable[[str], Any]
     help: str
     minimum: float = 0
+    # Given several times on the command line (the variable separates values with commas).
+    repeat: bool = False
 
 
 SETTINGS = (
@@ -55,7 +63,18 @@ SETTINGS = (
             "variable: a command line is visible to other users of the machine)"),
     Setting("allowed_hosts", "--allowed-host", "ALLOWED_HOSTS", _hosts,
             "a Host name the control plane answers besides localhost and the server's "
-            "address (repeatable; the variable separates names with commas)"),
+            "address (repeatable; the variable separates names with commas)", repeat=True),
+    Setting("auth", "--auth", "AUTH", _modes,
+            "which provider credentials are accepted: open (unknown ones are tenants of their "
+            "own) or strict (only those the sandbox knows), for every provider or one "
+            "(`--auth especial=strict`; repeatable, the variable separates them with commas)",
+            repeat=True),
+    Setting("max_credentials", "--max-credentials", "MAX_CREDENTIALS", _whole,
+            "users and tokens a provider knows at once (the oldest the API registered go "
+            "first)", 1),
+    Setting("max_tokens", "--max-tokens", "MAX_TOKENS", _whole,
+            "OAuth tokens a provider keeps at once (expired ones go first, then the oldest)",
+            2),
     Setting("journal_max_bytes", "--journal-max-bytes", "JOURNAL_MAX_BYTES", _whole,
             "bytes of bodies and answers the journal keeps in all (oldest dropped first)", 1),
     Setting("journal_body_bytes", "--journal-body-bytes", "JOURNAL_BODY_BYTES", _whole,
@@ -107,18 +126,28 @@ def problems(config: Any) -> list[str]:
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The `serve` options of every setting (None leaves the variable's or default value)."""
     for setting in SETTINGS:
-        extra: dict[str, Any] = {"action": "append"} if setting.field == "allowed_hosts" else {
-            "type": setting.parse}
+        extra: dict[str, Any] = {"action": "append", "type": _checked(setting.parse)} \
+            if setting.repeat else {"type": setting.parse}
         parser.add_argument(setting.option, dest=setting.field, default=None,
                             help=f"{setting.help} (MAILTWIN_{setting.env})", **extra)
+
+
+def _checked(parse: Callable[[str], Any]) -> Callable[[str], str]:
+    """A repeated option's text, refused by argparse when it does not parse."""
+    def check(text: str) -> str:
+        parse(text)
+        return text
+    check.__name__ = parse.__name__.lstrip("_")  # argparse names it in its message
+    return check
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Config overrides from the options given on the command line."""
     values = {s.field: getattr(args, s.field, None) for s in SETTINGS}
-    if values["allowed_hosts"] is not None:
-        values["allowed_hosts"] = tuple(name for text in values["allowed_hosts"]
-                                        for name in _hosts(text))
+    for setting in SETTINGS:
+        given = values[setting.field]
+        if setting.repeat and given is not None:
+            values[setting.field] = tuple(item for text in given for item in setting.parse(text))
     return values
 
 

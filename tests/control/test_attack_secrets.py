@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mailtwin import Config, MailtwinApp, Sandbox, redacted
+from mailtwin import Config, MailtwinApp, Sandbox, credential_tenant, redacted
 from mailtwin.statefile import load_file, save_file
 from tests.control.live import serving
 
@@ -32,7 +32,7 @@ def _traffic(url: str) -> list[str]:
     bearer = {"Authorization": f"Bearer {BEARER}"}
     assert httpx.get(f"{url}/especial/campaigns", headers=bearer).status_code == 200
     assert httpx.post(f"{url}/especial/users", json=NEW_USER, headers=bearer).status_code == 201
-    assert httpx.get(f"{url}/emma/100/mailings/200", auth=("public", "emma-private-key"),
+    assert httpx.get(f"{url}/emma/100/mailings/200", auth=("emma-public", "emma-private-key"),
                      params={"api_key": "query-key-1"}).status_code == 200
     return ["auth-code-1", "client-secret-1", "hunter2-pw", BEARER, NEW_USER["password"],
             "emma-private-key", "query-key-1", issued["access_token"], issued["refresh_token"],
@@ -95,7 +95,8 @@ def _matched(sandbox: Sandbox, open_secrets: list[str]) -> None:
     assert campaigns["tenant"] == redacted(BEARER)
     assert campaigns["headers"]["authorization"] == redacted(f"Bearer {BEARER}")
     names = {row["tenant"] for row in sandbox.tenants()}
-    assert {redacted(BEARER), "me@example.com", "public"} <= names
+    assert {redacted(BEARER), credential_tenant("me@example.com", "hunter2-pw"),
+            credential_tenant("emma-public", "emma-private-key")} <= names
 
 
 @pytest.mark.parametrize("path", ["/__mailtwin/journal", "/__mailtwin/tenants",
@@ -136,7 +137,7 @@ def test_the_state_file_keeps_what_a_restore_needs(open_server: tuple[MailtwinAp
         answer = httpx.get(f"{url}/outreach/api/v2/mailings",
                            headers={"Authorization": f"Bearer {open_secrets[7]}"})
         assert answer.status_code == 200
-        assert sandbox.journal(last=1)[0]["tenant"] == "acme"
+        assert sandbox.journal(last=1)[0]["tenant"] == credential_tenant("acme", "client-secret-1")
 
 
 def _views(url: str) -> list[str]:

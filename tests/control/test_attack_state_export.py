@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mailtwin import Clock, Config, MailtwinApp, create_app
+from mailtwin import Clock, Config, MailtwinApp, create_app, credential_tenant
 from mailtwin.state_stream import document
 from mailtwin.statefile import export_state
 from tests.control.live import START
@@ -22,7 +22,7 @@ Sent = Callable[[dict[str, Any]], Awaitable[None]]
 def _app(tenants: int) -> MailtwinApp:
     app = create_app(Config(providers=("emma",)), Clock(frozen_at=START))
     for number in range(tenants):
-        app.runtime.store.tenant("emma", f"tenant-{number:04d}")
+        app.runtime.store.tenant("emma", credential_tenant(f"tenant-{number:04d}", "key"))
     return app
 
 
@@ -106,9 +106,8 @@ def test_the_export_streams_and_never_holds_the_loop_long() -> None:
 
 def test_the_export_is_the_state_at_the_moment_it_was_asked_for() -> None:
     app = _app(40)
-    last = "tenant-0039"
-    auth = [(b"authorization", b"Basic " + __import__("base64").b64encode(
-        last.encode() + b":key"))]
+    last = credential_tenant("tenant-0039", "key")
+    auth = [(b"authorization", b"Basic " + __import__("base64").b64encode(b"tenant-0039:key"))]
     newcomer = [(b"authorization", b"Basic bmV3Y29tZXI6a2V5")]
     changed: list[int] = []
 
@@ -130,7 +129,7 @@ def test_the_export_is_the_state_at_the_moment_it_was_asked_for() -> None:
     exported = json.loads(asyncio.run(scenario()))
     assert changed == [200, 200]
     rows = {t["tenant"]: t for t in exported["tenants"]}
-    assert "newcomer" not in rows and len(rows) == 40
+    assert credential_tenant("newcomer", "key") not in rows and len(rows) == 40
     mailing = next(r for r in rows[last]["collections"]["mailing"]["records"]
                    if r["mailing_id"] == 211)
     assert mailing["mailing_status"] == "p"

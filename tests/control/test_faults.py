@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mailtwin import Sandbox
+from mailtwin import Sandbox, credential_tenant
 
 
 def test_error_fault_answers_in_the_provider_shape(sb: Sandbox, api: httpx.Client) -> None:
@@ -36,7 +36,7 @@ def test_count_expires_the_rule(sb: Sandbox, api: httpx.Client) -> None:
 
 
 def test_tenant_and_method_narrow_the_rule(sb: Sandbox, api: httpx.Client) -> None:
-    sb.fault("error", tenant="other", status=502)
+    sb.fault("error", tenant=credential_tenant("other", "key"), status=502)
     sb.fault("error", method="DELETE", status=500)
     assert api.get("/100/mailings/200").status_code == 200
     with sb.client("emma", auth=("other", "key")) as other:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from mailtwin import MailtwinApp
+from mailtwin import MailtwinApp, credential_tenant
 
 NEW = {"first_name": "Ann", "last_name": "Lee", "email": "ann@demo.example.com",
        "password": "long-enough"}
@@ -116,8 +116,14 @@ def test_forgot_password_issues_a_token_that_resets_once(sandbox: MailtwinApp,
                           json={"token": token, "password": "a-new-secret"})
     assert done.status_code == 200
     assert done.json() == {"object": "user", "password_reset": True}
-    tenant = sandbox.runtime.store.tenant("especial", "owner@demo.example.com")
+    tenant = sandbox.runtime.store.tenant(
+        "especial", credential_tenant("owner@demo.example.com", "pw"))
     assert tenant.extra["passwords"]["2001"] == "a-new-secret"
+    # The new password logs in to the account holding the user; the old one no longer does.
+    login = {"username": "owner@demo.example.com", "password": "a-new-secret"}
+    assert anonymous.post("/token", data=login).status_code == 200
+    old = anonymous.post("/token", data={**login, "password": "pw"})
+    assert old.status_code == 401
     again = anonymous.post("/users/reset-password-confirm",
                            json={"token": token, "password": "a-new-secret"})
     assert again.status_code == 400

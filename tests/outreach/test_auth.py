@@ -29,7 +29,8 @@ def test_client_credentials_token_selects_the_clients_tenant(anonymous: httpx.Cl
         "type": "template", "attributes": {"name": "Shared by acme"}}})
     assert created.status_code == 201
     ident = created.json()["data"]["id"]
-    again = grant(anonymous, grant_type="authorization_code", code="abc", client_id="acme")
+    again = grant(anonymous, grant_type="authorization_code", code="abc", client_id="acme",
+                  client_secret="s")
     second = {"Authorization": f"Bearer {again.json()['access_token']}"}
     assert anonymous.get(f"{BASE}/templates/{ident}", headers=second).status_code == 200
     other = {"Authorization": "Bearer someone-else"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mailtwin import Config, create_app
+from mailtwin import Config, create_app, credential_tenant
 from mailtwin.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +170,7 @@ def test_external(mailtwin):
         result.assert_outcomes(passed=1)
     finally:
         server.stop()
-    assert [e.tenant for e in app.runtime.journal.entries] == ["visitor"]
+    assert [e.tenant for e in app.runtime.journal.entries] == [credential_tenant("visitor", "key")]
 
 
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:

@@ -1,4 +1,9 @@
-"""Auth schemes by name: read the credentials of a request and name its tenant."""
+"""Auth schemes by name: read the credentials of a request and name its tenant.
+
+Every scheme checks them against the credentials the provider knows (credentials.py): a known
+user's password must match; unknown credentials are, in open mode, a tenant keyed by the
+whole credential (a raw bearer token is its own tenant) and, in strict mode, refused.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import binascii
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mailtwin.credentials import CredentialError, well_formed_token
 from mailtwin.errors import ApiError, Problem
 from mailtwin.oauth2 import ACCESS
 
@@ -22,8 +28,9 @@ def _unauthorized(message: str, challenge: str) -> ApiError:
 
 
 def basic(auth: AuthContext) -> str:
-    """HTTP Basic: any non-empty user and password; the user (public key) is the tenant. The
-    401's challenge names the declared `realm` (default `api`)."""
+    """HTTP Basic: a known user with its password acts as its tenant; other non-empty
+    credentials, in open mode, as the tenant of user and password together. The 401's
+    challenge names the declared `realm` (default `api`)."""
     value = auth.headers.get("authorization", "")
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -35,7 +42,11 @@ def basic(auth: AuthContext) -> str:
         raise _basic_refusal(auth, "invalid HTTP Basic credentials") from None
     if not sep or not user or not password:
         raise _basic_refusal(auth, "invalid HTTP Basic credentials")
-    return user
+    try:
+        return auth.credentials.tenant_for(user, password)
+    except CredentialError as error:
+        raise _basic_refusal(auth, f"invalid HTTP Basic credentials: {error.message}"
+                             ) from None
 
 
 def _basic_refusal(auth: AuthContext, message: str) -> ApiError:
@@ -52,14 +63,28 @@ def bearer_token(headers: dict[str, str]) -> str:
     return token
 
 
+def raw_token_tenant(auth: AuthContext, token: str, refused: str) -> str:
+    """The tenant of a token the provider never issued: a declared token's; in open mode a
+    well-formed token names its own (never a tenant a declared credential names); else a
+    401 with the `refused` message."""
+    declared = auth.credentials.tenant_of_token(token)
+    if declared is not None:
+        return declared
+    if auth.credentials.strict or not well_formed_token(token) \
+            or auth.credentials.claims(token):
+        raise _unauthorized(refused, auth.settings.get("challenge", "Bearer"))
+    return token
+
+
 def bearer(auth: AuthContext) -> str:
-    """Bearer tokens: any non-empty token; the token itself names the tenant."""
-    return bearer_token(auth.headers)
+    """Bearer tokens: a declared token's tenant; in open mode any other well-formed token
+    names its own tenant."""
+    return raw_token_tenant(auth, bearer_token(auth.headers), "the bearer token is not valid")
 
 
 def oauth2(auth: AuthContext) -> str:
     """OAuth 2 bearer tokens: a token the provider issued names its grant's tenant until it
-    expires (on the sandbox clock); any other non-empty token is its own tenant. Refusals
+    expires (on the sandbox clock); any other token is taken as `bearer` takes it. Refusals
     say what the declared `refused` messages say, under the declared `challenge`."""
     settings = auth.settings
     refused = settings.get("refused", {})
@@ -71,7 +96,7 @@ def oauth2(auth: AuthContext) -> str:
         raise _unauthorized(refused["missing"], "Bearer") from error
     grant = auth.tokens.find(token)
     if grant is None:
-        return token
+        return raw_token_tenant(auth, token, refused.get("invalid", "the token is not valid"))
     problem = ("not_access" if grant.kind != ACCESS
                else "expired" if not grant.live(auth.clock.timestamp()) else None)
     if problem is not None:

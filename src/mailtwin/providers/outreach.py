@@ -2,8 +2,10 @@
 convention's), the API root, mailing creation and the template counters that follow the
 mailings using a template.
 
-A refresh token the sandbox never issued (one a tool obtained from the real provider) is a
-grant for the tenant its `client_id` names, as any unknown bearer token is its own tenant.
+The client's `client_id` and `client_secret` are checked as the provider's credentials: a
+known client's secret must match (else `invalid_client`); in open mode an unknown pair is the
+tenant of both together, and a refresh token the sandbox never issued (one a tool obtained
+from the real provider) a grant for that tenant; in strict mode both are refused.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from mailtwin.conventions.timestamps import STYLES
-from mailtwin.hooks import Context, Hooks, Move, Record, Reply, Tenant, TokenStore
+from mailtwin.hooks import (
+    Context,
+    CredentialError,
+    Hooks,
+    Move,
+    Record,
+    Reply,
+    Tenant,
+    TokenStore,
+)
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
 # Template counter bumped when a mailing using the template enters a state.
@@ -26,21 +37,33 @@ def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
                  media_type="application/json")
 
 
-def _client(form: dict[str, Any]) -> tuple[str, str]:
-    """The tenant the form's client_id names, and the scope it asks for."""
-    return str(form.get("client_id") or "default"), str(form.get("scope") or "")
+def _client(ctx: Context, form: dict[str, Any]) -> tuple[str, str] | Reply:
+    """The tenant the form's client credentials act as and the scope it asks for, or the
+    `invalid_client` refusal."""
+    client_id = str(form.get("client_id") or "default")
+    try:
+        tenant = ctx.credentials.tenant_for(client_id, str(form.get("client_secret") or ""))
+    except CredentialError as error:
+        return _oauth_error("invalid_client", f"client authentication failed: {error.message}",
+                            401)
+    return tenant, str(form.get("scope") or "")
 
 
-def _refreshed(tokens: TokenStore, form: dict[str, Any], now: float
+def _refreshed(ctx: Context, tokens: TokenStore, form: dict[str, Any], now: float
                ) -> tuple[str, str] | Reply:
     """The tenant and scope a presented refresh token grants, or the OAuth error refusing
-    it; one this server never issued is a grant for the client's tenant."""
+    it; one this server never issued is, in open mode, a grant for the client's tenant."""
     presented = str(form.get("refresh_token") or "")
     if not presented:
         return _oauth_error("invalid_request", "refresh_token is required for refresh_token")
+    client = _client(ctx, form)
+    if isinstance(client, Reply):
+        return client
     issued = tokens.find(presented)
     if issued is None:
-        return _client(form)
+        if ctx.credentials.strict:
+            return _oauth_error("invalid_grant", "the refresh token is not valid")
+        return client
     if issued.kind != "refresh":
         return _oauth_error("invalid_grant", "the token is not a refresh token")
     if not issued.live(now):
@@ -60,7 +83,8 @@ def token(ctx: Context) -> Reply:
         return _oauth_error("invalid_request", "code is required for authorization_code")
     tokens = ctx.tokens
     now = ctx.clock.timestamp()
-    granted = _refreshed(tokens, form, now) if grant_type == "refresh_token" else _client(form)
+    granted = (_refreshed(ctx, tokens, form, now) if grant_type == "refresh_token"
+               else _client(ctx, form))
     if isinstance(granted, Reply):
         return granted
     tenant, scope = granted

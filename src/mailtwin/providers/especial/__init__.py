@@ -30,6 +30,7 @@ SHARED = {
         "challenges": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["login", "user_id", "tenant", "seconds", "expires"],
             "properties": {"login": {"type": "string"}, "tenant": {"type": "string"},
+                           "home": {"type": "string"},
                            "user_id": {"type": ["integer", "string"]},
                            "seconds": {"type": "integer"}, "expires": {"type": "number"}}}},
         "files": {"type": "object", "additionalProperties": {

@@ -1,17 +1,31 @@
 """Tokens and tenants: `POST /token` issues, refresh trades a refresh token for a new pair
 (once), a user with an active MFA method completes a challenge first (see `challenge`), and
-every other call's bearer token names its account (`?account_id=` picks a sub-account).
+every other call's bearer token names its account (`?account_id=` picks a sub-account, never
+anything written in the token).
 
-The tokens are the `oauth2` convention's: one the sandbox issued maps to the account of the
-user who logged in; any other non-empty token is its own account, created from the fixtures
-(so tests need no login).
+The login is checked against the credentials the provider knows (users created through the
+API with a password, those declared or added through the control plane): a known user's
+password must match; in open mode an unknown username and password are an account of their
+own. The tokens are the `oauth2` convention's: one the sandbox issued maps to the account of
+the user who logged in; in open mode any other well-formed token is its own account, created
+from the fixtures (so tests need no login).
 """
 
 from __future__ import annotations
 
 import re
 
-from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Problem, Record, Reply, Tenant
+from mailtwin.hooks import (
+    ApiError,
+    AuthContext,
+    Context,
+    CredentialError,
+    Hooks,
+    Problem,
+    Record,
+    Reply,
+    Tenant,
+)
 from mailtwin.providers.especial import challenge
 from mailtwin.schema_messages import shown
 
@@ -49,10 +63,23 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
             and str(r["parent_account_id"]) == str(root["id"])]
 
 
+def _usable(tenant: Tenant, account: str,
+            location: tuple[str, ...] = ("query", "account_id")) -> None:
+    """A 403 when the sub-account is suspended (its parent can still unsuspend it)."""
+    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == account), None)
+    if chosen is not None and chosen.get("status") in SUSPENDED:
+        raise _refused(403, f"account {account} is {chosen['status']}; unsuspend it to act as "
+                       "it", location)
+
+
 def authenticate(auth: AuthContext) -> str:
     """The tenant of a request: its token's account (the `oauth2` convention), or the
     sub-account it asks for."""
     base = auth.scheme()
+    if SUB_ACCOUNT in base:
+        # A token issued for a sub-account: usable only while the sub-account is.
+        parent, _, account = base.partition(SUB_ACCOUNT)
+        _usable(auth.tenant_of(parent), account, ("header", "authorization"))
     wanted = auth.param("account_id")
     if not wanted:
         return str(base)
@@ -63,18 +90,17 @@ def authenticate(auth: AuthContext) -> str:
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted:
         return str(base)
+    _usable(tenant, wanted)
     chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == wanted), None)
-    if chosen is not None and chosen.get("status") in SUSPENDED:
-        raise _refused(403, f"account {wanted} is {chosen['status']}; unsuspend it to act as "
-                       "it", ("query", "account_id"))
     if chosen is not None:
         return f"{base}{SUB_ACCOUNT}{wanted}"
     raise _refused(403, f"account {wanted} is not this user's account or one of its "
                    "sub-accounts", ("query", "account_id"))
 
 
-def _grant(ctx: Context, tenant_name: str, seconds: int) -> Reply:
-    access, refresh, _ = ctx.tokens.issue(tenant_name, ctx.clock.timestamp(), lifetime=seconds)
+def _grant(ctx: Context, tenant_name: str, seconds: int, login: str) -> Reply:
+    access, refresh, _ = ctx.tokens.issue(tenant_name, ctx.clock.timestamp(), lifetime=seconds,
+                                          subject=login)
     tenant = ctx.tenant_of(tenant_name)
     root = root_account(tenant)
     accounts = ([int(root["id"])] if root else []) + [int(r["id"]) for r in sub_accounts(tenant)]
@@ -92,7 +118,7 @@ def _refresh(ctx: Context) -> Reply:
     if not grant.live(ctx.clock.timestamp()):
         raise _refused(401, "the refresh token has expired", ("body", "refresh_token"))
     ctx.tokens.revoke(str(token))  # used once
-    return _grant(ctx, grant.tenant, int(grant.lifetime or LIFETIME))
+    return _grant(ctx, grant.tenant, int(grant.lifetime or LIFETIME), grant.subject)
 
 
 def issue_token(ctx: Context) -> Reply:
@@ -110,7 +136,12 @@ def issue_token(ctx: Context) -> Reply:
     if problems:
         raise ApiError(422, problems)
     seconds = int(ctx.fields().get("expiration_seconds") or LIFETIME)
-    tenant_name = str(username).lower()
+    login = str(username).lower()
+    try:
+        base = ctx.credentials.tenant_for(login, str(password))
+    except CredentialError:
+        raise _refused(401, "Incorrect username or password", ("body", "password")) from None
+    tenant_name = base
     account = ctx.fields().get("account_id")
     if account is not None:
         tenant = ctx.tenant_of(tenant_name)
@@ -121,16 +152,18 @@ def issue_token(ctx: Context) -> Reply:
                                ("body", "account_id"))
             account = None
         if account is not None:
+            _usable(tenant, str(account), ("body", "account_id"))
             tenant_name = f"{tenant_name}{SUB_ACCOUNT}{account}"
-    pending = challenge.challenge_for(ctx, str(username).lower(), tenant_name, seconds)
-    return pending or _grant(ctx, tenant_name, seconds)
+    pending = challenge.challenge_for(ctx, login, base, tenant_name, seconds)
+    return pending or _grant(ctx, tenant_name, seconds, login)
 
 
 def token_from_challenge(ctx: Context) -> Reply:
     """The token pair of a password grant whose MFA challenge the code completes."""
     body = ctx.fields()
-    tenant_name, seconds = challenge.redeem(ctx, str(body["challenge"]), str(body["code"]))
-    return _grant(ctx, tenant_name, seconds)
+    tenant_name, seconds, login = challenge.redeem(ctx, str(body["challenge"]),
+                                                   str(body["code"]))
+    return _grant(ctx, tenant_name, seconds, login)
 
 
 def refresh_token(ctx: Context) -> Reply:

@@ -13,7 +13,8 @@ Codes a challenge accepts, both discoverable by a test:
 
 A challenge is used once and lapses `LIFETIME` seconds after it was issued (sandbox clock);
 a wrong code leaves it open. Challenges are kept in the provider's shared state under
-`challenges`.
+`challenges`, at most `LIMIT` of them: lapsed ones are dropped when a new one is issued, and
+past the limit the oldest.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mailtwin.providers.especial.users import by_email
 from mailtwin.store import Record, Tenant
 
 LIFETIME = 300
+LIMIT = 10_000
 
 
 def _challenges(ctx: Context) -> dict[str, dict[str, Any]]:
@@ -51,16 +53,23 @@ def _active_secrets(tenant: Tenant, user: Record) -> list[str]:
             if m.get("active") and str(m.get("user_id")) == str(user["id"])]
 
 
-def challenge_for(ctx: Context, login: str, tenant_name: str, seconds: int) -> Reply | None:
-    """The 401 challenge answer when the login's user has an active MFA method, else None."""
-    tenant = ctx.tenant_of(login)
+def challenge_for(ctx: Context, login: str, home: str, tenant_name: str, seconds: int
+                  ) -> Reply | None:
+    """The 401 challenge answer when the login's user (in the account `home`, which holds
+    the users) has an active MFA method, else None."""
+    tenant = ctx.tenant_of(home)
     user = _login_user(tenant, login)
     if user is None or not _active_secrets(tenant, user):
         return None
     ident = secrets.token_urlsafe(24)
-    _challenges(ctx)[ident] = {"login": login, "user_id": user["id"], "tenant": tenant_name,
-                               "seconds": seconds,
-                               "expires": ctx.clock.timestamp() + LIFETIME}
+    held = _challenges(ctx)
+    now = ctx.clock.timestamp()
+    for lapsed in [k for k, entry in held.items() if entry["expires"] <= now]:
+        del held[lapsed]
+    while len(held) >= LIMIT:
+        del held[next(iter(held))]
+    held[ident] = {"login": login, "home": home, "user_id": user["id"], "tenant": tenant_name,
+                   "seconds": seconds, "expires": now + LIFETIME}
     return Reply(401, {"detail": [{"msg": "multi-factor authentication required: send the "
                                           "challenge and a code to /token/challenge",
                                    "type": "unauthorized"}],
@@ -80,16 +89,16 @@ def _code_matches(ctx: Context, tenant: Tenant, user: Record, code: str) -> bool
     return False
 
 
-def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int]:
-    """The tenant and token lifetime of a challenge its code completes; the challenge is
-    used up. 401 for an unknown or lapsed challenge or a wrong code."""
+def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int, str]:
+    """The tenant, token lifetime and login of a challenge its code completes; the
+    challenge is used up. 401 for an unknown or lapsed challenge or a wrong code."""
     challenges = _challenges(ctx)
     held = challenges.get(ident)
     if held is None or held["expires"] <= ctx.clock.timestamp():
         challenges.pop(ident, None)
         raise _unauthorized("the challenge is unknown, used or expired; ask /token for a new "
                             "one", ("body", "challenge"))
-    tenant = ctx.tenant_of(held["login"])
+    tenant = ctx.tenant_of(str(held.get("home") or held["login"]))
     user = tenant.collections["user"].records.get(held["user_id"])
     if user is None or not _active_secrets(tenant, user):
         del challenges[ident]
@@ -99,4 +108,4 @@ def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int]:
         raise _unauthorized("the code matches neither the authenticator's current code nor "
                             "an unused recovery code", ("body", "code"))
     del challenges[ident]
-    return str(held["tenant"]), int(held["seconds"])
+    return str(held["tenant"]), int(held["seconds"]), str(held["login"])

@@ -1,6 +1,10 @@
 """Users of an account: create (pending until confirmed with the code the sandbox records,
 or active with `skip_verification`), `self`, delete, and the password flows, whose reset
-tokens the sandbox issues and checks (see `issued`)."""
+tokens the sandbox issues and checks (see `issued`).
+
+A user with a password is a credential the provider knows (`ctx.credentials`): logging in
+with that address and password acts as the account that holds the user; another password is
+refused. An address belongs to the first account that registered it."""
 
 from __future__ import annotations
 
@@ -11,11 +15,15 @@ from mailtwin.providers.especial import issued
 
 CONFIRM = "user_confirm"
 RESET = "password_reset"
+DIGEST = 16  # hex digits of a credential's tenant name (see mailtwin.credentials)
 
 
 def login_of(tenant_name: str) -> str:
-    """The login name a tenant was opened with (`owner@x.com#1002` -> `owner@x.com`)."""
-    return tenant_name.split("#", 1)[0].lower()
+    """The login name a tenant was opened with, where its name tells
+    (`owner@x.com:<16 hex digits>#1002` -> `owner@x.com`)."""
+    base = tenant_name.split("#", 1)[0]
+    user, sep, digest = base.rpartition(":")
+    return (user if sep and len(digest) == DIGEST else base).lower()
 
 
 def by_email(tenant: Tenant, email: str) -> Record | None:
@@ -28,8 +36,11 @@ def by_email(tenant: Tenant, email: str) -> Record | None:
 
 
 def current_user(ctx: Context) -> Record:
-    """The user who logged in: the one whose address is the login, else the first user."""
-    found = by_email(ctx.tenant, login_of(ctx.tenant_name))
+    """The user who logged in: the one whose address obtained the token, else the one whose
+    address is the login the tenant was opened with, else the first user."""
+    grant = ctx.grant()
+    found = by_email(ctx.tenant, grant.subject) if grant is not None and grant.subject else None
+    found = found or by_email(ctx.tenant, login_of(ctx.tenant_name))
     if found is None:
         found = next(iter(ctx.tenant.collections["user"].records.values()), None)
     if found is None:
@@ -40,6 +51,18 @@ def current_user(ctx: Context) -> Record:
 def _passwords(tenant: Tenant) -> dict[Any, str]:
     held: dict[Any, str] = tenant.extra.setdefault("passwords", {})
     return held
+
+
+def _set_password(ctx: Context, tenant_name: str, tenant: Tenant, record: Record,
+                  password: str) -> None:
+    """Keep a user's password, and know the user as a credential of its account."""
+    _passwords(tenant)[record["id"]] = password
+    ctx.credentials.register(str(record["email"]).lower(), password, tenant_name)
+
+
+def _drop_password(ctx: Context, record: Record) -> None:
+    _passwords(ctx.tenant).pop(record["id"], None)
+    ctx.credentials.unregister(str(record.get("email", "")).lower(), ctx.tenant_name)
 
 
 def create_user(ctx: Context) -> Reply:
@@ -53,7 +76,7 @@ def create_user(ctx: Context) -> Reply:
     status = "active" if ctx.query.get("skip_verification") else "pending"
     record = ctx.create("user", {**body, "status": status})
     if password:
-        _passwords(ctx.tenant)[record["id"]] = str(password)
+        _set_password(ctx, ctx.tenant_name, ctx.tenant, record, str(password))
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return ctx.respond(record, 201)
@@ -70,7 +93,7 @@ def delete_user(ctx: Context) -> Reply:
     if record["id"] == current_user(ctx)["id"]:
         raise ctx.refuse(f"user {record['id']} is the user logged in; it cannot delete itself",
                          ("path", "user_id"))
-    _passwords(ctx.tenant).pop(record["id"], None)
+    _drop_password(ctx, record)
     return ctx.proceed()
 
 
@@ -83,7 +106,7 @@ def confirm_user(ctx: Context) -> Reply:
         raise ctx.refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
                          ("body", "confirmation"))
     ctx.move(record, "confirm", "user", tenant=tenant_name)
-    _passwords(tenant)[record["id"]] = str(body["password"])
+    _set_password(ctx, tenant_name, tenant, record, str(body["password"]))
     issued.redeem(ctx, CONFIRM, str(body["confirmation"]))
     return Reply(200, {"id": record["id"], "object": "user", "confirmed": True,
                        "data": ctx.render(record, "user")})
@@ -105,7 +128,10 @@ def _reset_sent(ctx: Context, tenant_name: str, record: Record) -> Reply:
 def forgot_password(ctx: Context) -> Reply:
     """Issue a reset token to the user with this address (the answer is the same without one)."""
     email = str(ctx.body["email"])
-    names = [login_of(email), *(name for name, _ in ctx.tenants())]
+    known = ctx.credentials.user(email.lower())
+    opened = [name for name, _ in ctx.tenants()]
+    names = [*([known["tenant"]] if known else []),
+             *(name for name in opened if login_of(name) == email.lower()), *opened]
     for name in names:
         tenant = ctx.peek_tenant(name)
         record = by_email(tenant, email) if tenant is not None else None
@@ -125,7 +151,7 @@ def reset_user_password(ctx: Context) -> Reply:
     record = ctx.require("user")
     ctx.plan(record, "reset_password", "user")
     if ctx.fields().get("invalidate_current_password"):
-        _passwords(ctx.tenant).pop(record["id"], None)
+        _drop_password(ctx, record)
     return _reset_sent(ctx, ctx.tenant_name, record)
 
 
@@ -135,9 +161,9 @@ def confirm_password_reset(ctx: Context) -> Reply:
     password = str(body["password"])
     if len(password) < 8:
         raise ctx.refuse("the password must hold at least 8 characters", ("body", "password"))
-    _, tenant, record = issued.held_record(ctx, RESET, str(body["token"]), "user",
-                                           ("body", "token"))
-    _passwords(tenant)[record["id"]] = password
+    tenant_name, tenant, record = issued.held_record(ctx, RESET, str(body["token"]), "user",
+                                                     ("body", "token"))
+    _set_password(ctx, tenant_name, tenant, record, password)
     issued.redeem(ctx, RESET, str(body["token"]))
     return Reply(200, {"object": "user", "password_reset": True})
 
