@@ -27,7 +27,7 @@ MAX_EXAMPLES = 25
 EXAMPLE_BUDGET = 1000
 RUN_TIMEOUT_S = 600
 
-# Credentials by auth scheme: the sandbox accepts any well-formed ones.
+# Credentials by auth scheme: the sandbox in open mode accepts any well-formed ones.
 AUTH_HEADERS = {
     "basic": "Basic " + base64.b64encode(b"schemathesis:secret").decode("ascii"),
     "bearer": "Bearer schemathesis-token",
@@ -156,7 +156,7 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     }.items()},
 }
 
-# The sandbox accepts any well-formed credentials by design (each key is its own tenant), so
+# In open mode the sandbox accepts any well-formed credentials (each is its own tenant), so
 # `ignored_auth`, which sends made-up credentials and expects a refusal, cannot apply to any
 # authenticated operation; missing or malformed credentials are still refused (tests/fuzz).
 IGNORED_AUTH_REASON = "any well-formed credentials are accepted by design"

@@ -81,6 +81,7 @@ class Runtime:
         # The credentials each provider's fixtures declare (credentials.yaml).
         self.declared = {name: seeded(fixture_credentials(p, self.fixture_folders[name]))
                          for name, p in self.providers.items()}
+        self._modes: tuple[Config | None, dict[str, str]] = (None, {})
         self.router: Router[Route] = Router()
         self.operations: list[Operation] = []
         for provider in self.providers.values():
@@ -124,10 +125,13 @@ class Runtime:
         self.snapshots: dict[str, tuple[bytes, tuple[float, float | None]]] = {}
 
     def credentials(self, provider: Provider) -> Credentials:
-        """The credentials a provider knows (its fixtures' until a reset, and those added
-        since), in the mode the configuration gives it."""
+        """The credentials a provider knows (its fixtures', and those added since), in the
+        mode the configuration gives it."""
+        config = self.config
+        if self._modes[0] is not config:  # resolved once per configuration
+            self._modes = (config, {name: config.auth_mode(name) for name in self.providers})
         return Credentials(self.store.shared_state(provider.name), self.declared[provider.name],
-                           self.config.auth_mode(provider.name), self.config.max_credentials)
+                           self._modes[1][provider.name], config.max_credentials)
 
     def _bus_move(self, moved: Moved) -> None:
         """Every move is an event on the bus (`moved`)."""

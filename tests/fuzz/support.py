@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TENANT = "fuzz"
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
-# Credentials by auth scheme, all naming the tenant TENANT.
+# Credentials by auth scheme, each naming one tenant (Basic: credential_tenant(TENANT, "secret")).
 CREDENTIALS: dict[str, dict[str, str]] = {
     "basic": {"authorization": "Basic " + base64.b64encode(f"{TENANT}:secret".encode()).decode()},
     "bearer": {"authorization": f"Bearer {TENANT}"},

@@ -64,6 +64,19 @@ def test_a_known_users_wrong_password_is_refused(control: Sandbox, open_api: Con
         assert _login(api, username="Alice@X.com", password="guess").status_code == 401
 
 
+def test_a_user_created_in_a_sub_account_logs_in_to_it(
+        alice: tuple[httpx.Client, dict[str, str], str]) -> None:
+    api, headers, _ = alice
+    carol = {"email": "carol@x.com", "password": "carol-long-pw", "first_name": "Carol",
+             "last_name": "Europe"}
+    assert api.post("/users?skip_verification=true&account_id=1002", headers=headers,
+                    json=carol).status_code == 201
+    tokens = _login(api, username="carol@x.com", password="carol-long-pw")
+    assert tokens.status_code == 200
+    me = api.get("/users/self", headers=_bearer(tokens.json()["access_token"]))
+    assert me.json()["data"]["email"] == "carol@x.com"
+
+
 def test_a_user_created_through_the_api_logs_in_to_its_account_only_with_its_password(
         alice: tuple[httpx.Client, dict[str, str], str]) -> None:
     api, headers, template = alice
@@ -97,6 +110,15 @@ def test_no_token_syntax_selects_a_sub_account(
         answer = api.get("/campaigns", headers=_bearer(token))
         assert answer.status_code == 401, token
         assert answer.json() == {"detail": NOT_A_TOKEN}
+
+
+def test_a_username_holding_the_sub_account_mark_opens_no_account(control: Sandbox,
+                                                                 open_api: Connect) -> None:
+    control.add_credentials("especial", "ci@x.com", "ci-password", tenant="ci@x.com")
+    with open_api(ESPECIAL) as api:
+        answer = _login(api, username="ci@x.com#1002", password="anything")
+    assert answer.status_code == 401 and answer.json() == {"detail": WRONG_PASSWORD}
+    assert all("#" not in row["tenant"] for row in control.tenants("especial"))
 
 
 def test_a_suspended_sub_account_is_refused_however_it_is_named(

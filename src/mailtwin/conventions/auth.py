@@ -67,11 +67,11 @@ def raw_token_tenant(auth: AuthContext, token: str, refused: str) -> str:
     """The tenant of a token the provider never issued: a declared token's; in open mode a
     well-formed token names its own (never a tenant a declared credential names); else a
     401 with the `refused` message."""
-    declared = auth.credentials.tenant_of_token(token)
+    known = auth.credentials
+    declared = known.tenant_of_token(token)
     if declared is not None:
         return declared
-    if auth.credentials.strict or not well_formed_token(token) \
-            or auth.credentials.claims(token):
+    if known.strict or not well_formed_token(token) or known.claims(token):
         raise _unauthorized(refused, auth.settings.get("challenge", "Bearer"))
     return token
 

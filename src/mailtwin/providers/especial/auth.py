@@ -137,8 +137,13 @@ def issue_token(ctx: Context) -> Reply:
         raise ApiError(422, problems)
     seconds = int(ctx.fields().get("expiration_seconds") or LIFETIME)
     login = str(username).lower()
+    known = ctx.credentials
     try:
-        base = ctx.credentials.tenant_for(login, str(password))
+        # An unknown name holding the sub-account mark would open an account whose name
+        # reads as a sub-account of another one.
+        if SUB_ACCOUNT in login and known.user(login) is None:
+            raise CredentialError("unknown", "no account of its own")
+        base = known.tenant_for(login, str(password))
     except CredentialError:
         raise _refused(401, "Incorrect username or password", ("body", "password")) from None
     tenant_name = base
