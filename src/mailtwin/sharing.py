@@ -75,6 +75,12 @@ SETTINGS = (
             "seconds of sandbox time a download link stays valid", 1),
     Setting("max_links", "--max-links", "MAX_LINKS", _whole,
             "download links a provider keeps at once (the oldest stop working first)", 1),
+    Setting("webhook_hosts", "--webhook-hosts", "WEBHOOK_HOSTS", _hosts,
+            "the hosts webhook deliveries may reach, separated by commas (default: any); "
+            "a delivery to another host is logged as refused"),
+    Setting("webhook_timeout", "--webhook-timeout", "WEBHOOK_TIMEOUT", _seconds,
+            "seconds a webhook delivery waits for an answer before it counts as failed",
+            0.001),
 )
 
 
