@@ -272,11 +272,14 @@ class WebhookSender:
                 "unfinished": due_left,
                 "next_attempt": None if upcoming is None else _iso(upcoming)}
 
-    def close(self) -> None:
-        """Stop the workers (attempts in flight finish)."""
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the workers, waiting up to `wait` seconds for attempts in flight."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            deadline = time.monotonic() + wait
+            while self._workers and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
 
     # -- the workers ------------------------------------------------------------------
 
@@ -306,6 +309,7 @@ class WebhookSender:
                     idle_since = time.monotonic()
                 self._cond.wait(POLL_SECONDS if self._queue else IDLE_SECONDS)
             self._workers -= 1
+            self._cond.notify_all()
             return None
 
     def _deferred(self, delivery: Delivery, now: float) -> bool:
@@ -330,6 +334,9 @@ class WebhookSender:
         while True:
             delivery = self._next()
             if delivery is None:
+                client: httpx.Client | None = getattr(self._local, "client", None)
+                if client is not None:
+                    client.close()
                 return
             try:
                 self._attempt(delivery)
