@@ -1,5 +1,5 @@
 """The webhook sender: events on the bus become signed JSON deliveries to the URLs of the
-subscriptions that ask for them, attempted by worker threads (never on a request's path),
+subscriptions that ask for them, attempted by a poster process (never on a request's path),
 retried with exponential backoff on the sandbox clock, every attempt logged and shown live."""
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ from mailtwin.store import Record, Store
 from mailtwin.version import version
 from mailtwin.webhooks.declaration import RECORD_TRIGGERS, Trigger, WebhookSpec
 from mailtwin.webhooks.log import Attempt, DeliveryLog
+from mailtwin.webhooks.posting import PosterProcess
 from mailtwin.webhooks.signing import sign
 
-# Worker threads sending at once; each ends after IDLE_SECONDS with nothing to send.
-WORKERS = 4
+# Threads of the poster process (attempts made at once), attempts handed to it at most, and
+# the seconds without anything to send after which it ends.
+POSTER_THREADS = 4
+IN_FLIGHT = 256
 IDLE_SECONDS = 5.0
 # How often a waiting worker looks at the sandbox clock (a test may move it at any time).
 POLL_SECONDS = 0.25
@@ -58,6 +61,7 @@ class Delivery:
     limit: int | None = field(compare=False)
     period: float | None = field(compare=False)
     attempt: int = field(default=0, compare=False)
+    attempted_at: float = field(default=0.0, compare=False)
     cancelled: bool = field(default=False, compare=False)
 
     def owned(self, provider: str | None, tenant: str | None, webhook: str | None) -> bool:
@@ -83,7 +87,9 @@ def _fill(template: Any, values: dict[str, Any]) -> Any:
 
 class WebhookSender:
     """Deliveries of every provider that declares webhooks: queued by `on_event` (a bus
-    subscriber, called where the event happens), sent by worker threads."""
+    subscriber, called where the event happens), handed when due by a dispatcher thread to a
+    poster process that makes the HTTP attempts (so they never hold the server's
+    interpreter), their answers settled by a reader thread."""
 
     def __init__(self, specs: Iterable[WebhookSpec], store: Store, clock: Clock,
                  hub: EventHub, config: Callable[[], Config], render: Render, stamp: Stamp,
@@ -108,7 +114,6 @@ class WebhookSender:
         self._cond = threading.Condition()
         self._workers = 0
         self._numbers = itertools.count(1)
-        self._local = threading.local()
         self._closed = False
 
     # -- what happens in the sandbox ---------------------------------------------------
@@ -281,34 +286,38 @@ class WebhookSender:
             while self._workers and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())
 
-    # -- the workers ------------------------------------------------------------------
+    # -- the dispatcher ---------------------------------------------------------------
 
     def _start_worker(self) -> None:
-        """Another worker, up to WORKERS (called holding the lock)."""
-        if self._closed or self._workers >= min(WORKERS, len(self._queue)):
+        """The dispatcher thread, if it is not running (called holding the lock)."""
+        if self._closed or self._workers or not self._queue:
             return
-        self._workers += 1
-        threading.Thread(target=self._work, name="mailtwin-webhooks", daemon=True).start()
+        self._workers = 1
+        threading.Thread(target=self._dispatch, name="mailtwin-webhooks", daemon=True).start()
 
-    def _next(self) -> Delivery | None:
-        """The next delivery due, waiting for one; None when the worker should end."""
+    def _next(self) -> list[Delivery] | None:
+        """The deliveries due now (at least one), waiting for them; None when the
+        dispatcher should end (closed, or idle for IDLE_SECONDS)."""
         idle_since = time.monotonic()
         with self._cond:
             while not self._closed:
                 now = self.clock.timestamp()
-                if self._queue and self._queue[0].due <= now:
+                taken: list[Delivery] = []
+                while (self._queue and self._queue[0].due <= now
+                       and len(self._flying) < IN_FLIGHT):
                     delivery = heapq.heappop(self._queue)
                     self._queued_bytes -= len(delivery.body)
-                    if self._deferred(delivery, now):
-                        continue
-                    self._flying[delivery.seq] = delivery
-                    return delivery
-                if not self._queue and time.monotonic() - idle_since > IDLE_SECONDS:
-                    break
-                if self._queue:
+                    if not self._deferred(delivery, now):
+                        self._flying[delivery.seq] = delivery
+                        taken.append(delivery)
+                if taken:
+                    return taken
+                if self._flying or self._queue:
                     idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > IDLE_SECONDS:
+                    break
                 self._cond.wait(POLL_SECONDS if self._queue else IDLE_SECONDS)
-            self._workers -= 1
+            self._workers = 0
             self._cond.notify_all()
             return None
 
@@ -330,28 +339,72 @@ class WebhookSender:
         self._windows[key] = (start, used + 1)
         return False
 
-    def _work(self) -> None:
-        while True:
-            delivery = self._next()
-            if delivery is None:
-                client: httpx.Client | None = getattr(self._local, "client", None)
-                if client is not None:
-                    client.close()
-                return
-            try:
-                self._attempt(delivery)
-            finally:
-                with self._cond:
-                    self._flying.pop(delivery.seq, None)
-                    self._cond.notify_all()
+    def _dispatch(self) -> None:
+        """Hand due deliveries to a poster process until there is nothing to do."""
+        poster: PosterProcess | None = None
+        try:
+            while (due := self._next()) is not None:
+                jobs = [job for job in map(self._job, due) if job is not None]
+                if not jobs:
+                    continue
+                if poster is None:
+                    poster = PosterProcess(self.config().webhook_timeout, POSTER_THREADS,
+                                           self._settle, self._poster_ended)
+                if not poster.send(jobs):
+                    self._poster_ended()
+                    poster.close()
+                    poster = None
+        finally:
+            if poster is not None:
+                poster.close()
+            self._poster_ended()
 
-    def _client(self) -> httpx.Client:
-        client: httpx.Client | None = getattr(self._local, "client", None)
-        if client is None:
-            client = httpx.Client(timeout=self.config().webhook_timeout, trust_env=False,
-                                  follow_redirects=False)
-            self._local.client = client
-        return client
+    def _job(self, delivery: Delivery) -> dict[str, Any] | None:
+        """What the poster sends for an attempt, or None when it may not be sent."""
+        delivery.attempt += 1
+        delivery.attempted_at = at = self.clock.timestamp()
+        refusal = self._refusal(delivery.url)
+        if refusal is not None:
+            with self._cond:
+                self._flying.pop(delivery.seq, None)
+                self._cond.notify_all()
+            self._finish(delivery, "refused", None, refusal, 0.0, at)
+            return None
+        spec = delivery.spec
+        headers = {"content-type": "application/json",
+                   "user-agent": f"mailtwin-webhooks/{version()}",
+                   spec.signature_header: sign(delivery.key, delivery.body, spec.encoding)}
+        values = {"event": delivery.event, "delivery": delivery.ident,
+                  "timestamp": str(int(at)), "attempt": str(delivery.attempt)}
+        headers.update({name: values[part] for part, name in spec.headers.items()})
+        return {"id": delivery.seq, "url": delivery.url, "headers": headers,
+                "body": delivery.body.decode("utf-8")}
+
+    def _settle(self, result: dict[str, Any]) -> None:
+        """An answer from the poster: the attempt's outcome."""
+        with self._cond:
+            delivery = self._flying.pop(int(result["id"]), None)
+            self._cond.notify_all()
+        if delivery is None:
+            return
+        status = result.get("status")
+        error = result.get("error")
+        if isinstance(status, int) and 200 <= status < 300:
+            self._finish(delivery, "delivered", status, None, result["ms"],
+                         delivery.attempted_at)
+            return
+        self._finish(delivery, "failed", status, error or f"answered {status}", result["ms"],
+                     delivery.attempted_at)
+
+    def _poster_ended(self) -> None:
+        """Attempts the poster never answered count as failed (and are retried)."""
+        with self._cond:
+            lost = list(self._flying.values())
+            self._flying.clear()
+            self._cond.notify_all()
+        for delivery in lost:
+            self._finish(delivery, "failed", None, "the webhook poster stopped", 0.0,
+                         delivery.attempted_at)
 
     def _refusal(self, url: str) -> str | None:
         """Why a URL may not be called, if it may not."""
@@ -366,41 +419,6 @@ class WebhookSender:
             return (f"host {parsed.host} is not one --webhook-hosts allows "
                     f"({', '.join(hosts)})")
         return None
-
-    def _attempt(self, delivery: Delivery) -> None:
-        delivery.attempt += 1
-        at = self.clock.timestamp()
-        refusal = self._refusal(delivery.url)
-        if refusal is not None:
-            self._finish(delivery, "refused", None, refusal, 0.0, at)
-            return
-        spec = delivery.spec
-        headers = {"content-type": "application/json",
-                   "user-agent": f"mailtwin-webhooks/{version()}",
-                   spec.signature_header: sign(delivery.key, delivery.body, spec.encoding)}
-        values = {"event": delivery.event, "delivery": delivery.ident,
-                  "timestamp": str(int(at)), "attempt": str(delivery.attempt)}
-        headers.update({name: values[part] for part, name in spec.headers.items()})
-        started = time.perf_counter()
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = self._client().post(delivery.url, content=delivery.body,
-                                           headers=headers)
-            status = response.status_code
-        except httpx.TimeoutException:
-            error = f"no answer within {self.config().webhook_timeout:g} s (timeout)"
-        except httpx.ConnectError as failure:
-            error = f"connection failed: {failure}"
-        except httpx.HTTPError as failure:
-            error = f"{type(failure).__name__}: {failure}"
-        duration = (time.perf_counter() - started) * 1000
-        if status is not None and 200 <= status < 300:
-            self._finish(delivery, "delivered", status, None, duration, at)
-            return
-        if error is None:
-            error = f"answered {status}"
-        self._finish(delivery, "failed", status, error, duration, at)
 
     def _finish(self, delivery: Delivery, outcome: str, status: int | None,
                 error: str | None, duration: float, at: float) -> None:
