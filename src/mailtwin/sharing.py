@@ -81,6 +81,14 @@ SETTINGS = (
     Setting("webhook_timeout", "--webhook-timeout", "WEBHOOK_TIMEOUT", _seconds,
             "seconds a webhook delivery waits for an answer before it counts as failed",
             0.001),
+    Setting("webhook_log_limit", "--webhook-log-limit", "WEBHOOK_LOG_LIMIT", _whole,
+            "webhook attempts the deliveries log keeps (oldest dropped first)", 1),
+    Setting("webhook_log_bytes", "--webhook-log-bytes", "WEBHOOK_LOG_BYTES", _whole,
+            "bytes the webhook deliveries log keeps in all (oldest dropped first)", 1),
+    Setting("webhook_max_pending", "--webhook-max-pending", "WEBHOOK_MAX_PENDING", _whole,
+            "webhook deliveries waiting at once; past it new ones are dropped and logged", 1),
+    Setting("webhook_pending_bytes", "--webhook-pending-bytes", "WEBHOOK_PENDING_BYTES",
+            _whole, "bytes of bodies webhook deliveries waiting at once may hold", 1),
 )
 
 

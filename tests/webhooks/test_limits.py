@@ -66,6 +66,17 @@ def test_hosts_outside_the_allow_list_are_refused_without_retries(
     assert [d.path for d in mailtwin_webhook_receiver.deliveries] == ["/allowed"]
 
 
+def test_webhook_settings_are_serve_options_too() -> None:
+    from mailtwin.cli import build_parser
+    from mailtwin.sharing import overrides
+
+    args = build_parser().parse_args(["serve", "--webhook-hosts", "127.0.0.1,LOCALHOST",
+                                      "--webhook-timeout", "3", "--webhook-log-limit", "50"])
+    config = Config(**{k: v for k, v in overrides(args).items() if v is not None})
+    assert config.webhook_hosts == ("127.0.0.1", "localhost")
+    assert (config.webhook_timeout, config.webhook_log_limit) == (3.0, 50)
+
+
 def test_webhook_settings_come_from_the_environment_too() -> None:
     assert from_env({"MAILTWIN_WEBHOOK_HOSTS": "127.0.0.1, Hooks.Local",
                      "MAILTWIN_WEBHOOK_TIMEOUT": "2.5"}) == {
