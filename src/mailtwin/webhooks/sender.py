@@ -188,11 +188,12 @@ class WebhookSender:
         settings = self.config()
         number = next(self._numbers)
         ident = f"dlv_{number}"
-        webhook = str(subscription.get(self.id_fields.get(spec.provider, "id"), ""))
+        ident_value = subscription.get(self.id_fields.get(spec.provider, "id"))
+        webhook = str(ident_value)
         body = json.dumps(_fill(spec.payload, {
             "$event": name, "$time": self.stamp(spec.provider,
                                                 datetime.fromtimestamp(event.at, UTC)),
-            "$data": data, "$delivery": ident, "$webhook": webhook}),
+            "$data": data, "$delivery": ident, "$webhook": ident_value}),
             ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
         limit = subscription.get(spec.limit_field) if spec.limit_field else None
         period = spec.periods.get(str(subscription.get(spec.period_field))) \
