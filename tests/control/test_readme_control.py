@@ -26,6 +26,6 @@ def test_readme_pytest_examples_are_the_tested_ones() -> None:
     section = README.split("## Use it in pytest", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     tested = (ROOT / "tests" / "examples" / "test_use_in_pytest.py").read_text()
-    assert len(blocks) == 5
+    assert len(blocks) == 4
     for block in blocks:
         assert block in tested

@@ -1,5 +1,4 @@
-"""The README examples run against Emma and Especial only: fewer providers, a faster
-start."""
+"""The README examples run against Emma only: fewer providers, a faster start."""
 
 from __future__ import annotations
 
@@ -10,4 +9,4 @@ from mailtwin import Config
 
 @pytest.fixture(scope="session")
 def mailtwin_config() -> Config:
-    return Config.from_env(providers=("emma", "especial"))
+    return Config.from_env(providers=("emma",))

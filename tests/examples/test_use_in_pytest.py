@@ -40,21 +40,3 @@ def test_a_rate_limited_client_sees_retry_after(mailtwin: Sandbox) -> None:
 def test_without_a_socket(mailtwin_client: httpx.Client) -> None:
     response = mailtwin_client.get("/emma/100/mailings/200", auth=("public-key", "private-key"))
     assert response.json()["mailing_id"] == 200
-
-
-def test_a_failed_webhook_is_retried(mailtwin: Sandbox, mailtwin_webhook_receiver) -> None:
-    receiver = mailtwin_webhook_receiver
-    with mailtwin.client("especial", headers={"Authorization": "Bearer t"}) as especial:
-        hook = especial.post("/webhooks", json={"event": "List.Created",
-                                                "url": receiver.url}).json()
-        receiver.keys.add(especial.get(f"/webhooks/{hook['id']}").json()["signature"]["key"])
-        receiver.fail_next(1)
-        especial.post("/lists", json={"name": "News", "default_sender": {"id": "news-desk"}})
-
-        assert mailtwin.flush_webhooks()["pending"] == 1  # failed, retried in 10 s
-        mailtwin.clock.advance(seconds=10)
-        mailtwin.flush_webhooks()
-
-    assert [d.status for d in receiver.deliveries] == [500, 200]
-    assert all(d.verified for d in receiver.deliveries)
-    assert receiver.deliveries[1].json["data"]["name"] == "News"

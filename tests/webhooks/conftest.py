@@ -1,4 +1,7 @@
-"""Webhook tests: an Especial tenant with a receiver on 127.0.0.1 to deliver to."""
+"""Webhook tests: an Especial tenant with a receiver on 127.0.0.1 to deliver to, in process
+(`especial`, `control`) or served by uvicorn (`mailtwin`, `mailtwin_url`: a server of this
+folder's own, since the plugin's session server is built once per worker with the providers
+of whichever folder asked first)."""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mailtwin import MailtwinApp, Sandbox
+from mailtwin import Config, MailtwinApp, Sandbox
 from mailtwin.inprocess import client
+from mailtwin.pytest_plugin import prepare
 from mailtwin.webhooks.receiver import WebhookReceiver
+from tests.control.live import serving
 
 BASE = "http://mailtwin.test/especial"
 SENDER = "news-desk"
@@ -52,3 +57,26 @@ def new_list(especial: httpx.Client, name: str = "Hooked") -> dict[str, Any]:
     assert answer.status_code == 201, answer.text
     data: dict[str, Any] = answer.json()["data"]
     return data
+
+
+@pytest.fixture(scope="session")
+def especial_server() -> Iterator[tuple[MailtwinApp, str]]:
+    with serving(Config(seed=0, providers=("especial",))) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def especial_server_control(especial_server: tuple[MailtwinApp, str]) -> Iterator[Sandbox]:
+    with Sandbox(especial_server[1]) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def mailtwin(request: pytest.FixtureRequest, especial_server_control: Sandbox) -> Sandbox:
+    """The plugin's `mailtwin`, on a served sandbox with Especial."""
+    return prepare(especial_server_control, request)
+
+
+@pytest.fixture
+def mailtwin_url(especial_server: tuple[MailtwinApp, str]) -> str:
+    return especial_server[1]

@@ -39,6 +39,11 @@ HOOKS = """\
       note.gone: [{deleted: note}]
 """
 HOOK_PATH = """\
+  /hooks/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+    delete:
+      x-mailtwin: {resource: hook}
+      responses: {"204": {description: deleted}}
   /hooks:
     post:
       x-mailtwin: {resource: hook, respond: {status: 201, body: {id: $id, key: "$field:key"}}}
@@ -140,3 +145,18 @@ def test_a_declaration_naming_what_does_not_exist_is_refused(
 
     with pytest.raises(SourceError, match=words):
         load_provider(tiny_spec(tmp_path, hooks))
+
+
+def test_a_deleted_subscription_loses_its_retries(
+        tiny: tuple[MailtwinApp, httpx.Client, Sandbox],
+        mailtwin_webhook_receiver: WebhookReceiver) -> None:
+    _, http, control = tiny
+    hook = http.post("/hooks", json={"topic": "note.created",
+                                     "target": mailtwin_webhook_receiver.url}).json()
+    mailtwin_webhook_receiver.fail_next(1)
+    http.post("/notes", json={"title": "Once"})
+    assert control.flush_webhooks()["pending"] == 1
+    assert http.delete(f"/hooks/{hook['id']}").status_code == 204
+    control.clock.advance(minutes=1)
+    assert control.flush_webhooks()["pending"] == 0
+    assert len(mailtwin_webhook_receiver.deliveries) == 1

@@ -29,7 +29,7 @@ def test_an_event_is_posted_signed_with_the_webhooks_key(
     assert got.header("content-type") == "application/json"
     assert (got.header("x-event"), got.header("x-timestamp"), got.header("x-attempt")) == (
         "List.Created", str(NOW), "1")
-    assert got.header("x-delivery-id", ) is not None
+    assert got.header("x-delivery-id") is not None
     assert got.json == {"event": "List.Created", "created_on": NOW, "data": made}
     [attempt] = control.webhook_deliveries()
     assert attempt["delivery"] == got.header("x-delivery-id")
@@ -181,12 +181,10 @@ def test_the_deliveries_log_is_newest_first_filtered_and_paged(
     page = control.webhook_deliveries(limit=2)
     assert page == every[:2]
     assert control.webhook_deliveries(limit=2, before=page[-1]["seq"]) == every[2:]
-    with httpx.Client(transport=control.http._transport, base_url=str(control.http.base_url)
-                      ) as raw:
-        answer = raw.get("/__mailtwin/webhooks/deliveries", params={"limit": 2})
-        assert answer.json()["next"] == page[-1]["seq"]
-        assert raw.get("/__mailtwin/webhooks/deliveries",
-                       params={"status": "lost"}).status_code == 400
+    answer = control.http.get("/__mailtwin/webhooks/deliveries", params={"limit": 2})
+    assert answer.json()["next"] == page[-1]["seq"]
+    assert control.http.get("/__mailtwin/webhooks/deliveries",
+                            params={"status": "lost"}).status_code == 400
 
 
 def test_a_reset_forgets_pending_deliveries_and_the_log(
@@ -238,3 +236,13 @@ def test_a_scheduled_campaign_is_a_campaign_scheduled_event(
     assert events == ["Campaign.Scheduled"]
     data = mailtwin_webhook_receiver.deliveries[0].json["data"]
     assert (data["id"], data["status"]) == (2, "scheduled")
+
+
+def test_a_flush_with_a_bad_body_is_refused(control: Sandbox) -> None:
+    http = control.http
+    assert http.post("/__mailtwin/webhooks/flush", json={"timeout": -1}).status_code == 400
+    assert http.post("/__mailtwin/webhooks/flush", json={"wait": 1}).status_code == 400
+    too_big = http.post("/__mailtwin/webhooks/flush", json={"timeout": 1, "x": "y" * 5000})
+    assert too_big.status_code == 413
+    assert http.post("/__mailtwin/webhooks/flush", json={"timeout": 0.5}).json() == {
+        "attempted": 0, "pending": 0, "unfinished": 0, "next_attempt": None}

@@ -64,9 +64,11 @@ class WebhookSpec:
     triggers: dict[str, tuple[Trigger, ...]] = field(default_factory=dict)
 
     def watched(self) -> set[tuple[str, str]]:
-        """(resource, record event) pairs whose records' changes must reach the bus."""
+        """(resource, record event) pairs whose records' changes must reach the bus: those
+        the triggers name, and the deletion of a subscription (its deliveries stop)."""
         return {(t.resource, t.on) for group in self.triggers.values() for t in group
-                if t.on in RECORD_TRIGGERS and t.resource is not None}
+                if t.on in RECORD_TRIGGERS and t.resource is not None} | {
+            (self.resource, "deleted")}
 
 
 def _triggers(events: Mapping[str, Any]) -> dict[str, tuple[Trigger, ...]]:

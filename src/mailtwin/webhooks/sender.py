@@ -124,16 +124,19 @@ class WebhookSender:
         watched = self._watched.get(provider)
         if not watched or (resource, on) not in watched:
             return False
+        subscriptions = self.specs[provider].resource
+        if resource == subscriptions:
+            return True
         held = self.store.peek(provider, tenant)
-        return held is not None and bool(held.collections[self.specs[provider].resource])
+        return held is not None and bool(held.collections[subscriptions])
 
     def on_event(self, event: Event) -> None:
         """Queue a delivery of the event to every active subscription asking for it."""
         spec = self.specs.get(event.provider)
         if spec is None:
             return
-        if event.kind == "moved" and event.data.get("resource") == spec.resource:
-            self._subscription_moved(spec, event)
+        if event.data.get("resource") == spec.resource:
+            self._subscription_changed(spec, event)
         triggers = spec.triggers.get(event.kind)
         if not triggers:
             return
@@ -177,10 +180,12 @@ class WebhookSender:
             return {"id": event.data.get("id")}
         return event.data
 
-    def _subscription_moved(self, spec: WebhookSpec, event: Event) -> None:
-        """A subscription that leaves its active states gets nothing more, retries
-        included."""
-        if spec.state_field is not None and event.data.get("to") not in spec.active:
+    def _subscription_changed(self, spec: WebhookSpec, event: Event) -> None:
+        """A subscription deleted, or moved out of its active states, gets nothing more,
+        retries included."""
+        left = event.kind == "moved" and spec.state_field is not None and event.data.get(
+            "to") not in spec.active
+        if left or event.kind == "record.deleted":
             self.cancel(spec.provider, event.tenant, str(event.data.get("id")))
 
     def _enqueue(self, spec: WebhookSpec, event: Event, name: str, subscription: Record,
