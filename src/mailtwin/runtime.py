@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mailtwin import redaction
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
@@ -142,10 +143,12 @@ class Runtime:
         return self.providers[spec.provider].resources[spec.resource].id_field
 
     def _follow(self, event: Event) -> None:
-        """Live followers see what hooks emit (moves reach them from the journal)."""
+        """Live followers see what hooks emit and the record changes webhooks watch, secrets
+        redacted (moves reach them from the journal)."""
         if event.kind != "moved" and self.events.subscriptions:
             shown = event.describe()
             shown["tenant"] = self.tenant_label(event.provider, event.tenant)
+            shown["data"] = redaction.value(shown["data"])
             self.events.publish("event", shown)
 
     def _seeder(self, provider: Provider) -> Any:

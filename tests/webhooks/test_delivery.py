@@ -246,3 +246,14 @@ def test_a_flush_with_a_bad_body_is_refused(control: Sandbox) -> None:
     assert too_big.status_code == 413
     assert http.post("/__mailtwin/webhooks/flush", json={"timeout": 0.5}).json() == {
         "attempted": 0, "pending": 0, "unfinished": 0, "next_attempt": None}
+
+
+def test_secrets_in_a_webhook_url_are_redacted_in_the_log(
+        especial: httpx.Client, control: Sandbox, subscribe: Subscribe,
+        mailtwin_webhook_receiver: WebhookReceiver) -> None:
+    subscribe("List.Created", url=f"{mailtwin_webhook_receiver.url}/in?token=s3cret&team=a")
+    new_list(especial)
+    control.flush_webhooks()
+    [attempt] = control.webhook_deliveries()
+    assert "s3cret" not in attempt["url"] and attempt["url"].endswith("&team=a")
+    assert mailtwin_webhook_receiver.deliveries[0].path == "/in?token=s3cret&team=a"

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mailtwin import redaction
+
 # What an entry costs beyond its text fields (the numbers, the object itself).
 ENTRY_OVERHEAD = 200
 
@@ -42,9 +44,12 @@ class Attempt:
             self.error or ""))
 
     def as_json(self) -> dict[str, Any]:
+        """The attempt as the control plane shows it (secrets in the URL's query redacted)."""
+        base, mark, query = self.url.partition("?")
         return {"seq": self.seq, "delivery": self.delivery, "attempt": self.attempt,
                 "provider": self.provider, "tenant": self.shown_tenant, "webhook": self.webhook,
-                "event": self.event, "url": self.url, "at": self.at, "status": self.status,
+                "event": self.event, "url": base + mark + redaction.form(query), "at": self.at,
+                "status": self.status,
                 "response_status": self.response_status, "error": self.error,
                 "duration_ms": self.duration_ms, "next_attempt": self.next_attempt}
 

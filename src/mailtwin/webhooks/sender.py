@@ -257,10 +257,6 @@ class WebhookSender:
         with self._cond:
             return len(self._queue) + len(self._flying)
 
-    def next_due(self) -> float | None:
-        with self._cond:
-            return self._queue[0].due if self._queue else None
-
     def flush(self, timeout: float = 60.0) -> dict[str, Any]:
         """Wait until every delivery due now has been attempted (those failing are retried
         later on the sandbox clock). Returns what was attempted and what is left."""
