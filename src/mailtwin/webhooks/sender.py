@@ -4,14 +4,11 @@ retried with exponential backoff on the sandbox clock, every attempt logged and 
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +21,7 @@ from mailtwin.store import Record, Store
 from mailtwin.version import version
 from mailtwin.webhooks.declaration import RECORD_TRIGGERS, Trigger, WebhookSpec
 from mailtwin.webhooks.log import Attempt, DeliveryLog
+from mailtwin.webhooks.pending import Delivery, PendingDeliveries
 from mailtwin.webhooks.posting import PosterProcess
 from mailtwin.webhooks.signing import sign
 
@@ -41,33 +39,6 @@ Render = Callable[[str, str, Record], Any]
 Stamp = Callable[[str, datetime], Any]
 # (provider, tenant) -> the tenant's name as the control plane shows it
 Label = Callable[[str, str], str]
-
-
-@dataclass(order=True)
-class Delivery:
-    """One event for one subscription, until delivered or given up."""
-
-    due: float
-    seq: int
-    ident: str = field(compare=False)
-    spec: WebhookSpec = field(compare=False)
-    tenant: str = field(compare=False)
-    label: str = field(compare=False)
-    webhook: str = field(compare=False)
-    event: str = field(compare=False)
-    url: str = field(compare=False)
-    key: str = field(compare=False)
-    body: bytes = field(compare=False)
-    limit: int | None = field(compare=False)
-    period: float | None = field(compare=False)
-    attempt: int = field(default=0, compare=False)
-    attempted_at: float = field(default=0.0, compare=False)
-    cancelled: bool = field(default=False, compare=False)
-
-    def owned(self, provider: str | None, tenant: str | None, webhook: str | None) -> bool:
-        return ((provider is None or self.spec.provider == provider)
-                and (tenant is None or self.tenant == tenant)
-                and (webhook is None or self.webhook == webhook))
 
 
 def _iso(moment: float) -> str:
@@ -107,11 +78,8 @@ class WebhookSender:
         self.label = label
         settings = config()
         self.log = DeliveryLog(settings.webhook_log_limit, settings.webhook_log_bytes)
-        self._queue: list[Delivery] = []
-        self._queued_bytes = 0
-        self._flying: dict[int, Delivery] = {}
-        self._windows: dict[tuple[str, str, str], tuple[float, int]] = {}
-        self._cond = threading.Condition()
+        self._pending = PendingDeliveries()
+        self._cond = self._pending.cond
         self._workers = 0
         self._numbers = itertools.count(1)
         self._closed = False
@@ -209,14 +177,13 @@ class WebhookSender:
             label=self.label(spec.provider, event.tenant), webhook=webhook, event=name,
             url=str(subscription.get(spec.url_field, "")), key=str(key or ""), body=body,
             limit=limit if isinstance(limit, int) and limit > 0 else None, period=period)
+        pending = self._pending
         with self._cond:
-            full = (len(self._queue) >= settings.webhook_max_pending
-                    or self._queued_bytes + len(body) > settings.webhook_pending_bytes)
+            full = (len(pending.waiting) >= settings.webhook_max_pending
+                    or pending.bytes + len(body) > settings.webhook_pending_bytes)
             if not full:
-                heapq.heappush(self._queue, delivery)
-                self._queued_bytes += len(body)
+                pending.push(delivery)
                 self._start_worker()
-                self._cond.notify()
         if full:
             self._record(delivery, "dropped", None, "too many deliveries are pending "
                          f"(at most {settings.webhook_max_pending} and "
@@ -230,18 +197,7 @@ class WebhookSender:
         """Drop pending deliveries (of a provider, a tenant, a subscription); attempts in
         flight finish but are neither logged nor retried. Returns how many were dropped."""
         with self._cond:
-            kept = [d for d in self._queue if not d.owned(provider, tenant, webhook)]
-            dropped = [d for d in self._queue if d.owned(provider, tenant, webhook)]
-            for delivery in dropped:
-                delivery.cancelled = True
-            self._queue = kept
-            heapq.heapify(self._queue)
-            self._queued_bytes = sum(len(d.body) for d in kept)
-            for delivery in self._flying.values():
-                if delivery.owned(provider, tenant, webhook):
-                    delivery.cancelled = True
-            self._cond.notify_all()
-            return len(dropped)
+            return self._pending.cancel(provider, tenant, webhook)
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
         """Forget the pending deliveries, the log and the rate-limit windows of a provider,
@@ -249,13 +205,11 @@ class WebhookSender:
         self.cancel(provider, tenant)
         self.log.forget(provider, tenant)
         with self._cond:
-            self._windows = {k: v for k, v in self._windows.items()
-                             if not ((provider is None or k[0] == provider)
-                                     and (tenant is None or k[1] == tenant))}
+            self._pending.forget_windows(provider, tenant)
 
     def pending(self) -> int:
         with self._cond:
-            return len(self._queue) + len(self._flying)
+            return len(self._pending.waiting) + len(self._pending.flying)
 
     def flush(self, timeout: float = 60.0) -> dict[str, Any]:
         """Wait until every delivery due now has been attempted (those failing are retried
@@ -263,20 +217,21 @@ class WebhookSender:
         now = self.clock.timestamp()
         deadline = time.monotonic() + timeout
         first = self.log.last_seq()
+        pending = self._pending
         with self._cond:
-            if self._queue and self._queue[0].due <= now:
+            if pending.due(now):
                 self._start_worker()
             self._cond.notify_all()
-            while (self._queue and self._queue[0].due <= now) or self._flying:
+            while pending.due(now) or pending.flying:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(min(left, POLL_SECONDS))
-            due_left = sum(1 for d in self._queue if d.due <= now) + len(self._flying)
-            pending = len(self._queue)
-            upcoming = self._queue[0].due if self._queue else None
-        return {"attempted": self.log.last_seq() - first, "pending": pending,
-                "unfinished": due_left,
+            unfinished = sum(1 for d in pending.waiting if d.due <= now) + len(pending.flying)
+            waiting = len(pending.waiting)
+            upcoming = pending.waiting[0].due if pending.waiting else None
+        return {"attempted": self.log.last_seq() - first, "pending": waiting,
+                "unfinished": unfinished,
                 "next_attempt": None if upcoming is None else _iso(upcoming)}
 
     def close(self, wait: float = 5.0) -> None:
@@ -292,7 +247,7 @@ class WebhookSender:
 
     def _start_worker(self) -> None:
         """The dispatcher thread, if it is not running (called holding the lock)."""
-        if self._closed or self._workers or not self._queue:
+        if self._closed or self._workers or not self._pending.waiting:
             return
         self._workers = 1
         threading.Thread(target=self._dispatch, name="mailtwin-webhooks", daemon=True).start()
@@ -301,45 +256,20 @@ class WebhookSender:
         """The deliveries due now (at least one), waiting for them; None when the
         dispatcher should end (closed, or idle for IDLE_SECONDS)."""
         idle_since = time.monotonic()
+        pending = self._pending
         with self._cond:
             while not self._closed:
-                now = self.clock.timestamp()
-                taken: list[Delivery] = []
-                while (self._queue and self._queue[0].due <= now
-                       and len(self._flying) < IN_FLIGHT):
-                    delivery = heapq.heappop(self._queue)
-                    self._queued_bytes -= len(delivery.body)
-                    if not self._deferred(delivery, now):
-                        self._flying[delivery.seq] = delivery
-                        taken.append(delivery)
+                taken = pending.take_due(self.clock.timestamp(), IN_FLIGHT)
                 if taken:
                     return taken
-                if self._flying or self._queue:
+                if pending.flying or pending.waiting:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > IDLE_SECONDS:
                     break
-                self._cond.wait(POLL_SECONDS if self._queue else IDLE_SECONDS)
+                self._cond.wait(POLL_SECONDS if pending.waiting else IDLE_SECONDS)
             self._workers = 0
             self._cond.notify_all()
             return None
-
-    def _deferred(self, delivery: Delivery, now: float) -> bool:
-        """Put a delivery off to its subscription's next rate-limit window if this one is
-        used up (called holding the lock)."""
-        if delivery.limit is None or not delivery.period:
-            return False
-        key = (delivery.spec.provider, delivery.tenant, delivery.webhook)
-        start = math.floor(now / delivery.period) * delivery.period
-        window_start, used = self._windows.get(key, (start, 0))
-        if window_start != start:
-            used = 0
-        if used >= delivery.limit:
-            delivery.due = start + delivery.period
-            heapq.heappush(self._queue, delivery)
-            self._queued_bytes += len(delivery.body)
-            return True
-        self._windows[key] = (start, used + 1)
-        return False
 
     def _dispatch(self) -> None:
         """Hand due deliveries to a poster process until there is nothing to do."""
@@ -368,8 +298,7 @@ class WebhookSender:
         refusal = self._refusal(delivery.url)
         if refusal is not None:
             with self._cond:
-                self._flying.pop(delivery.seq, None)
-                self._cond.notify_all()
+                self._pending.land(delivery.seq)
             self._finish(delivery, "refused", None, refusal, 0.0, at)
             return None
         spec = delivery.spec
@@ -385,8 +314,7 @@ class WebhookSender:
     def _settle(self, result: dict[str, Any]) -> None:
         """An answer from the poster: the attempt's outcome."""
         with self._cond:
-            delivery = self._flying.pop(int(result["id"]), None)
-            self._cond.notify_all()
+            delivery = self._pending.land(int(result["id"]))
         if delivery is None:
             return
         status = result.get("status")
@@ -401,9 +329,7 @@ class WebhookSender:
     def _poster_ended(self) -> None:
         """Attempts the poster never answered count as failed (and are retried)."""
         with self._cond:
-            lost = list(self._flying.values())
-            self._flying.clear()
-            self._cond.notify_all()
+            lost = self._pending.land_all()
         for delivery in lost:
             self._finish(delivery, "failed", None, "the webhook poster stopped", 0.0,
                          delivery.attempted_at)
@@ -434,8 +360,7 @@ class WebhookSender:
                 return
             if next_due is not None:
                 delivery.due = next_due
-                heapq.heappush(self._queue, delivery)
-                self._queued_bytes += len(delivery.body)
+                self._pending.push(delivery)
         self._record(delivery, outcome, status, error, duration, next_due, at)
 
     def _record(self, delivery: Delivery, outcome: str, status: int | None,
