@@ -65,6 +65,14 @@ class Config:
     auth: str | Mapping[str, str] | tuple[tuple[str, str], ...] = ()
     max_credentials: int = 10_000
     max_tokens: int = 100_000
+    # Webhooks: the hosts deliveries may reach (empty: any), the seconds an attempt waits for
+    # an answer, the attempts logged and the deliveries waiting (count and bytes of each).
+    webhook_hosts: tuple[str, ...] = ()
+    webhook_timeout: float = 10.0
+    webhook_log_limit: int = 10_000
+    webhook_log_bytes: int = 16 * 1024 * 1024
+    webhook_max_pending: int = 100_000
+    webhook_pending_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.
@@ -75,6 +83,7 @@ class Config:
             object.__setattr__(self, "auth", parse_modes(self.auth))
         except ValueError as error:
             raise ConfigError(str(error)) from None
+        object.__setattr__(self, "webhook_hosts", tuple(h.lower() for h in self.webhook_hosts))
         found = sharing.problems(self)
         if found:
             raise ConfigError("; ".join(found))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from mailtwin import redaction
 from mailtwin.clock import Clock
 from mailtwin.config import Config, ConfigError
 from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
@@ -33,6 +35,8 @@ from mailtwin.router import Router
 from mailtwin.sources import fixture_folder, provider_specs
 from mailtwin.store import Limits, Store, Tenant, TenantLimit
 from mailtwin.validation import Schemas, parse_query
+from mailtwin.webhooks.declaration import WebhookSpec, compile_webhooks
+from mailtwin.webhooks.sender import WebhookSender
 
 log = logging.getLogger("mailtwin")
 
@@ -117,8 +121,16 @@ class Runtime:
         self.bus = EventBus(config.event_limit)
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
+        # Webhooks of the providers that declare them: events on the bus become deliveries.
+        specs = [spec for spec in (compile_webhooks(name, p.spec.ext.get("webhooks"))
+                                   for name, p in self.providers.items()) if spec is not None]
+        self.webhooks = WebhookSender(
+            specs, self.store, self.clock, self.events, lambda: self.config, self._render,
+            self._stamp, self.tenant_label, {s.provider: self._id_field(s) for s in specs})
+        if specs:
+            self.bus.subscribe(self.webhooks.on_event)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
-                            lambda: self.config, self.credentials)
+                            lambda: self.config, self.credentials, self.webhooks.watches)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
@@ -140,11 +152,22 @@ class Runtime:
             "resource": moved.resource, "id": moved.ident, "from": moved.source,
             "to": moved.target, "at": moved.at, "via": moved.via})
 
+    def _render(self, provider: str, resource: str, record: dict[str, Any]) -> Any:
+        return self.providers[provider].resources[resource].render(record)
+
+    def _stamp(self, provider: str, moment: datetime) -> Any:
+        return self.providers[provider].style.format(moment)
+
+    def _id_field(self, spec: WebhookSpec) -> str:
+        return self.providers[spec.provider].resources[spec.resource].id_field
+
     def _follow(self, event: Event) -> None:
-        """Live followers see what hooks emit (moves reach them from the journal)."""
+        """Live followers see what hooks emit and the record changes webhooks watch, secrets
+        redacted (moves reach them from the journal)."""
         if event.kind != "moved" and self.events.subscriptions:
             shown = event.describe()
             shown["tenant"] = self.tenant_label(event.provider, event.tenant)
+            shown["data"] = redaction.value(shown["data"])
             self.events.publish("event", shown)
 
     def _seeder(self, provider: Provider) -> Any:

@@ -94,6 +94,20 @@ SETTINGS = (
             "seconds of sandbox time a download link stays valid", 1),
     Setting("max_links", "--max-links", "MAX_LINKS", _whole,
             "download links a provider keeps at once (the oldest stop working first)", 1),
+    Setting("webhook_hosts", "--webhook-hosts", "WEBHOOK_HOSTS", _hosts,
+            "the hosts webhook deliveries may reach, separated by commas (default: any); "
+            "a delivery to another host is logged as refused"),
+    Setting("webhook_timeout", "--webhook-timeout", "WEBHOOK_TIMEOUT", _seconds,
+            "seconds a webhook delivery waits for an answer before it counts as failed",
+            0.001),
+    Setting("webhook_log_limit", "--webhook-log-limit", "WEBHOOK_LOG_LIMIT", _whole,
+            "webhook attempts the deliveries log keeps (oldest dropped first)", 1),
+    Setting("webhook_log_bytes", "--webhook-log-bytes", "WEBHOOK_LOG_BYTES", _whole,
+            "bytes the webhook deliveries log keeps in all (oldest dropped first)", 1),
+    Setting("webhook_max_pending", "--webhook-max-pending", "WEBHOOK_MAX_PENDING", _whole,
+            "webhook deliveries waiting at once; past it new ones are dropped and logged", 1),
+    Setting("webhook_pending_bytes", "--webhook-pending-bytes", "WEBHOOK_PENDING_BYTES",
+            _whole, "bytes of bodies webhook deliveries waiting at once may hold", 1),
 )
 
 
