@@ -57,6 +57,9 @@ class Config:
     max_snapshot_bytes: int = 128 * 1024 * 1024
     link_seconds: float = 3600.0
     max_links: int = 10_000
+    # Messages one tenant's outbox keeps, in count and bytes (the oldest are dropped first).
+    outbox_max_messages: int = 50_000
+    outbox_max_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.

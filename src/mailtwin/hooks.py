@@ -22,6 +22,8 @@ See docs/writing-a-provider.md.
 from __future__ import annotations
 
 from mailtwin.context import AuthContext, Context
+from mailtwin.delivery.engine import Happened, MessageEvent, MessageListener
+from mailtwin.delivery.message import Message
 from mailtwin.errors import ApiError, Location, Problem, bad_request, not_found
 from mailtwin.events import Event
 from mailtwin.hookset import Authenticate, Hooks, OperationHook
@@ -31,7 +33,7 @@ from mailtwin.oauth2 import Grant, TokenStore
 from mailtwin.reply import Reply, without_nulls
 from mailtwin.store import Record, Tenant
 
-__all__ = ["ApiError", "AuthContext", "Authenticate", "Context", "Event", "Grant", "Hooks",
-           "Listing", "Location", "Move", "MoveListener", "OperationHook", "Problem", "Record",
-           "Reply", "Tenant", "TokenStore", "bad_request", "not_found", "rows",
-           "without_nulls"]
+__all__ = ["ApiError", "AuthContext", "Authenticate", "Context", "Event", "Grant", "Happened",
+           "Hooks", "Listing", "Location", "Message", "MessageEvent", "MessageListener", "Move",
+           "MoveListener", "OperationHook", "Problem", "Record", "Reply", "Tenant",
+           "TokenStore", "bad_request", "not_found", "rows", "without_nulls"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from mailtwin.clock import Clock
@@ -13,6 +14,7 @@ from mailtwin.context import AuthContext, Context, Engine, Handler, Styles
 from mailtwin.conventions.auth import SCHEMES, Scheme
 from mailtwin.conventions.styles import styles_for
 from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.delivery.engine import KIND, Delivery, Post, Writer
 from mailtwin.errors import ApiError, Problem
 from mailtwin.events import Event, EventBus, EventHub
 from mailtwin.faults import Decision, Faults
@@ -107,8 +109,19 @@ class Runtime:
         self.bus = EventBus(config.event_limit)
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
+        # Messages per recipient and their events, fired with the timed moves in time order.
+        self.delivery = Delivery(self.store, self.bus, lambda: self.config)
+        self.delivery.writer = Writer(self._create_record, self._apply_record)
+        for provider in self.providers.values():
+            self.delivery.declare(provider.name, provider.spec.ext.get("delivery"))
+            for resource_name, followers in self.hooks[provider.name].messages.items():
+                for follower in followers:
+                    self.delivery.listen(provider.name, resource_name, follower)
+        self.engine.kinds[KIND] = self.delivery.fire
+        self.engine.post = lambda provider, name, tenant, moment: Post(
+            self.delivery, provider, name, tenant, moment)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
-                            lambda: self.config)
+                            lambda: self.config, self.delivery)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
@@ -120,6 +133,34 @@ class Runtime:
         self.bus.emit("moved", moved.provider, moved.tenant, at.timestamp() if at else 0.0, {
             "resource": moved.resource, "id": moved.ident, "from": moved.source,
             "to": moved.target, "at": moved.at, "via": moved.via})
+
+    def _create_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+                       fields: dict[str, Any], moment: datetime) -> dict[str, Any]:
+        """A new record made by the engine (a suppression): the resource's defaults, an id,
+        its stamps and initial state, stored, its timed moves planned."""
+        spec = self.providers[provider].resources[resource]
+        record: dict[str, Any] = {**spec.defaults, **fields}
+        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
+            record[spec.id_field] = spec.next_ident(tenant)
+        stamp = self.providers[provider].style.format(moment)
+        for stamped in (spec.created, spec.updated):
+            if stamped:
+                record[stamped] = stamp
+        if spec.lifecycle is not None and spec.lifecycle.field not in record:
+            record[spec.lifecycle.field] = spec.lifecycle.initial
+        tenant.collections[resource].insert(record)
+        self.engine.entered(provider, tenant_name, tenant, resource, record, moment)
+        return record
+
+    def _apply_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+                      ident: Any, changes: dict[str, Any], moment: datetime) -> dict[str, Any]:
+        """Changes to a record made by the engine (a message listener's), stamped and moved
+        as a request's are."""
+        spec = self.providers[provider].resources[resource]
+        if spec.updated:
+            changes[spec.updated] = self.providers[provider].style.format(moment)
+        return self.engine.apply(provider, tenant_name, tenant, resource, ident, changes,
+                                 moment, via="clock")
 
     def _follow(self, event: Event) -> None:
         """Live followers see what hooks emit (moves reach them from the journal)."""

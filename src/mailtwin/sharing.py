@@ -75,6 +75,11 @@ SETTINGS = (
             "seconds of sandbox time a download link stays valid", 1),
     Setting("max_links", "--max-links", "MAX_LINKS", _whole,
             "download links a provider keeps at once (the oldest stop working first)", 1),
+    Setting("outbox_max_messages", "--outbox-max-messages", "OUTBOX_MAX_MESSAGES", _whole,
+            "messages one tenant's outbox keeps (the oldest are dropped first)", 1),
+    Setting("outbox_max_bytes", "--outbox-max-bytes", "OUTBOX_MAX_BYTES", _whole,
+            "bytes one tenant's outbox keeps, messages and their events (the oldest are "
+            "dropped first)", 1),
 )
 
 

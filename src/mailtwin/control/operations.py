@@ -11,6 +11,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from mailtwin.clock import ClockRangeError, check_moment
+from mailtwin.control.outbox import OUTBOX
 from mailtwin.control.validation import Call, ControlState, document, problem
 from mailtwin.control.views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
@@ -295,3 +296,4 @@ OPERATIONS: dict[str, Handler] = {
     "delete_fault": delete_fault, "list_tenants": list_tenants,
 }
 OPERATIONS.update(VIEWS)
+OPERATIONS.update(OUTBOX)
