@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from string import Formatter
 from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
-from mailtwin.delivery.engine import Post
+from mailtwin.delivery.engine import Happened, Post
 from mailtwin.delivery.message import Message
 from mailtwin.errors import ApiError, Problem
 from mailtwin.store import Record, Store, Tenant, Timer
@@ -227,6 +227,13 @@ class Move:
         if self.post is None:
             return []
         return self.post.messages(resource, mailing, **meta)
+
+    def message_events(self, resource: str | None = None, mailing: Any = None,
+                       types: Iterable[str] | None = None, **meta: Any) -> list[Happened]:
+        """The events that happened to the tenant's messages (see Context.message_events)."""
+        if self.post is None:
+            return []
+        return self.post.events(resource, mailing, types, **meta)
 
 
 class MoveListener(Protocol):
