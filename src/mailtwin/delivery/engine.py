@@ -156,11 +156,12 @@ class Delivery:
              reply_to: str | None = None, values: Mapping[str, Any] | None = None,
              meta: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
              unsubscribe: str | None = None, first: Sequence[str] = ("sent",),
-             deliver: bool = True) -> Message | None:
+             deliver: bool = True, skip_suppressed: bool = True) -> Message | None:
         """One message to one recipient (None when the provider's suppressions hold the
-        address). The `first` events happen at once; with `deliver`, the seeded model plans
+        address, unless `skip_suppressed` is false: a provider that reports the refusal
+        itself). The `first` events happen at once; with `deliver`, the seeded model plans
         the rest on the clock."""
-        if self.suppressed(provider, tenant, to):
+        if skip_suppressed and self.suppressed(provider, tenant, to):
             return None
         settings = self.settings.get(provider, Settings())
         outbox = tenant.outbox

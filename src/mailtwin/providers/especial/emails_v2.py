@@ -1,6 +1,8 @@
 """The email API (v2): submitted emails are queued, or rejected when the address is
 suppressed; they name their address or a contact, may use a template whose placeholders take
-the given custom attributes, carry tags (listed by /email-tags) and render as sent."""
+the given custom attributes, carry tags (listed by /email-tags) and render as sent. Each is a
+message of the delivery engine (`submitted`, then `queued` and the rest of its events, or
+`rejected`)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,13 @@ def submit_email(ctx: Context) -> Reply:
     record.setdefault("open", 0)
     record.setdefault("click", 0)
     ctx.insert("email", record)
+    ctx.send_message(
+        to=email, mailing=("email", record["email_id"]),
+        subject=str(content.get("subject") or ""), html=content.get("html"),
+        text=content.get("text"), sender=str(sender.get("email") or ""),
+        sender_name=record["sender"]["name"], reply_to=body.get("reply_to"),
+        meta={"tags": record["tags"]}, first=("submitted", status),
+        deliver=status == "queued", skip_suppressed=False)
     return Reply(201, {"email": email, "object": "email", "submitted": True,
                        "data": {"id": record["email_id"], "status": status}})
 
