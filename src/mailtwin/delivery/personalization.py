@@ -37,10 +37,41 @@ def _as_is(text: str, values: Mapping[str, Any]) -> str:
     return text
 
 
+_TAG = re.compile(r"\[%(.*?)%\]", re.DOTALL)
+_FIELD = re.compile(r'^(member|account|mailing):([A-Za-z_][A-Za-z0-9_]*)(?:\s*\|\s*"([^"]*)")?$')
+
+
+def _tag_name(body: str) -> tuple[str, str] | None:
+    """The value name of a field tag (`first_name` for member fields, `account:name` for
+    the others) and its default; None for any other tag."""
+    found = _FIELD.match(body.strip())
+    if found is None:
+        return None
+    space, name, default = found.groups()
+    return (name if space == "member" else f"{space}:{name}"), default or ""
+
+
+def _tag_names(text: str) -> set[str]:
+    return {named[0] for match in _TAG.finditer(text)
+            if (named := _tag_name(match.group(1))) is not None}
+
+
+def _fill_tags(text: str, values: Mapping[str, Any]) -> str:
+    def one(match: re.Match[str]) -> str:
+        named = _tag_name(match.group(1))
+        if named is None:
+            return ""
+        value = values.get(named[0])
+        return str(value) if value not in (None, "") else named[1]
+
+    return _TAG.sub(one, text)
+
+
 SYNTAXES: dict[str, Syntax] = {
     # `{{ first_name }}`, `{{contact.first_name}}`
     "mustache": _pattern_syntax(re.compile(r"\{\{\s*(?:contact\.)?([A-Za-z0-9_.-]+)\s*\}\}")),
-    # `[% member:first_name %]` (a default after the name is ignored here)
-    "member-tags": _pattern_syntax(re.compile(r"\[%\s*member:([A-Za-z0-9_.-]+)[^%]*%\]")),
+    # `[% member:first_name | "friend" %]`, `[% account:name %]` (values `first_name`,
+    # `account:name`); a value that is missing or empty gives the default; other tags go
+    "member-tags": Syntax(_tag_names, _fill_tags),
     "none": Syntax(lambda text: set(), _as_is),
 }
