@@ -80,6 +80,9 @@ SETTINGS = (
     Setting("outbox_max_bytes", "--outbox-max-bytes", "OUTBOX_MAX_BYTES", _whole,
             "bytes one tenant's outbox keeps, messages and their events (the oldest are "
             "dropped first)", 1),
+    Setting("outbox_total_bytes", "--outbox-total-bytes", "OUTBOX_TOTAL_BYTES", _whole,
+            "bytes all outboxes keep together (the oldest messages of the whole sandbox are "
+            "dropped first)", 1),
 )
 
 

@@ -15,7 +15,7 @@ def test_every_setting_has_an_option_and_a_variable() -> None:
     assert {"control_token", "allowed_hosts", "journal_max_bytes", "journal_body_bytes",
             "max_tenants", "tenant_idle_seconds", "max_records", "max_snapshots",
             "max_snapshot_bytes", "link_seconds", "max_links", "outbox_max_messages",
-            "outbox_max_bytes"} == fields
+            "outbox_max_bytes", "outbox_total_bytes"} == fields
 
 
 def test_serve_options_become_config(monkeypatch: pytest.MonkeyPatch) -> None:

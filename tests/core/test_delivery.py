@@ -341,3 +341,19 @@ def test_assert_sent_shows_what_was_sent_instead(mailbag: httpx.Client,
     assert "-Dear Bob" in text and "+Dear Ann, news." in text
     with pytest.raises(AssertionError, match="found 0"):
         control.assert_sent(to="bob@example.com")
+
+
+def test_all_outboxes_together_keep_their_bound_oldest_dropped_first() -> None:
+    app = _app()
+    for name in ("first", "second"):
+        with client(app, base_url="http://mailtwin.test/mailbag",
+                    headers={"Authorization": f"Bearer {name}"}) as http:
+            _post(http, *(f"reader{n}@example.com" for n in range(10)))
+        app.runtime.clock.advance(timedelta(minutes=1))
+    store = app.runtime.store
+    first, second = (store.tenant("mailbag", n).outbox for n in ("first", "second"))
+    limit = first.bytes // 2 + second.bytes
+    assert app.runtime.delivery.bound_all(limit) > 0
+    assert first.bytes + second.bytes <= limit
+    assert 0 < len(first) < 10 and len(second) == 10
+    assert [m.to for m in first][-1] == "reader9@example.com"

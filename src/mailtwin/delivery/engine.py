@@ -21,6 +21,8 @@ from mailtwin.store import Record, Store, Tenant, Timer
 
 log = logging.getLogger("mailtwin")
 KIND = "message"  # the kind of the store's timers that fire message events
+# How many bytes of messages may be added before the bound on all outboxes is checked again.
+CHECK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,23 @@ class Delivery:
         self.settings: dict[str, Settings] = {}
         self.listeners: dict[tuple[str, str], list[MessageListener]] = {}
         self.writer: Writer | None = None
+        # Bytes added to outboxes since the bound on all of them was last checked.
+        self._added = 0
+
+    def bound_all(self, limit: int) -> int:
+        """Keep every outbox together within `limit` bytes: drop the oldest messages of the
+        whole sandbox first; answers how many were dropped."""
+        outboxes = [tenant.outbox for tenant in self.store.tenants.values()]
+        total = sum(outbox.bytes for outbox in outboxes)
+        dropped = 0
+        while total > limit:
+            oldest = min(outboxes, key=lambda outbox: outbox.oldest_created())
+            before = oldest.bytes
+            if oldest.drop_oldest() is None:
+                break
+            total -= before - oldest.bytes
+            dropped += 1
+        return dropped
 
     def declare(self, provider: str, declared: Mapping[str, Any] | None) -> None:
         settings = Settings.of(declared)
@@ -188,6 +207,10 @@ class Delivery:
                                          body.links))
         config = self.config()
         outbox.add(message, config.outbox_max_messages, config.outbox_max_bytes)
+        self._added += message.size()
+        if self._added >= CHECK_BYTES:
+            self._added = 0
+            self.bound_all(config.outbox_total_bytes)
         while message.fired < len(message.timeline) and \
                 message.timeline[message.fired].at <= created:
             self._happen(tenant, message)

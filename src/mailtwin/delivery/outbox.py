@@ -62,10 +62,22 @@ class Outbox:
         dropped = []
         while self.messages and (len(self.messages) > max_messages
                                  or self.bytes > max_bytes):
-            oldest = self.messages.pop(next(iter(self.messages)))
-            self._forget(oldest)
-            dropped.append(oldest)
+            oldest = self.drop_oldest()
+            if oldest is not None:
+                dropped.append(oldest)
         return dropped
+
+    def drop_oldest(self) -> Message | None:
+        """Drop the oldest message (its pending events never happen); None when empty."""
+        if not self.messages:
+            return None
+        oldest = self.messages.pop(next(iter(self.messages)))
+        self._forget(oldest)
+        return oldest
+
+    def oldest_created(self) -> float:
+        """When the oldest message kept was sent (infinity when there is none)."""
+        return next(iter(self.messages.values())).created if self.messages else float("inf")
 
     def _forget(self, message: Message) -> None:
         self.bytes -= message.size()
