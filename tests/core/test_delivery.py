@@ -19,6 +19,7 @@ from mailtwin import Clock, Config, MailtwinApp, Sandbox, SandboxError, create_a
 from mailtwin.delivery.model import DEFAULT_RATES, HORIZON, key_of, magic_of, plan
 from mailtwin.inprocess import client
 from mailtwin.statefile import export_state
+from mailtwin.yamlsource import SourceError
 
 DATA = Path(__file__).parent / "data"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -357,3 +358,14 @@ def test_all_outboxes_together_keep_their_bound_oldest_dropped_first() -> None:
     assert first.bytes + second.bytes <= limit
     assert 0 < len(first) < 10 and len(second) == 10
     assert [m.to for m in first][-1] == "reader9@example.com"
+
+
+def test_a_suppression_in_no_resource_is_a_spec_error(tmp_path: Path) -> None:
+    text = (DATA / "mailbag.yaml").read_text().replace(
+        "suppress: {resource: blocked,", "suppress: {resource: nowhere,")
+    (tmp_path / "mailbag.yaml").write_text(text)
+    with pytest.raises(SourceError) as refused:
+        create_app(Config(specs=tmp_path / "mailbag.yaml", fixtures=DATA / "fixtures",
+                          builtin=False))
+    assert refused.value.pointer == "/x-mailtwin/delivery/suppress/resource"
+    assert "'nowhere', which is no resource" in str(refused.value)
