@@ -64,8 +64,8 @@ class Provider:
                                       problem)
         suppress = (spec.ext.get("delivery") or {}).get("suppress")
         if suppress and suppress["resource"] not in self.resources:
-            at = ("x-mailtwin", "delivery", "suppress", "resource")
-            raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
+            where = ("x-mailtwin", "delivery", "suppress", "resource")
+            raise SourceError(spec.source, line_of(spec.source, where), pointer_of(where),
                               f"delivery suppresses addresses in {suppress['resource']!r}, "
                               "which is no resource of the provider")
 
