@@ -286,6 +286,9 @@ def test_the_activity_follows_each_emails_events(especial: httpx.Client, clock: 
     assert [r["email_id"] for r in bounces["data"]] == [bounced]
     engaged = especial.get(f"/logs/emails-summary?engagement=open&start_time={NOW}").json()
     assert [r["email_id"] for r in engaged["data"]] == [opened]
+    shown = especial.get(f"/v2/emails/{opened}").json()
+    assert (shown["status"], shown["open"], shown["click"]) == ("delivered", 1, 0)
+    assert especial.get(f"/v2/emails/{bounced}").json()["hard_bounced"] is True
     later = _submit(especial, email="bounce@example.com")
     rejected = especial.get(f"/v2/logs/emails?email_id={later}").json()["data"]
     assert [e["type"] for e in rejected] == ["rejected", "submitted"]
