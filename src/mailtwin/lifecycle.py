@@ -264,6 +264,9 @@ class LifecycleEngine:
         self.kinds: dict[str, Callable[[Timer], None]] = {}
         # The delivery verbs a Move offers (set by the runtime).
         self.post: PostFactory | None = None
+        # True while a fresh tenant's due moves are made: what they cause is no news either
+        # (messages sent then emit no events on the bus).
+        self.quiet = False
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
@@ -304,10 +307,12 @@ class LifecycleEngine:
             for record in list(tenant.collections[resource].records.values()):
                 self.entered(provider, tenant_name, tenant, resource, record, None)
         observers, self.observers = self.observers, []
+        self.quiet = True
         try:
             self.fire_due(now.timestamp(), only=(provider, tenant_name))
         finally:
             self.observers = observers
+            self.quiet = False
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:

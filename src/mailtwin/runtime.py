@@ -118,6 +118,7 @@ class Runtime:
                 for follower in followers:
                     self.delivery.listen(provider.name, resource_name, follower)
         self.engine.kinds[KIND] = self.delivery.fire
+        self.delivery.quiet = lambda: self.engine.quiet
         self.engine.post = lambda provider, name, tenant, moment: Post(
             self.delivery, provider, name, tenant, moment)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,

@@ -175,3 +175,15 @@ def test_message_events_reach_the_event_bus_when_they_happen(
     bounces = [e for e in bus.since(kind="message.bounced")
                if e.data["to"] == "bounce@example.com"]
     assert bounces[0].data["bounce"] == "hard" and bounces[0].data["reason"].startswith("550")
+
+
+def test_a_tenant_created_late_sends_its_due_campaigns_without_news(
+        sandbox: MailtwinApp, control: Sandbox) -> None:
+    control.clock.set("2018-09-30T12:00:00Z")  # after campaign 3's send time (09-20)
+    bus = sandbox.runtime.bus
+    seen = bus.events[-1].seq if bus.events else 0
+    with control.client("especial", headers={"Authorization": "Bearer late"}) as late:
+        assert late.get("/campaigns/3").json()["data"]["status"] == "delivered"
+        report = late.get("/reports/campaigns/3").json()["data"]
+    assert report["sent_emails"] == 120 and report["unique_opens"] > 0
+    assert [e.kind for e in bus.since(seen) if e.kind.startswith("message.")] == []

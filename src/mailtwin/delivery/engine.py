@@ -117,6 +117,8 @@ class Delivery:
         self.writer: Writer | None = None
         # Bytes added to outboxes since the bound on all of them was last checked.
         self._added = 0
+        # Whether events happen unreported now (a fresh tenant catching up with its clock).
+        self.quiet: Callable[[], bool] = lambda: False
 
     def bound_all(self, limit: int) -> int:
         """Keep every outbox together within `limit` bytes: drop the oldest messages of the
@@ -246,8 +248,9 @@ class Delivery:
                                 "subject": message.part("subject"), **detail}
         if message.meta:
             data["meta"] = dict(message.meta)
-        self.bus.emit(f"message.{event.type}", message.provider, message.tenant, event.at,
-                      data)
+        if not self.quiet():
+            self.bus.emit(f"message.{event.type}", message.provider, message.tenant, event.at,
+                          data)
         moment = datetime.fromtimestamp(event.at, UTC)
         if self.writer is None:
             return
