@@ -369,3 +369,9 @@ def test_a_suppression_in_no_resource_is_a_spec_error(tmp_path: Path) -> None:
                           builtin=False))
     assert refused.value.pointer == "/x-mailtwin/delivery/suppress/resource"
     assert "'nowhere', which is no resource" in str(refused.value)
+
+
+def test_reading_a_tenants_rates_creates_no_tenant(control: Sandbox) -> None:
+    found = control.simulation("mailbag", "nobody-yet")
+    assert found["tenant_rates"] == {} and found["rates"] == DEFAULT_RATES
+    assert control.tenants("mailbag") == []

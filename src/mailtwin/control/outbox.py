@@ -102,17 +102,21 @@ def get_message_eml(rt: Runtime, cs: ControlState, call: Call) -> Any:
         "content-disposition": f'attachment; filename="{message.id}.eml"'})
 
 
-def _tenant_of(rt: Runtime, provider: str, tenant: str | None, where: str) -> Any:
+def _tenant_of(rt: Runtime, provider: str, tenant: str | None, where: str,
+               create: bool) -> Any:
+    """The tenant a simulation call names (None for the provider's own rates), created
+    from the fixtures on first use when `create`, else None while it does not exist."""
     if provider not in rt.providers:
         raise problem(f"no provider named {provider!r}", (where, "provider"), 404)
     if tenant is None:
         return None
-    return rt.store.tenant(provider, rt.tenant_named(provider, tenant))
+    name = rt.tenant_named(provider, tenant)
+    return rt.store.tenant(provider, name) if create else rt.store.peek(provider, name)
 
 
 def get_simulation(rt: Runtime, cs: ControlState, call: Call) -> Any:
     q = call.query
-    held = _tenant_of(rt, q["provider"], q.get("tenant"), "query")
+    held = _tenant_of(rt, q["provider"], q.get("tenant"), "query", create=False)
     own = held.outbox.rates if held is not None else {}
     return {"provider": q["provider"], "tenant": q.get("tenant"), "defaults": DEFAULT_RATES,
             "provider_rates": rt.store.shared.get(q["provider"], {}).get("simulation", {}),
@@ -121,7 +125,7 @@ def get_simulation(rt: Runtime, cs: ControlState, call: Call) -> Any:
 
 def set_simulation(rt: Runtime, cs: ControlState, call: Call) -> Any:
     body = call.body
-    held = _tenant_of(rt, body["provider"], body.get("tenant"), "body")
+    held = _tenant_of(rt, body["provider"], body.get("tenant"), "body", create=True)
     rates = {name: float(value) for name, value in body["rates"].items()}
     if held is None:
         rt.store.shared_state(body["provider"]).setdefault("simulation", {}).update(rates)
