@@ -73,6 +73,11 @@ class Config:
     webhook_log_bytes: int = 16 * 1024 * 1024
     webhook_max_pending: int = 100_000
     webhook_pending_bytes: int = 64 * 1024 * 1024
+    # Messages one tenant's outbox keeps, in count and bytes (the oldest are dropped first).
+    outbox_max_messages: int = 50_000
+    outbox_max_bytes: int = 64 * 1024 * 1024
+    # ... and all outboxes together (the oldest messages of the sandbox are dropped first).
+    outbox_total_bytes: int = 256 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.

@@ -3,7 +3,7 @@ and change state in its provider's style) or, to authenticate, an AuthContext.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from secrets import token_urlsafe
@@ -12,6 +12,8 @@ from typing import Any
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.credentials import Credentials
+from mailtwin.delivery.engine import Delivery, Happened, Post
+from mailtwin.delivery.message import Message
 from mailtwin.errors import ApiError, Location
 from mailtwin.events import Event, EventBus
 from mailtwin.lifecycle import LifecycleEngine
@@ -67,14 +69,15 @@ class Engine:
     config: Callable[[], Config]
     # The credentials a provider knows, in its configured mode.
     credentials: Callable[[Provider], Credentials]
+    delivery: Delivery
+    # (provider, tenant, resource, created|updated|deleted) -> whether anyone (a webhook
+    # subscription) wants that change on the event bus as `record.<change>`.
+    watches: Callable[[str, str, str, str], bool] = lambda *_: False
 
     def tokens(self, provider: Provider) -> TokenStore:
         """The OAuth 2 tokens a provider issued, with its declared lifetimes and the bound."""
         return TokenStore(self.store.shared_state(provider.name), provider.auth,
                           self.config().max_tokens)
-    # (provider, tenant, resource, created|updated|deleted) -> whether anyone (a webhook
-    # subscription) wants that change on the event bus as `record.<change>`.
-    watches: Callable[[str, str, str, str], bool] = lambda *_: False
 
 
 _PATH: Any = object()  # `require` reads the id from the path
@@ -327,6 +330,38 @@ class Context:
         """A refusal in the provider's style (raise it): `raise ctx.refuse("...", ("body",
         "name"))`."""
         return self.provider.refuse(message, location, status)
+
+    # -- messages ---------------------------------------------------------------------
+
+    def post(self) -> Post:
+        """The delivery verbs of this tenant at this request's moment."""
+        return Post(self._engine.delivery, self.provider.name, self.tenant_name, self.tenant,
+                    self.now)
+
+    def send_message(self, **message: Any) -> Message | None:
+        """Hand one message to one recipient to the delivery engine, sent now:
+        `ctx.send_message(to=..., subject=..., html=..., text=..., sender=..., sender_name=...,
+        reply_to=..., mailing=("campaign", 7), values={...}, meta={...})`. `values` fill the
+        placeholders of the provider's declared personalization syntax when the message is
+        read; `meta` is kept for the provider's reports. Its `sent` event happens at once, the
+        rest on the clock, by the seeded model; None when the provider's declared
+        suppressions hold the address (no message)."""
+        return self.post().send(**message)
+
+    def messages(self, resource: str | None = None, mailing: Any = None,
+                 tenant: Tenant | None = None, **meta: Any) -> list[Message]:
+        """This tenant's (or the given tenant's) messages, oldest first: of a mailing
+        resource, one mailing, and with the meta values given (`ctx.messages("campaign", 7,
+        list_id=3)`)."""
+        return self._engine.delivery.messages(tenant or self.tenant, resource, mailing, **meta)
+
+    def message_events(self, resource: str | None = None, mailing: Any = None,
+                       types: Iterable[str] | None = None, tenant: Tenant | None = None,
+                       **meta: Any) -> list[Happened]:
+        """The events that happened so far to the messages `messages` chooses (of some types
+        only), in time order, as (message, type, at, detail)."""
+        return self._engine.delivery.events(self.messages(resource, mailing, tenant, **meta),
+                                            types)
 
     def emit(self, kind: str, **data: Any) -> Event:
         """Tell the event bus something happened in this tenant (`ctx.emit("email.sent",

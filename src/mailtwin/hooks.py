@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from mailtwin.context import AuthContext, Context
 from mailtwin.credentials import CredentialError, Credentials
+from mailtwin.delivery.engine import Happened, MessageEvent, MessageListener
+from mailtwin.delivery.message import Message
 from mailtwin.errors import ApiError, Location, Problem, bad_request, not_found
 from mailtwin.events import Event
 from mailtwin.hookset import Authenticate, Hooks, OperationHook
@@ -33,7 +35,6 @@ from mailtwin.reply import Reply, without_nulls
 from mailtwin.store import Record, Tenant
 
 __all__ = ["ApiError", "AuthContext", "Authenticate", "Context", "CredentialError", "Credentials",
-           "Event", "Grant", "Hooks",
-           "Listing", "Location", "Move", "MoveListener", "OperationHook", "Problem", "Record",
-           "Reply", "Tenant", "TokenStore", "bad_request", "not_found", "rows",
-           "without_nulls"]
+           "Event", "Grant", "Happened", "Hooks", "Listing", "Location", "Message", "MessageEvent",
+           "MessageListener", "Move", "MoveListener", "OperationHook", "Problem", "Record",
+           "Reply", "Tenant", "TokenStore", "bad_request", "not_found", "rows", "without_nulls"]

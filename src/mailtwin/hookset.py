@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mailtwin.context import AuthContext, Context
+from mailtwin.delivery.engine import MessageListener
 from mailtwin.lifecycle import MoveListener
 from mailtwin.reply import Reply
 from mailtwin.spec import ProviderSpec
@@ -36,22 +37,26 @@ class Authenticate(Protocol):
 @dataclass
 class Hooks:
     """What a provider's hook module exports as `HOOKS`: operation hooks by name, an
-    optional authenticate hook, and move listeners by resource."""
+    optional authenticate hook, move listeners by resource, and message listeners by the
+    mailing resource whose messages they follow."""
 
     operations: dict[str, OperationHook] = field(default_factory=dict)
     authenticate: Authenticate | None = None
     moves: dict[str, list[MoveListener]] = field(default_factory=dict)
     # The JSON Schema of the provider-wide state the hooks keep (checked on state imports).
     shared: dict[str, Any] | None = None
+    messages: dict[str, list[MessageListener]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, *operations: OperationHook, authenticate: Authenticate | None = None,
            moves: dict[str, list[MoveListener]] | None = None,
-           shared: dict[str, Any] | None = None) -> Hooks:
+           shared: dict[str, Any] | None = None,
+           messages: dict[str, list[MessageListener]] | None = None) -> Hooks:
         """Hooks whose operation hooks are named by their functions' names:
-        `Hooks.of(forward, resend, moves={"mailing": [on_mailing_move]})`."""
+        `Hooks.of(forward, resend, moves={"mailing": [on_mailing_move]},
+        messages={"mailing": [on_mailing_message]})`."""
         return cls({op.__name__: op for op in operations}, authenticate,
-                   dict(moves or {}), shared)
+                   dict(moves or {}), shared, dict(messages or {}))
 
     @classmethod
     def merge(cls, parts: Iterable[Hooks]) -> Hooks:
@@ -69,6 +74,8 @@ class Hooks:
                 merged.authenticate = part.authenticate
             for resource, listeners in part.moves.items():
                 merged.moves.setdefault(resource, []).extend(listeners)
+            for resource, followers in part.messages.items():
+                merged.messages.setdefault(resource, []).extend(followers)
             if part.shared is not None:
                 merged.shared = part.shared if merged.shared is None else {
                     "allOf": [merged.shared, part.shared]}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from string import Formatter
 from typing import Any, Protocol
 
 from mailtwin.conventions.timestamps import TimestampStyle, iso_z
+from mailtwin.delivery.engine import Happened, Post
+from mailtwin.delivery.message import Message
 from mailtwin.errors import ApiError, Problem
 from mailtwin.store import Record, Store, Tenant, Timer
 
@@ -210,6 +212,28 @@ class Move:
     source: Any
     target: Any
     moment: datetime
+    post: Post | None = field(default=None, repr=False, compare=False)
+
+    def send_message(self, **message: Any) -> Message | None:
+        """Hand a message to the delivery engine, sent at the move's moment (see
+        Context.send_message)."""
+        if self.post is None:
+            raise LookupError("this move was made without a delivery engine")
+        return self.post.send(**message)
+
+    def messages(self, resource: str | None = None, mailing: Any = None,
+                 **meta: Any) -> list[Message]:
+        """The tenant's messages (see Context.messages)."""
+        if self.post is None:
+            return []
+        return self.post.messages(resource, mailing, **meta)
+
+    def message_events(self, resource: str | None = None, mailing: Any = None,
+                       types: Iterable[str] | None = None, **meta: Any) -> list[Happened]:
+        """The events that happened to the tenant's messages (see Context.message_events)."""
+        if self.post is None:
+            return []
+        return self.post.events(resource, mailing, types, **meta)
 
 
 class MoveListener(Protocol):
@@ -221,6 +245,8 @@ class MoveListener(Protocol):
 
 # Told of every move of every provider after it is stored (the journal keeps them).
 MoveObserver = Callable[[Moved], None]
+# The delivery verbs of a tenant at a moment: (provider, tenant name, tenant, moment) -> Post.
+PostFactory = Callable[[str, str, Tenant, datetime], Post]
 
 
 class LifecycleEngine:
@@ -233,6 +259,14 @@ class LifecycleEngine:
         self.lifecycles: dict[tuple[str, str], Lifecycle] = {}
         self.listeners: dict[tuple[str, str], list[MoveListener]] = {}
         self.observers: list[MoveObserver] = []
+        # What fires the store's timers of other kinds than `move` (delivery's `message`),
+        # in the same time order as the moves.
+        self.kinds: dict[str, Callable[[Timer], None]] = {}
+        # The delivery verbs a Move offers (set by the runtime).
+        self.post: PostFactory | None = None
+        # True while a fresh tenant's due moves are made: what they cause is no news either
+        # (messages sent then emit no events on the bus).
+        self.quiet = False
 
     def register(self, provider: str, resource: str, lifecycle: Lifecycle) -> None:
         self.lifecycles[(provider, resource)] = lifecycle
@@ -273,10 +307,12 @@ class LifecycleEngine:
             for record in list(tenant.collections[resource].records.values()):
                 self.entered(provider, tenant_name, tenant, resource, record, None)
         observers, self.observers = self.observers, []
+        self.quiet = True
         try:
             self.fire_due(now.timestamp(), only=(provider, tenant_name))
         finally:
             self.observers = observers
+            self.quiet = False
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
@@ -287,8 +323,9 @@ class LifecycleEngine:
         before = collection.records[ident].get(life.field) if life else None
         record = collection.update(ident, changes)
         if life is not None and life.field in changes and changes[life.field] != before:
+            post = self.post(provider, tenant_name, tenant, moment) if self.post else None
             move = Move(provider, tenant_name, tenant, resource, record, before,
-                        record[life.field], moment)
+                        record[life.field], moment, post)
             for listener in self.listeners.get((provider, resource), ()):
                 listener(move)
             self.entered(provider, tenant_name, tenant, resource, record, moment)
@@ -310,6 +347,9 @@ class LifecycleEngine:
                 others.append(timer)
                 continue
             try:
+                if timer.kind != "move":
+                    self.kinds[timer.kind](timer)
+                    continue
                 done = self._fire(timer)
             except Exception:  # a bug or a bad record: the other moves still happen
                 log.exception("timed move of %s %s %r (%s) failed and was skipped",

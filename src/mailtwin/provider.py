@@ -62,6 +62,12 @@ class Provider:
                     at = ("x-mailtwin", "resources", name, "references", index)
                     raise SourceError(spec.source, line_of(spec.source, at), pointer_of(at),
                                       problem)
+        suppress = (spec.ext.get("delivery") or {}).get("suppress")
+        if suppress and suppress["resource"] not in self.resources:
+            where = ("x-mailtwin", "delivery", "suppress", "resource")
+            raise SourceError(spec.source, line_of(spec.source, where), pointer_of(where),
+                              f"delivery suppresses addresses in {suppress['resource']!r}, "
+                              "which is no resource of the provider")
 
     def _lifecycle(self, name: str, body: dict[str, Any]) -> Lifecycle:
         try:

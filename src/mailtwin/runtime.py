@@ -16,6 +16,7 @@ from mailtwin.conventions.auth import SCHEMES, Scheme
 from mailtwin.conventions.styles import styles_for
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.credentials import Credentials, seeded
+from mailtwin.delivery.engine import KIND, Delivery, Post, Writer
 from mailtwin.errors import ApiError, Problem
 from mailtwin.events import Event, EventBus, EventHub
 from mailtwin.faults import Decision, Faults
@@ -121,6 +122,18 @@ class Runtime:
         self.bus = EventBus(config.event_limit)
         self.engine.observers.append(self._bus_move)
         self.bus.subscribe(self._follow)
+        # Messages per recipient and their events, fired with the timed moves in time order.
+        self.delivery = Delivery(self.store, self.bus, lambda: self.config)
+        self.delivery.writer = Writer(self._create_record, self._apply_record)
+        for provider in self.providers.values():
+            self.delivery.declare(provider.name, provider.spec.ext.get("delivery"))
+            for resource_name, followers in self.hooks[provider.name].messages.items():
+                for follower in followers:
+                    self.delivery.listen(provider.name, resource_name, follower)
+        self.engine.kinds[KIND] = self.delivery.fire
+        self.delivery.quiet = lambda: self.engine.quiet
+        self.engine.post = lambda provider, name, tenant, moment: Post(
+            self.delivery, provider, name, tenant, moment)
         # Webhooks of the providers that declare them: events on the bus become deliveries.
         specs = [spec for spec in (compile_webhooks(name, p.spec.ext.get("webhooks"))
                                    for name, p in self.providers.items()) if spec is not None]
@@ -130,7 +143,8 @@ class Runtime:
         if specs:
             self.bus.subscribe(self.webhooks.on_event)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
-                            lambda: self.config, self.credentials, self.webhooks.watches)
+                            lambda: self.config, self.credentials, self.delivery,
+                            self.webhooks.watches)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
@@ -160,6 +174,34 @@ class Runtime:
 
     def _id_field(self, spec: WebhookSpec) -> str:
         return self.providers[spec.provider].resources[spec.resource].id_field
+
+    def _create_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+                       fields: dict[str, Any], moment: datetime) -> dict[str, Any]:
+        """A new record made by the engine (a suppression): the resource's defaults, an id,
+        its stamps and initial state, stored, its timed moves planned."""
+        spec = self.providers[provider].resources[resource]
+        record: dict[str, Any] = {**spec.defaults, **fields}
+        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
+            record[spec.id_field] = spec.next_ident(tenant)
+        stamp = self.providers[provider].style.format(moment)
+        for stamped in (spec.created, spec.updated):
+            if stamped:
+                record[stamped] = stamp
+        if spec.lifecycle is not None and spec.lifecycle.field not in record:
+            record[spec.lifecycle.field] = spec.lifecycle.initial
+        tenant.collections[resource].insert(record)
+        self.engine.entered(provider, tenant_name, tenant, resource, record, moment)
+        return record
+
+    def _apply_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
+                      ident: Any, changes: dict[str, Any], moment: datetime) -> dict[str, Any]:
+        """Changes to a record made by the engine (a message listener's), stamped and moved
+        as a request's are."""
+        spec = self.providers[provider].resources[resource]
+        if spec.updated:
+            changes[spec.updated] = self.providers[provider].style.format(moment)
+        return self.engine.apply(provider, tenant_name, tenant, resource, ident, changes,
+                                 moment, via="clock")
 
     def _follow(self, event: Event) -> None:
         """Live followers see what hooks emit and the record changes webhooks watch, secrets

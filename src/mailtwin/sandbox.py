@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mailtwin import journal_assert
+from mailtwin import journal_assert, outbox_assert
 from mailtwin.conventions.timestamps import parse_iso
 
 if TYPE_CHECKING:
@@ -287,6 +287,57 @@ class Sandbox:
         __tracebackhide__ = True
         return journal_assert.assert_requested(self.journal(), method, path, json=json,
                                                query=query, status=status, times=times)
+
+    def outbox(self, provider: str | None = None, tenant: str | None = None, *,
+               resource: str | None = None, mailing: Any = None, to: str | None = None,
+               subject: str | None = None, event: str | None = None, offset: int = 0,
+               limit: int = 1000) -> list[dict[str, Any]]:
+        """Messages providers sent, newest first (`to`: an address; `subject`: text the
+        subject holds; `event`: a type that happened to them)."""
+        params = {"provider": provider, "tenant": tenant, "resource": resource,
+                  "mailing": None if mailing is None else str(mailing), "to": to,
+                  "subject": subject, "event": event, "offset": offset, "limit": limit}
+        found: list[dict[str, Any]] = self.call(
+            "GET", "/outbox", params={k: v for k, v in params.items() if v is not None}
+        )["messages"]
+        return found
+
+    def message(self, ident: str) -> dict[str, Any]:
+        """One message: rendered subject, HTML and text, headers and event timeline."""
+        found: dict[str, Any] = self.call("GET", f"/outbox/{ident}")
+        return found
+
+    def eml(self, ident: str) -> bytes:
+        """One message as an RFC 5322 document (the bytes of an .eml file)."""
+        response = self.http.get(f"{PREFIX}/outbox/{ident}.eml")
+        if response.status_code >= 400:
+            raise SandboxError(response.status_code, response.json())
+        return response.content
+
+    def simulation(self, provider: str, tenant: str | None = None, **rates: float
+                   ) -> dict[str, Any]:
+        """The delivery simulation's rates in force for a provider (and tenant); rates given
+        (`hard_bounce`, `soft_bounce`, `open`, `click`, `complaint`, `unsubscribe`, each
+        0 to 1) are set first."""
+        if rates:
+            body = {"provider": provider, "rates": rates,
+                    **({"tenant": tenant} if tenant is not None else {})}
+            changed: dict[str, Any] = self.call("PUT", "/simulation", body)
+            return changed
+        params = {"provider": provider, **({"tenant": tenant} if tenant is not None else {})}
+        found: dict[str, Any] = self.call("GET", "/simulation", params=params)
+        return found
+
+    def assert_sent(self, *, to: str | None = None, subject: str | None = None,
+                    contains: str | None = None, provider: str | None = None,
+                    times: int | None = None) -> list[dict[str, Any]]:
+        """The outbox holds a message to `to` whose subject holds `subject` and whose text or
+        HTML holds `contains` (`times` such messages when given); else an AssertionError
+        listing what was sent instead, with a diff of the nearest message. Answers the
+        matching messages."""
+        __tracebackhide__ = True
+        return outbox_assert.assert_sent(self.outbox(provider), self.message, to=to,
+                                         subject=subject, contains=contains, times=times)
 
     def assert_not_requested(self, method: str, path: str, *, json: Any = journal_assert.ANY
                              ) -> None:

@@ -1,5 +1,6 @@
-"""The shapes of a provider's shared state (tokens, codes, rate-limit counts), checked when a
-state document is imported so that a malformed entry is a 400 then, not a 500 later.
+"""The shapes of a provider's shared state (tokens, codes, rate-limit counts, simulation
+rates), checked when a state document is imported so that a malformed entry is a 400 then,
+not a 500 later.
 
 A provider's hooks declare their own entries as a JSON Schema (`Hooks(shared=...)`); the
 rate-limit counts and the known credentials the engine keeps are checked for every provider,
@@ -25,6 +26,11 @@ ENGINE = {
             "type": "object",
             "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2,
                                      "items": {"type": "number"}},
+        },
+        # The provider's rates of the delivery simulation (PUT /__mailtwin/simulation).
+        "simulation": {
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
         },
     },
 }

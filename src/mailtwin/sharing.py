@@ -108,6 +108,14 @@ SETTINGS = (
             "webhook deliveries waiting at once; past it new ones are dropped and logged", 1),
     Setting("webhook_pending_bytes", "--webhook-pending-bytes", "WEBHOOK_PENDING_BYTES",
             _whole, "bytes of bodies webhook deliveries waiting at once may hold", 1),
+    Setting("outbox_max_messages", "--outbox-max-messages", "OUTBOX_MAX_MESSAGES", _whole,
+            "messages one tenant's outbox keeps (the oldest are dropped first)", 1),
+    Setting("outbox_max_bytes", "--outbox-max-bytes", "OUTBOX_MAX_BYTES", _whole,
+            "bytes one tenant's outbox keeps, messages and their events (the oldest are "
+            "dropped first)", 1),
+    Setting("outbox_total_bytes", "--outbox-total-bytes", "OUTBOX_TOTAL_BYTES", _whole,
+            "bytes all outboxes keep together (the oldest messages of the whole sandbox are "
+            "dropped first)", 1),
 )
 
 

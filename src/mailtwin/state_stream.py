@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from mailtwin import redaction
-from mailtwin.statefile import FORMAT, VERSION
+from mailtwin.statefile import FORMAT, VERSION, timer_row
 from mailtwin.store import Record, Tenant
 
 if TYPE_CHECKING:
@@ -97,9 +97,8 @@ def pieces(cut: Cut, secrets: bool) -> Iterator[str]:
     yield f'],"shared":{_dumps(shown(cut.shared))},"timers":['
     timers = sorted(cut.timers, key=lambda t: (t.due, t.seq))
     for start in range(0, len(timers), BATCH):
-        rows = [{"due": t.due, "seq": t.seq, "provider": t.provider,
-                 "tenant": t.tenant if t.tenant not in known else redaction.redacted(t.tenant),
-                 "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
+        rows = [timer_row(t, t.tenant if t.tenant not in known
+                          else redaction.redacted(t.tenant))
                 for t in timers[start:start + BATCH]]
         yield ("," if start else "") + _dumps(rows)[1:-1]
     yield "]}"
@@ -134,6 +133,7 @@ def _tenant(cut: Cut, key: Key, shown: Any, secrets: bool) -> Iterator[str]:
         yield "]}"
     tenant = cut.tenant(key)
     rest = {"counters": dict(tenant.counters), "extra": shown(tenant.extra),
+            "outbox": tenant.outbox.as_json(),
             "versions": shown([[resource, ident, version]
                                for (resource, ident), version in tenant.versions.items()])}
     yield "}," + _dumps(rest)[1:]

@@ -17,9 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from mailtwin.clock import LATEST, Clock
 from mailtwin.conventions.timestamps import parse_iso
+from mailtwin.delivery.engine import KIND
+from mailtwin.delivery.outbox import SCHEMA as OUTBOX_SCHEMA
+from mailtwin.delivery.outbox import Outbox
+from mailtwin.delivery.outbox import from_json as outbox_from_json
+from mailtwin.delivery.personalization import SYNTAXES
 from mailtwin.errors import ApiError, Location, Problem
 from mailtwin.shared_check import check_shared
 from mailtwin.store import Collection, Tenant, Timer
+from mailtwin.validation import Schemas, Validator
 
 if TYPE_CHECKING:
     from mailtwin.runtime import Runtime
@@ -77,15 +83,22 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
                                     "records": list(c.records.values())}
                             for cname, c in tenant.collections.items()},
             "counters": dict(tenant.counters), "extra": tenant.extra,
+            "outbox": tenant.outbox.as_json(),
             "versions": [[resource, ident, version]
                          for (resource, ident), version in tenant.versions.items()],
             **({"credential": True} if tenant.credential else {})})
-    timer_rows = [{"due": t.due, "seq": t.seq, "provider": t.provider, "tenant": t.tenant,
-                   "resource": t.resource, "ident": t.ident, "expect": t.expect, "move": t.move}
-                  for t in sorted(timers)]
+    timer_rows = [timer_row(t) for t in sorted(timers)]
     return {"format": FORMAT, "version": VERSION, "seed": seed,
             "clock": {"now": now, "frozen": frozen},
             "tenants": rows, "shared": shared, "timers": timer_rows}
+
+
+def timer_row(timer: Timer, tenant: str | None = None) -> dict[str, Any]:
+    """A timer as a state document holds it (under another tenant label if given)."""
+    return {"due": timer.due, "seq": timer.seq, "provider": timer.provider,
+            "tenant": timer.tenant if tenant is None else tenant, "resource": timer.resource,
+            "ident": timer.ident, "expect": timer.expect, "move": timer.move,
+            "kind": timer.kind}
 
 
 def _text(document: dict[str, Any]) -> str:
@@ -147,11 +160,18 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
         if (t["provider"], t["tenant"]) not in tenants:
             problem(("timers", i), "the timer names a tenant the document does not hold")
             continue
-        life = runtime.engine.lifecycle(t["provider"], t["resource"])
-        held = tenants[(t["provider"], t["tenant"])].collections
-        if life is None or t["move"] >= len(life.timed) or t["resource"] not in held:
-            problem(("timers", i), "the timer names no timed move of that resource")
-            continue
+        kind = t.get("kind", "move")
+        if kind == KIND:
+            outbox = tenants[(t["provider"], t["tenant"])].outbox
+            if t["ident"] not in outbox.messages or not isinstance(t["expect"], int):
+                problem(("timers", i), "the timer names no message of that tenant's outbox")
+                continue
+        else:
+            life = runtime.engine.lifecycle(t["provider"], t["resource"])
+            held = tenants[(t["provider"], t["tenant"])].collections
+            if life is None or t["move"] >= len(life.timed) or t["resource"] not in held:
+                problem(("timers", i), "the timer names no timed move of that resource")
+                continue
         if not isinstance(t["ident"], int | str):
             problem(("timers", i, "ident"), "an id is a number or a string")
             continue
@@ -159,7 +179,7 @@ def check_state(runtime: Runtime, document: dict[str, Any]) -> Imported:
             problem(("timers", i, "due"), "a due time is a finite number of seconds")
             continue
         timers.append(Timer(float(t["due"]), int(t["seq"]), t["provider"], t["tenant"],
-                            t["resource"], t["ident"], t["expect"], int(t["move"])))
+                            t["resource"], t["ident"], t["expect"], int(t["move"]), kind))
     shared = document.get("shared", {})
     for name in shared:
         if name not in runtime.providers:
@@ -223,12 +243,32 @@ def _tenant(item: dict[str, Any], at: Location, problem: Any,
             except (KeyError, TypeError) as exc:
                 problem(where, str(exc.args[0]) if exc.args else str(exc))
         tenant.collections[cname] = collection
+    if "outbox" in item:
+        tenant.outbox = _outbox(item["outbox"], item["provider"], item["tenant"], (
+            *at, "outbox"), problem)
     for n, row in enumerate(item.get("versions", [])):
         if len(row) != 3 or not isinstance(row[1], int | str) or not isinstance(row[2], int):
             problem((*at, "versions", n), "a version is [resource, id, number]")
             continue
         tenant.versions[(row[0], row[1])] = row[2]
     return tenant
+
+
+_OUTBOX = Validator(OUTBOX_SCHEMA, Schemas("outbox", OUTBOX_SCHEMA))
+
+
+def _outbox(value: Any, provider: str, name: str, at: Location, problem: Any) -> Outbox:
+    """A tenant's outbox from a document, its shape and references checked."""
+    found = _OUTBOX.problems(value, at)
+    for item in found:
+        problem(item.location, item.message)
+    if found:
+        return Outbox()
+    try:
+        return outbox_from_json(value, provider, name, SYNTAXES)
+    except ValueError as error:
+        problem(at, str(error))
+        return Outbox()
 
 
 def import_state(runtime: Runtime, document: dict[str, Any]) -> Imported:

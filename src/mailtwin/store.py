@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailtwin.delivery.outbox import Outbox
 from mailtwin.errors import ApiError, Problem
 from mailtwin.rawjson import Raw
 
@@ -186,6 +187,8 @@ class Tenant:
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
     # The tenant's name is a credential (a bearer token): the control plane redacts it.
     credential: bool = False
+    # The messages the tenant sent, with their events (delivery/).
+    outbox: Outbox = field(default_factory=Outbox)
 
     def limit_records(self, limit: int) -> None:
         """Cap every collection at `limit` records."""
@@ -235,9 +238,11 @@ class Tenant:
         return current + 1
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Timer:
-    """A timed move that falls due at `due` (seconds since the epoch)."""
+    """Something that falls due at `due` (seconds since the epoch): a timed move of a record
+    (kind `move`: the record's version to expect and the move's index), or the next event of
+    a message (kind `message`: the message's id and the number of its events fired)."""
 
     due: float
     seq: int
@@ -247,6 +252,7 @@ class Timer:
     ident: Any = field(compare=False)
     expect: Any = field(compare=False)
     move: int = field(compare=False)
+    kind: str = field(default="move", compare=False)
 
 
 Seeder = Callable[[], Tenant]
@@ -381,11 +387,11 @@ class Store:
         return self.shared.setdefault(provider, {})
 
     def schedule(self, due: float, provider: str, tenant: str, resource: str, ident: Any,
-                 expect: Any, move: int) -> None:
-        """Remember a timed move; it is checked again when it fires."""
+                 expect: Any, move: int, kind: str = "move") -> None:
+        """Remember a timer; it is checked again when it fires."""
         self._seq += 1
-        heapq.heappush(self.timers,
-                       Timer(due, self._seq, provider, tenant, resource, ident, expect, move))
+        heapq.heappush(self.timers, Timer(due, self._seq, provider, tenant, resource, ident,
+                                          expect, move, kind))
 
     def next_due(self) -> float | None:
         return self.timers[0].due if self.timers else None

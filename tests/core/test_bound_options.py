@@ -16,7 +16,8 @@ def test_every_setting_has_an_option_and_a_variable() -> None:
             "max_tenants", "tenant_idle_seconds", "max_records", "max_snapshots",
             "max_snapshot_bytes", "link_seconds", "max_links", "auth", "max_credentials",
             "max_tokens", "webhook_hosts", "webhook_timeout", "webhook_log_limit",
-            "webhook_log_bytes", "webhook_max_pending", "webhook_pending_bytes"} == fields
+            "webhook_log_bytes", "webhook_max_pending", "webhook_pending_bytes",
+            "outbox_max_messages", "outbox_max_bytes", "outbox_total_bytes"} == fields
 
 
 def test_serve_options_become_config(monkeypatch: pytest.MonkeyPatch) -> None:

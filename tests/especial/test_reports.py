@@ -15,7 +15,7 @@ def _deliver(http: httpx.Client, clock: Clock, campaign: int, at: int) -> None:
     clock.advance(at - NOW + 61)
 
 
-def test_a_campaign_report_counts_sends_and_later_unsubscribes(
+def test_a_campaign_report_counts_the_events_of_its_messages(
         especial: httpx.Client, clock: Clock) -> None:
     assert especial.get("/reports/campaigns/2").json()["data"]["sent_emails"] == 0
     _deliver(especial, clock, 2, NOW + 100)
@@ -23,22 +23,39 @@ def test_a_campaign_report_counts_sends_and_later_unsubscribes(
     recipients = especial.get("/lists/1/contacts?filter=status==active&with_count=true"
                               ).json()["pagination"]["count"]
     assert stats["sent_emails"] == stats["active_emails"] == recipients
-    assert stats["unsubscribes"] == 0 and stats["opens"] == 0
+    assert stats["bounces"] == stats["bounces_hard"] + stats["bounces_soft"]
+    assert stats["opens"] == 0  # nobody opens within the first minute
+    clock.advance(7 * 86400)
+    later = especial.get("/reports/campaigns/2").json()["data"]
+    assert later["unique_opens"] > 0 and later["opens"] >= later["unique_opens"]
+    delivered = later["sent_emails"] - later["bounces"]
+    assert later["open_rate"] == round(later["unique_opens"] / delivered, 4)
+    assert later["unopens"] == delivered - later["unique_opens"]
+    logs = especial.get("/logs/campaigns/2?filter=type==open&with_count=true").json()
+    assert logs["pagination"]["count"] == later["opens"]
+
+
+def test_an_api_unsubscribe_is_no_campaign_event(especial: httpx.Client, clock: Clock) -> None:
+    _deliver(especial, clock, 2, NOW + 100)
     especial.post("/lists/1/contacts/1/unsubscribe")
-    stats = especial.get("/reports/campaigns/2").json()["data"]
-    assert stats["unsubscribes"] == 1
-    assert stats["unsubscribe_rate"] == round(1 / recipients, 4)
+    assert especial.get("/reports/campaigns/2").json()["data"]["unsubscribes"] == 0
+    assert especial.get("/logs/campaigns/2?filter=type==unsubscribe").json()["data"] == []
 
 
 def test_campaign_logs_filter_by_time_and_type(especial: httpx.Client, clock: Clock) -> None:
     _deliver(especial, clock, 2, NOW + 100)
-    especial.post("/lists/1/contacts/1/unsubscribe")
-    everything = especial.get("/logs/campaigns/2?with_count=true").json()["pagination"]["count"]
-    unsubscribes = especial.get("/logs/campaigns/2?filter=type==unsubscribe").json()["data"]
-    assert [(e["contact_id"], e["type"]) for e in unsubscribes] == [(1, "unsubscribe")]
-    later = especial.get(f"/logs/campaigns/2?start_time={NOW + 101}").json()["data"]
-    assert [e["type"] for e in later] == ["unsubscribe"]
-    assert everything == especial.get("/reports/campaigns/2").json()["data"]["sent_emails"] + 1
+    clock.advance(7 * 86400)
+    everything = especial.get("/logs/campaigns/2?per_page=1000").json()["data"]
+    opens = especial.get("/logs/campaigns/2?filter=type==open&per_page=1000").json()["data"]
+    assert opens and {e["type"] for e in opens} == {"open"}
+    assert [e for e in everything if e["type"] == "open"] == opens
+    assert {e["type"] for e in everything} <= {"sent", "open", "clickthru", "bounce_hb",
+                                              "bounce_sb", "spam", "unsubscribe"}
+    later = especial.get(f"/logs/campaigns/2?start_time={NOW + 101}&per_page=1000"
+                         ).json()["data"]
+    assert "sent" not in {e["type"] for e in later} and len(later) == len(everything) - sum(
+        1 for e in everything if e["type"] == "sent")
+    assert [e["timestamp"] for e in everything] == sorted(e["timestamp"] for e in everything)
 
 
 def test_list_report_and_logs(especial: httpx.Client, clock: Clock) -> None:
@@ -71,8 +88,10 @@ def test_a_campaign_log_export_is_a_csv_of_its_log(especial: httpx.Client, clock
     clock.advance(5)
     url = especial.get(f"/logs/campaigns/2/exports/{ident}/download").json()["data"]["url"]
     rows = list(csv.DictReader(io.StringIO(especial.get(url).text)))
-    assert len(rows) == especial.get("/reports/campaigns/2").json()["data"]["sent_emails"]
-    assert {r["type"] for r in rows} == {"sent"}
+    logged = especial.get("/logs/campaigns/2?with_count=true").json()["pagination"]["count"]
+    assert len(rows) == logged
+    sent = especial.get("/reports/campaigns/2").json()["data"]["sent_emails"]
+    assert sum(1 for r in rows if r["type"] == "sent") == sent
 
 
 def test_a_list_log_export_is_a_csv_of_the_list_activity(

@@ -13,6 +13,7 @@ from starlette.responses import StreamingResponse
 
 from mailtwin.clock import ClockRangeError, check_moment
 from mailtwin.control.credentials import CREDENTIALS
+from mailtwin.control.outbox import OUTBOX
 from mailtwin.control.validation import Call, ControlState, document, problem
 from mailtwin.control.views import VIEWS
 from mailtwin.conventions.timestamps import parse_iso
@@ -317,3 +318,4 @@ OPERATIONS: dict[str, Handler] = {
 }
 OPERATIONS.update(VIEWS)
 OPERATIONS.update(CREDENTIALS)
+OPERATIONS.update(OUTBOX)

@@ -43,7 +43,8 @@ def live_timers(rt: Runtime, limit: int, wanted: Callable[[Timer], bool] | None 
                 ) -> list[tuple[Timer, Lifecycle]]:
     """Up to `limit` pending timers that will still fire, earliest first (superseded ones
     are skipped)."""
-    heap = list(rt.store.timers)
+    heap = [timer for timer in rt.store.timers if timer.kind == "move"]
+    heapq.heapify(heap)
     out: list[tuple[Timer, Lifecycle]] = []
     while heap and len(out) < limit:
         timer = heapq.heappop(heap)

@@ -15,7 +15,7 @@ MODULES = ("auth", "campaigns", "delivery", "lists", "contacts", "senders", "tem
            "users", "accounts", "workflows", "tags", "attributes", "brand", "forms",
            "suppression", "emails", "blueprints", "automation",
            "emails_v2", "mfa", "links", "campaigns_exports",
-           "template_sends", "email_activity")
+           "template_sends", "email_activity", "engagement")
 
 # The provider-wide state these hooks keep, checked when a state document is imported (the
 # tokens are the oauth2 convention's, which the engine checks).

@@ -10,6 +10,7 @@ from typing import Any
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
+from mailtwin.providers.especial.reports import counts, rates
 from mailtwin.providers.especial.users import by_email
 
 CONFIRM = "account_confirm"
@@ -233,7 +234,7 @@ def resend_account_verification(ctx: Context) -> Reply:
 
 
 def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
-    """Account figures counted from a tenant's contacts, lists and sends."""
+    """Account figures counted from a tenant's contacts, lists, messages and their events."""
     start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
 
     def within(moment: Any) -> bool:
@@ -242,15 +243,14 @@ def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
 
     contacts = list(tenant.collections["contact"].records.values())
     active = sum(1 for c in contacts if c.get("status") == "active")
-    sends = [s for batch in tenant.extra.get("sends", {}).values() for s in batch
-             if within(s.get("timestamp"))]
+    sends = [m for m in ctx.messages("campaign", tenant=tenant) if within(int(m.created))]
+    found = counts(sends, (e for e in ctx.message_events("campaign", tenant=tenant)
+                           if within(int(e.message.created))))
     emails = [e for e in tenant.collections["transactional_email"].records.values()
               if within(e.get("submitted_time"))]
     actions = [s for s in tenant.extra.get("action_sends", []) if within(s.get("timestamp"))]
     sent = len(sends) + len(emails) + len(actions)
-    sent_to = {str(s.get("email", "")).lower() for s in sends}
-    unsubscribed = sum(1 for c in contacts if c.get("status") == "unsubscribed"
-                       and str(c.get("email", "")).lower() in sent_to)
+    shares = rates(found)
     limits = record.get("usage_limits") or {}
 
     def share(part: int, whole: Any) -> float:
@@ -258,11 +258,14 @@ def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
 
     return {"active_contacts": active, "sent_emails": sent, "sent_campaign_emails": len(sends),
             "sent_action_emails": len(actions), "sent_email_emails": len(emails),
-            "open_rate": 0.0, "bounce_rate": 0.0, "click_rate": 0.0, "spam_rate": 0.0,
-            "unsubscribe_rate": share(unsubscribed, len(sends)),
+            "open_rate": shares["open_rate"], "bounce_rate": shares["bounce_rate"],
+            "click_rate": shares["click_rate"], "spam_rate": shares["spam_rate"],
+            "unsubscribe_rate": shares["unsubscribe_rate"],
             "emails_usage": share(sent, limits.get("per_month")),
             "contacts_usage": share(len(contacts), limits.get("maximum_contacts")),
-            "bounces_hard": 0, "bounce_hard_rate": 0.0, "spams": 0,
+            "bounces_hard": found["bounces_hard"],
+            "bounce_hard_rate": share(found["bounces_hard"], found["sent"]),
+            "spams": found["spams"],
             "current_lists": len(tenant.collections["list"]),
             "email_api": {"submitted": len(emails),
                           "delivered": sum(1 for e in emails if e.get("status") == "sent")}}

@@ -1,10 +1,7 @@
 """Campaign reports exports: when the export's task is ready, its CSV holds one row per sent
-campaign (sends recorded, or delivering / delivered, archived ones included) with the
-figures /reports/campaigns/{id} answers at that moment; the download answers its link.
-
-The sandbox has no readers, so opens, clicks, bounces and spam reports stay at 0 as in the
-campaign report; sends and unsubscribes after a send are counted from state. The download is
-`common.download_export`.
+campaign (messages sent, or delivering / delivered, archived ones included) with the figures
+/reports/campaigns/{id} answers at that moment, counted from its messages' events; the
+download answers its link (`common.download_export`).
 """
 
 from __future__ import annotations
@@ -14,8 +11,8 @@ import io
 from typing import Any
 
 from mailtwin.hooks import Hooks, Move
-from mailtwin.providers.especial.reports import events_of
-from mailtwin.store import Record, Tenant
+from mailtwin.providers.especial.reports import counts, rates
+from mailtwin.store import Record
 
 COLUMNS = ("campaign_id", "name", "subject", "status", "scheduled_for", "delivery_finished_on",
            "sent_emails", "unsubscribes", "unsubscribe_rate", "opens", "unique_opens",
@@ -23,36 +20,37 @@ COLUMNS = ("campaign_id", "name", "subject", "status", "scheduled_for", "deliver
 SENT = ("delivering", "delivered")
 
 
-def _was_sent(campaign: Record, sends: dict[Any, Any]) -> bool:
-    return (campaign["id"] in sends or campaign.get("status") in SENT
+def _was_sent(campaign: Record, sent: set[str]) -> bool:
+    return (str(campaign["id"]) in sent or campaign.get("status") in SENT
             or campaign.get("archived_from") in SENT)
 
 
-def _row(tenant: Tenant, campaign: Record) -> list[Any]:
-    events = events_of(tenant, [campaign["id"]])
-    sent = sum(1 for e in events if e["type"] == "sent")
-    unsubscribes = sum(1 for e in events if e["type"] == "unsubscribe")
-    rate = round(unsubscribes / sent, 4) if sent else 0.0
+def _row(move: Move, campaign: Record) -> list[Any]:
+    messages = move.messages("campaign", campaign["id"])
+    found = counts(messages, move.message_events("campaign", campaign["id"]))
     return [campaign["id"], campaign.get("name"), (campaign.get("content") or {}).get("subject"),
             campaign.get("status"), campaign.get("scheduled_for"),
-            campaign.get("delivery_finished_on"), sent, unsubscribes, rate, 0, 0, 0, 0, 0, 0]
+            campaign.get("delivery_finished_on"), found["sent"], found["unsubscribes"],
+            rates(found)["unsubscribe_rate"], found["opens"], found["unique_opens"],
+            found["clicks"], found["unique_clicks"],
+            found["bounces_hard"] + found["bounces_soft"], found["spams"]]
 
 
-def reports_csv(tenant: Tenant) -> str:
+def reports_csv(move: Move) -> str:
     """The CSV of every sent campaign's report figures, as they are now."""
-    sends = tenant.extra.get("sends", {})
+    sent = {str(m.mailing) for m in move.messages("campaign")}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for campaign in tenant.collections["campaign"].records.values():
-        if _was_sent(campaign, sends):
-            writer.writerow(["" if v is None else v for v in _row(tenant, campaign)])
+    for campaign in move.tenant.collections["campaign"].records.values():
+        if _was_sent(campaign, sent):
+            writer.writerow(["" if v is None else v for v in _row(move, campaign)])
     return out.getvalue()
 
 
 def _export_ready(move: Move) -> None:
     if move.target == "ready":
-        move.record["csv"] = reports_csv(move.tenant)
+        move.record["csv"] = reports_csv(move)
 
 
 HOOKS = Hooks(moves={"campaigns_export": [_export_ready]})

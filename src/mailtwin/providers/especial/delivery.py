@@ -1,5 +1,5 @@
 """Campaign sending: schedule and reschedule (a future time by the sandbox clock, a confirmed
-sender, the html_empty rule), suspend, resume, cancel, unarchive, and the sends made when
+sender, the html_empty rule), suspend, resume, cancel, unarchive, and the messages sent when
 the clock starts the delivery."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from mailtwin.conventions.timestamps import parse_iso
 from mailtwin.hooks import Context, Hooks, Move, Record, Reply
 from mailtwin.providers.especial.audience import recipients
+from mailtwin.providers.especial.common import attributes
 
 # Where a cancelled campaign goes: back to a draft before sending, finished while sending.
 CANCEL_TARGET = {"scheduled": "active", "delivering": "delivered"}
@@ -110,14 +111,22 @@ def unarchive_campaign(ctx: Context) -> Reply:
 
 
 def _deliver(move: Move) -> None:
-    """When delivery starts, send to every recipient the audience has at that moment."""
+    """When delivery starts, one message goes to every recipient the audience has at that
+    moment, personalized with the contact's attributes."""
     if move.target != "delivering":
         return
-    stamp = int(move.moment.timestamp())
-    sends = [{"contact_id": c["id"], "email": c["email"], "list_id": c.get("list_id"),
-              "timestamp": stamp}
-             for c in recipients(move.tenant, move.record.get("audience") or {})]
-    move.tenant.extra.setdefault("sends", {})[move.record["id"]] = sends
+    campaign = move.record
+    content = campaign.get("content") or {}
+    named = campaign.get("sender") or {}
+    sender = move.tenant.collections["sender"].get(named.get("id")) or named
+    for contact in recipients(move.tenant, campaign.get("audience") or {}):
+        move.send_message(
+            to=str(contact["email"]), mailing=("campaign", campaign["id"]),
+            subject=str(content.get("subject") or campaign.get("name") or ""),
+            html=content.get("html"), text=content.get("text"),
+            sender=str(sender.get("email") or ""), sender_name=sender.get("name"),
+            reply_to=sender.get("reply_to"), values=attributes(contact),
+            meta={"contact_id": contact["id"], "list_id": contact.get("list_id")})
 
 
 HOOKS = Hooks.of(schedule_campaign, suspend_campaign, resume_campaign, cancel_campaign,

@@ -1,20 +1,21 @@
-"""Email API (v2) activity computed from the submitted emails: their events, one summary row
-per email and counts per interval.
+"""Email API (v2) activity computed from the events of the submitted emails' messages: their
+events, one summary row per email and counts per interval.
 
-The sandbox submits but does not deliver, so an email has two events, both at its submission:
-`submitted`, then `queued` (or `rejected` for a suppressed address); opens, clicks, bounces
-and unsubscribes are read from the email's own counters and flags, which stay at zero.
+An email's message has `submitted`, then `queued` (or `rejected` for a suppressed address) at
+its submission, and, once queued, the events the delivery engine gives it on the clock
+(delivered, opened, clicked, bounced, complained, unsubscribed); an email's status, flags and
+counters are read from those events.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from mailtwin.conventions.timestamps import iso_z
-from mailtwin.hooks import Context, Hooks, Reply
+from mailtwin.hooks import Context, Hooks, Message, Reply
 from mailtwin.providers.especial import filter_language
 from mailtwin.reply import without_nulls
 from mailtwin.store import Record
@@ -59,7 +60,9 @@ class Selection:
         self.providers = filter_language.parse(ctx, "providers")
 
     def emails(self, ctx: Context) -> list[Record]:
-        """The submitted emails in the window that pass the filters, oldest first."""
+        """The submitted emails in the window that pass the filters, oldest first, each with
+        its status, flags and counters as its message's events say (see `activity`)."""
+        messages = {str(m.mailing): m for m in ctx.messages("email")}
         found = []
         for record in ctx.tenant.collections["email"].records.values():
             when = record.get("submitted_time") or 0
@@ -70,7 +73,8 @@ class Selection:
             if self.providers and not filter_language.holds(
                     self.providers, {str(record.get("provider"))}):
                 continue
-            found.append(record)
+            message = messages.get(str(record["email_id"]))
+            found.append({**record, **activity(message)} if message is not None else record)
         return found
 
     def parameters(self, ctx: Context, **more: Any) -> dict[str, Any]:
@@ -110,9 +114,35 @@ def _page(ctx: Context, rows: list[Any], parameters: dict[str, Any]) -> Reply:
                        "parameters": parameters, "data": rows[first:first + per_page]})
 
 
-def _events(record: Record) -> Iterable[str]:
-    yield "submitted"
-    yield "rejected" if record.get("status") == "rejected" else "queued"
+# Message event types as the Email API names them.
+API_TYPES = {"submitted": "submitted", "queued": "queued", "rejected": "rejected",
+             "delivered": "delivered", "opened": "open", "clicked": "click",
+             "bounced": "bounce", "complained": "spam", "unsubscribed": "unsubscribe"}
+
+
+def activity(message: Message) -> Record:
+    """An email's status, flags, counters and events, from what happened to its message."""
+    happened = message.happened()
+    types = [event.type for event in happened]
+    bounces = {str((event.detail or {}).get("bounce")) for event in happened
+               if event.type == "bounced"}
+    status = "rejected" if "rejected" in types else \
+        "delivered" if "delivered" in types else "submitted"
+    return {"status": status, "delivered": "delivered" in types,
+            "open": types.count("opened"), "click": types.count("clicked"),
+            "soft_bounced": "soft" in bounces, "hard_bounced": "hard" in bounces,
+            "reported_as_spam": "complained" in types, "unsubscribed": "unsubscribed" in types,
+            "events": [(API_TYPES[event.type], int(event.at), event.detail or {})
+                       for event in happened if event.type in API_TYPES]}
+
+
+def _events(record: Record) -> list[tuple[str, int, dict[str, Any]]]:
+    """(type, time, details) of an email's events; an email without a message (one the
+    sandbox did not submit) shows its submission only."""
+    found: list[tuple[str, int, dict[str, Any]]] | None = record.get("events")
+    if found is None:
+        return [("submitted", int(record.get("submitted_time") or 0), {})]
+    return found
 
 
 def email_activity_logs(ctx: Context) -> Reply:
@@ -124,13 +154,14 @@ def email_activity_logs(ctx: Context) -> Reply:
         if email_id is not None and str(record["email_id"]) != str(email_id):
             continue
         sender = record.get("sender") or {}
-        for kind in _events(record):
+        for number, (kind, when, _) in enumerate(_events(record)):
             if wanted not in ("all", kind):
                 continue
             rows.append(without_nulls({
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{record['email_id']}/{kind}")),
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                     f"{record['email_id']}/{kind}/{number}")),
                 "type": kind, "email_id": record["email_id"],
-                "time": record["submitted_time"], "submitted_time": record["submitted_time"],
+                "time": when, "submitted_time": when,
                 "email": record.get("email"), "subject": (record.get("content") or {}).get(
                     "subject"), "provider": record.get("provider"),
                 "tags": list(record.get("tags") or []), "sender_name": sender.get("name"),
@@ -204,7 +235,8 @@ def _interval_counts(records: list[Record]) -> dict[str, Any]:
         count(lambda r: bool(r.get("hard_bounced")))
     counts = {
         "submitted": submitted, "rejected": rejected, "error": 0,
-        "queued": submitted - rejected, "processed": 0, "delivered": 0,
+        "queued": submitted - rejected, "processed": 0,
+        "delivered": count(lambda r: bool(r.get("delivered"))),
         "unique_open": count(lambda r: bool(r.get("open"))),
         "unique_click": count(lambda r: bool(r.get("click"))),
         "open": sum(int(r.get("open") or 0) for r in records),

@@ -1,15 +1,34 @@
 """Transactional email: a send needs a confirmed sender (its existence is a declared reference)
-and an address that is not suppressed; activity logs and daily reports are computed from the
-sends recorded."""
+and an address that is not suppressed, and is a message of the delivery engine; activity logs
+and daily reports are computed from the events of those messages."""
 
 from __future__ import annotations
 
-from mailtwin.hooks import Context, Hooks, Record, Reply, rows
+from typing import Any
+
+from mailtwin.hooks import Context, Happened, Hooks, Record, Reply, rows
 from mailtwin.providers.especial.suppression import is_suppressed
 
 DAY = 86400
 MAX_DAYS = 366
-LOG_FIELDS = ("type", "timestamp", "email", "email_id", "group_id")
+LOG_FIELDS = ("type", "timestamp", "email", "email_id", "group_id", "clickthru_url",
+              "dsn_message")
+# Message event types as the logs name them; `log_type=bounce` takes both kinds of bounce.
+LOG_TYPES = {"sent": "sent", "opened": "open", "clicked": "clickthru", "complained": "spam",
+             "unsubscribed": "unsubscribe"}
+BOUNCES = {"hard": "bounce_hb", "soft": "bounce_sb"}
+
+
+def deliver(ctx: Context, record: Record, **more: Any) -> None:
+    """The message of a transactional email just recorded (already merged, as sent)."""
+    content = record.get("content") or {}
+    sender = record.get("sender") or {}
+    ctx.send_message(
+        to=str(record["email"]), mailing=("transactional_email", record["id"]),
+        subject=str(content.get("subject") or ""), html=content.get("html"),
+        text=content.get("text"), sender=str(sender.get("email") or ""),
+        sender_name=sender.get("name"), reply_to=record.get("reply_to"),
+        meta={"group_id": record.get("group_id"), **more})
 
 
 def send_email(ctx: Context) -> Reply:
@@ -28,6 +47,7 @@ def send_email(ctx: Context) -> Reply:
     record = ctx.create("transactional_email", {**body, "sender": {
         "id": sender["id"], "email": sender.get("email"),
         "name": body["sender"].get("name") or sender.get("name")}})
+    deliver(ctx, record)
     return Reply(201, {"email": record["email"], "object": "email", "sent": True,
                        "data": {"id": record["id"]}})
 
@@ -39,38 +59,65 @@ def _window(ctx: Context) -> tuple[int | None, int | None]:
     return start, end
 
 
-def _sent(ctx: Context) -> list[Record]:
+def _events(ctx: Context) -> list[Happened]:
+    """The events of transactional messages sent within the request's window."""
     start, end = _window(ctx)
-    return [r for r in ctx.tenant.collections["transactional_email"].records.values()
-            if (start is None or r["submitted_time"] >= start)
-            and (end is None or r["submitted_time"] <= end)]
+    return [e for e in ctx.message_events("transactional_email")
+            if (start is None or e.message.created >= start)
+            and (end is None or e.message.created <= end)]
+
+
+def _row(event: Happened) -> Record | None:
+    kind = BOUNCES.get(str(event.detail.get("bounce"))) if event.type == "bounced" \
+        else LOG_TYPES.get(event.type)
+    if kind is None:
+        return None
+    return {"type": kind,
+            "timestamp": int(event.at), "email": event.message.to,
+            "email_id": event.message.mailing,
+            "group_id": (event.message.meta or {}).get("group_id"),
+            "clickthru_url": event.detail.get("url"), "dsn_message": event.detail.get("reason")}
 
 
 def email_logs(ctx: Context) -> Reply:
-    """Send events of transactional emails (the sandbox records sends only)."""
-    sent = _sent(ctx) if ctx.query.get("log_type") in ("sent", "all") else []
-    return ctx.page(rows(({"id": r["id"], "type": "sent", "timestamp": r["submitted_time"],
-                           "email": r["email"], "email_id": r["id"],
-                           "group_id": r.get("group_id")} for r in sent),
-                         render=lambda r: {k: r.get(k) for k in LOG_FIELDS},
+    """The events of transactional emails (`log_type`: one kind, or all)."""
+    wanted = ctx.query.get("log_type")
+    found = [row for row in map(_row, _events(ctx)) if row is not None and (
+        wanted == "all" or row["type"] == wanted
+        or (wanted == "bounce" and row["type"] in BOUNCES.values()))]
+    return ctx.page(rows(({"id": n, **row} for n, row in enumerate(found, 1)),
+                         render=lambda r: {k: r[k] for k in LOG_FIELDS
+                                           if r.get(k) is not None},
                          predicates=ctx.query_plan().predicates))
 
 
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
 def email_report(ctx: Context) -> Reply:
-    """Sends per day between start_time and end_time."""
+    """Per day of sending: the emails sent, and the shares of them delivered ones opened,
+    clicked and reported as spam, and of those bounced, as their events say so far."""
     start, end = _window(ctx)
     assert start is not None and end is not None, "the spec requires both"
     first = start - start % DAY
     if (end - first) // DAY >= MAX_DAYS:
         raise ctx.refuse(f"the window spans more than {MAX_DAYS} days", ("query", "end_time"))
-    per_day: dict[int, int] = {}
-    for record in _sent(ctx):
-        day = record["submitted_time"] - record["submitted_time"] % DAY
-        per_day[day] = per_day.get(day, 0) + 1
-    return Reply(200, {"data": [
-        {"date": day, "sent_emails": per_day.get(day, 0), "open_rate": 0.0,
-         "bounce_rate": 0.0, "click_rate": 0.0, "spam_rate": 0.0}
-        for day in range(first, end + 1, DAY)]})
+    per_day: dict[int, dict[str, set[str]]] = {}
+    for event in _events(ctx):
+        sent = int(event.message.created)
+        kinds = per_day.setdefault(sent - sent % DAY, {})
+        kinds.setdefault(event.type, set()).add(event.message.id)
+    out = []
+    for day in range(first, end + 1, DAY):
+        kinds = per_day.get(day, {})
+        sent, delivered = len(kinds.get("sent", ())), len(kinds.get("delivered", ()))
+        out.append({"date": day, "sent_emails": sent,
+                    "open_rate": _rate(len(kinds.get("opened", ())), delivered),
+                    "bounce_rate": _rate(len(kinds.get("bounced", ())), sent),
+                    "click_rate": _rate(len(kinds.get("clicked", ())), delivered),
+                    "spam_rate": _rate(len(kinds.get("complained", ())), delivered)})
+    return Reply(200, {"data": out})
 
 
 HOOKS = Hooks.of(send_email, email_logs, email_report)

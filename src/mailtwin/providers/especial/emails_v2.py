@@ -1,13 +1,15 @@
 """The email API (v2): submitted emails are queued, or rejected when the address is
 suppressed; they name their address or a contact, may use a template whose placeholders take
-the given custom attributes, carry tags (listed by /email-tags) and render as sent."""
+the given custom attributes, carry tags (listed by /email-tags) and render as sent. Each is a
+message of the delivery engine (`submitted`, then `queued` and the rest of its events, or
+`rejected`)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from mailtwin.hooks import Context, Hooks, Record, Reply, rows
+from mailtwin.hooks import Context, Hooks, MessageEvent, Record, Reply, rows
 from mailtwin.providers.especial.common import attributes, html_page, merge
 from mailtwin.providers.especial.suppression import is_suppressed
 
@@ -45,6 +47,14 @@ def _content(ctx: Context, content: dict[str, Any], values: dict[str, Any]) -> d
             "text": merge(parts.get("text"), merged)}
 
 
+def _email_id(ctx: Context) -> str:
+    """A new email's id: a UUID made from the account and the number of its submissions, so
+    the same requests give the same ids (and the delivery model the same outcomes)."""
+    number = ctx.tenant.counters.get("email_submissions", 0) + 1
+    ctx.tenant.counters["email_submissions"] = number
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mailtwin:{ctx.tenant_name}:email:{number}"))
+
+
 def submit_email(ctx: Context) -> Reply:
     """Queue an email (rejected when its address is suppressed)."""
     body = ctx.fields()
@@ -55,7 +65,7 @@ def submit_email(ctx: Context) -> Reply:
     content = _content(ctx, body["content"], values)
     status = "rejected" if is_suppressed(ctx.tenant, email) else "queued"
     record = ctx.new("email", {
-        **body, "email_id": str(uuid.uuid4()), "email": email, "content": content,
+        **body, "email_id": _email_id(ctx), "email": email, "content": content,
         "status": "submitted" if status == "queued" else "rejected",
         "submitted_time": int(ctx.now.timestamp()), "provider": "especial",
         "tags": list(body.get("tags") or []),
@@ -67,6 +77,13 @@ def submit_email(ctx: Context) -> Reply:
     record.setdefault("open", 0)
     record.setdefault("click", 0)
     ctx.insert("email", record)
+    ctx.send_message(
+        to=email, mailing=("email", record["email_id"]),
+        subject=str(content.get("subject") or ""), html=content.get("html"),
+        text=content.get("text"), sender=str(sender.get("email") or ""),
+        sender_name=record["sender"]["name"], reply_to=body.get("reply_to"),
+        meta={"tags": record["tags"]}, first=("submitted", status),
+        deliver=status == "queued", skip_suppressed=False)
     return Reply(201, {"email": email, "object": "email", "submitted": True,
                        "data": {"id": record["email_id"], "status": status}})
 
@@ -85,4 +102,29 @@ def email_tags(ctx: Context) -> Reply:
     return ctx.page(rows(({"tag": tag} for tag in tags), "tag", lambda r: r["tag"]))
 
 
-HOOKS = Hooks.of(submit_email, render_email, email_tags)
+# The flag of an email each kind of event sets.
+FLAGS = {"complained": "reported_as_spam", "unsubscribed": "unsubscribed"}
+
+
+def on_email_message(event: MessageEvent) -> None:
+    """An email shows what happened to its message: delivered, its opens and clicks, its
+    bounce, complaint and unsubscribe."""
+    record = event.tenant.collections["email"].get(event.message.mailing)
+    if record is None:
+        return
+    changes: Record = {}
+    if event.type == "delivered":
+        changes["status"] = "delivered"
+    elif event.type in ("opened", "clicked"):
+        name = "open" if event.type == "opened" else "click"
+        changes[name] = int(record.get(name) or 0) + 1
+    elif event.type == "bounced":
+        changes["hard_bounced" if event.detail.get("bounce") == "hard" else "soft_bounced"] = True
+    elif event.type in FLAGS:
+        changes[FLAGS[event.type]] = True
+    if changes:
+        event.apply("email", record, changes)
+
+
+HOOKS = Hooks.of(submit_email, render_email, email_tags,
+                 messages={"email": [on_email_message]})

@@ -1,95 +1,134 @@
-"""Reports and activity logs computed from the sandbox's own sends and contacts.
-
-The sandbox sends but has no readers, so opens, clicks and bounces stay at zero; sends and
-unsubscribes after a send are counted from state.
-"""
+"""Campaign and list reports, link stats and activity logs, each a view over the events of
+the campaign messages the sandbox sent (nothing is counted anywhere else)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, rows
+from mailtwin.hooks import Context, Happened, Hooks, Message, Move, Record, Reply, rows
 from mailtwin.providers.especial import links
 
-ZERO_COUNTS = ("bounces", "bounces_address_changed", "bounces_challenge_response",
-               "bounces_dns_failure", "bounces_full_mailbox", "bounces_hard",
-               "bounces_mail_blocked", "bounces_soft", "bounces_transient", "clicks",
-               "forwards", "implied_opens", "opens", "spams", "unique_clicks", "unique_opens")
+# Message event types as the logs name them (a bounce by its kind); `delivered` is not logged.
+LOG_TYPES = {"sent": "sent", "opened": "open", "clicked": "clickthru", "complained": "spam",
+             "unsubscribed": "unsubscribe"}
+BOUNCE_TYPES = {"hard": "bounce_hb", "soft": "bounce_sb"}
+ZERO_COUNTS = ("bounces_address_changed", "bounces_challenge_response", "bounces_dns_failure",
+               "bounces_full_mailbox", "bounces_mail_blocked", "bounces_transient",
+               "forwards", "implied_opens")
 
 
 def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _unsubscribed_after(tenant: Tenant, sends: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sends whose contact unsubscribed at or after the send."""
-    out = []
-    for send in sends:
-        contact = tenant.collections["contact"].get(send["contact_id"])
-        when = contact.get("unsubscribed_on") if contact else None
-        if contact and contact.get("status") == "unsubscribed" and isinstance(when, int) \
-                and when >= send["timestamp"]:
-            out.append({**send, "unsubscribed_on": when})
-    return out
+def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int]:
+    """What happened to some messages: totals and unique counts by event type."""
+    found: dict[str, int] = dict.fromkeys(("sent", "delivered", "opens", "unique_opens",
+                                           "clicks", "unique_clicks", "bounces_hard",
+                                           "bounces_soft", "spams", "unsubscribes"), 0)
+    opened: set[str] = set()
+    clicked: set[str] = set()
+    for event in events:
+        ident = event.message.id
+        if event.type == "sent":
+            found["sent"] += 1
+        elif event.type == "delivered":
+            found["delivered"] += 1
+        elif event.type == "opened":
+            found["opens"] += 1
+            opened.add(ident)
+        elif event.type == "clicked":
+            found["clicks"] += 1
+            clicked.add(ident)
+        elif event.type == "bounced":
+            found["bounces_hard" if event.detail.get("bounce") == "hard"
+                  else "bounces_soft"] += 1
+        elif event.type == "complained":
+            found["spams"] += 1
+        elif event.type == "unsubscribed":
+            found["unsubscribes"] += 1
+    found["unique_opens"], found["unique_clicks"] = len(opened), len(clicked)
+    found["recipients"] = len(messages)
+    return found
+
+
+def rates(found: dict[str, int]) -> dict[str, float]:
+    """Rates of counts: bounces over sends, engagement over deliveries."""
+    delivered, bounces = found["delivered"], found["bounces_hard"] + found["bounces_soft"]
+    return {"bounce_rate": _rate(bounces, found["sent"]),
+            "open_rate": _rate(found["unique_opens"], delivered),
+            "click_rate": _rate(found["unique_clicks"], delivered),
+            "clickthru_rate": _rate(found["unique_clicks"], found["unique_opens"]),
+            "spam_rate": _rate(found["spams"], delivered),
+            "unsubscribe_rate": _rate(found["unsubscribes"], delivered)}
 
 
 def campaign_report(ctx: Context) -> Reply:
-    """Sends and unsubscribes of a campaign."""
+    """Sends, deliveries, opens, clicks, bounces, complaints and unsubscribes of a campaign."""
     record = ctx.require("campaign")
-    sends = ctx.tenant.extra.get("sends", {}).get(record["id"], [])
-    sent = len(sends)
-    unsubscribes = len(_unsubscribed_after(ctx.tenant, sends))
+    messages = ctx.messages("campaign", record["id"])
+    found = counts(messages, ctx.message_events("campaign", record["id"]))
+    sent, bounces = found["sent"], found["bounces_hard"] + found["bounces_soft"]
     stats: dict[str, Any] = dict.fromkeys(ZERO_COUNTS, 0)
-    stats.update({"active_emails": sent, "sent_emails": sent, "sent_rate": 1.0 if sent else 0.0,
-                  "unopens": sent, "unopen_rate": 1.0 if sent else 0.0,
-                  "unsubscribes": unsubscribes, "unsubscribe_rate": _rate(unsubscribes, sent),
-                  "bounce_rate": 0.0, "click_rate": 0.0, "clickthru_rate": 0.0,
-                  "open_rate": 0.0, "spam_rate": 0.0})
+    stats.update({
+        "active_emails": sent, "sent_emails": sent, "sent_rate": 1.0 if sent else 0.0,
+        "bounces": bounces, "bounces_hard": found["bounces_hard"],
+        "bounces_soft": found["bounces_soft"], "opens": found["opens"],
+        "unique_opens": found["unique_opens"], "clicks": found["clicks"],
+        "unique_clicks": found["unique_clicks"], "spams": found["spams"],
+        "unsubscribes": found["unsubscribes"],
+        "unopens": found["delivered"] - found["unique_opens"],
+        "unopen_rate": _rate(found["delivered"] - found["unique_opens"], found["delivered"]),
+        **rates(found)})
     return Reply(200, {"data": stats})
 
 
 def list_report(ctx: Context) -> Reply:
-    """Contact counts by status and the sends made to a list."""
+    """Contact counts by status and what happened to the campaign messages sent to a list."""
     chosen = ctx.require("list")
     contacts = ctx.records("contact", list_id=chosen["id"])
     by_status: dict[str, int] = {}
     for contact in contacts:
         by_status[str(contact.get("status"))] = by_status.get(str(contact.get("status")), 0) + 1
-    sends = [s for sends in ctx.tenant.extra.get("sends", {}).values() for s in sends
-             if str(s.get("list_id")) == str(chosen["id"])]
-    unsubscribes = len(_unsubscribed_after(ctx.tenant, sends))
+    messages = ctx.messages("campaign", list_id=chosen["id"])
+    found = counts(messages, ctx.message_events("campaign", list_id=chosen["id"]))
     return Reply(200, {"data": {
         "active_contacts": by_status.get("active", 0), "pending_contacts": 0,
         "invalid_contacts": 0, "unsubscribed_contacts": by_status.get("unsubscribed", 0),
         "flagged_contacts": 0, "deleted_contacts": by_status.get("deleted", 0),
-        "sent_emails": len(sends), "open_rate": 0.0, "bounce_rate": 0.0, "click_rate": 0.0,
-        "clickthru_rate": 0.0, "unsubscribe_rate": _rate(unsubscribes, len(sends)),
-        "spam_rate": 0.0}})
+        "sent_emails": found["sent"], **rates(found)}})
 
 
-def events_of(tenant: Tenant, campaign_ids: list[Any], list_id: Any = None) -> list[Record]:
-    """Sent and unsubscribe events of campaigns (to one list's contacts), oldest first."""
-    events: list[Record] = []
-    all_sends = tenant.extra.get("sends", {})
-    for campaign_id in campaign_ids:
-        sends = all_sends.get(campaign_id, [])
-        if list_id is not None:
-            sends = [s for s in sends if str(s.get("list_id")) == str(list_id)]
-        for send in sends:
-            events.append({"contact_id": send["contact_id"], "email": send["email"],
-                           "type": "sent", "timestamp": send["timestamp"], "occurrences": 1,
-                           "campaign_id": campaign_id})
-        for send in _unsubscribed_after(tenant, sends):
-            events.append({"contact_id": send["contact_id"], "email": send["email"],
-                           "type": "unsubscribe", "timestamp": send["unsubscribed_on"],
-                           "occurrences": 1, "campaign_id": campaign_id})
-    events.sort(key=lambda e: (e["timestamp"], e["contact_id"]))
-    return events
+def log_row(event: Happened) -> Record | None:
+    """A message event as the campaign and list logs show it (None: not logged)."""
+    kind = BOUNCE_TYPES.get(str(event.detail.get("bounce"))) if event.type == "bounced" \
+        else LOG_TYPES.get(event.type)
+    if kind is None:
+        return None
+    meta = event.message.meta or {}
+    row: Record = {"contact_id": meta.get("contact_id"), "email": event.message.to,
+                   "type": kind, "timestamp": int(event.at), "occurrences": 1,
+                   "campaign_id": event.message.mailing}
+    if event.type == "clicked":
+        row["clickthru_url"] = event.detail.get("url")
+    if event.type == "bounced":
+        row["dsn_message"] = event.detail.get("reason")
+    return row
 
 
-def _events(ctx: Context, campaign_ids: list[Any], list_id: Any = None) -> list[Record]:
-    """The events of campaigns within the request's start_time and end_time."""
-    events = events_of(ctx.tenant, campaign_ids, list_id)
+def events_of(source: Context | Move, campaign: Any = None, list_id: Any = None
+              ) -> list[Record]:
+    """The logged events of one campaign's messages, or of those sent to one list's contacts
+    (or all), oldest first (read through a request's Context or a Move)."""
+    meta = {} if list_id is None else {"list_id": list_id}
+    happened = source.message_events("campaign", campaign, **meta)
+    return [row for row in map(log_row, happened) if row is not None]
+
+
+def _events(ctx: Context, campaign: Any = None, list_id: Any = None) -> list[Record]:
+    """The logged events within the request's start_time and end_time."""
+    events = events_of(ctx, campaign, list_id)
     start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
     return [e for e in events if (start is None or e["timestamp"] >= start)
             and (end is None or e["timestamp"] <= end)]
@@ -97,32 +136,44 @@ def _events(ctx: Context, campaign_ids: list[Any], list_id: Any = None) -> list[
 
 def _page(ctx: Context, events: list[Record], fields: tuple[str, ...]) -> Reply:
     return ctx.page(rows(({"id": number, **event} for number, event in enumerate(events, 1)),
-                         render=lambda r: {k: r.get(k) for k in fields},
+                         render=lambda r: {k: r[k] for k in fields if r.get(k) is not None},
                          predicates=ctx.query_plan().predicates))
+
+
+LOG_FIELDS = ("id", "contact_id", "email", "type", "timestamp", "occurrences", "clickthru_url",
+              "dsn_message")
 
 
 def campaign_logs(ctx: Context) -> Reply:
     """What happened to each recipient of a campaign."""
     record = ctx.require("campaign")
-    return _page(ctx, _events(ctx, [record["id"]]),
-                 ("id", "contact_id", "email", "type", "timestamp", "occurrences"))
+    return _page(ctx, _events(ctx, record["id"]), LOG_FIELDS)
 
 
 def list_logs(ctx: Context) -> Reply:
     """What happened to the contacts of a list, across campaigns."""
     chosen = ctx.require("list")
-    ids = sorted(ctx.tenant.extra.get("sends", {}))
-    return _page(ctx, _events(ctx, ids, chosen["id"]),
-                 ("id", "contact_id", "email", "type", "timestamp", "occurrences",
-                  "campaign_id"))
+    return _page(ctx, _events(ctx, list_id=chosen["id"]), (*LOG_FIELDS, "campaign_id"))
 
 
 def campaign_links_report(ctx: Context) -> Reply:
-    """The tracked links of a campaign (ids as /campaigns/{id}/links shows them); nobody
-    clicks in the sandbox, so counts stay at 0."""
-    tracked = links.track(ctx.tenant, ctx.require("campaign"))
-    return ctx.page(rows({"id": link["id"], "link": link["url"], "unique": 0, "total": 0,
-                          "unique_rate": 0.0, "total_rate": 0.0} for link in tracked))
+    """The tracked links of a campaign (ids as /campaigns/{id}/links shows them) with their
+    clicks: total, and by distinct messages."""
+    campaign = ctx.require("campaign")
+    tracked = links.track(ctx.tenant, campaign)
+    delivered = len(ctx.message_events("campaign", campaign["id"], types=("delivered",)))
+    total: dict[str, int] = {}
+    unique: dict[str, set[str]] = {}
+    for event in ctx.message_events("campaign", campaign["id"], types=("clicked",)):
+        url = str(event.detail.get("url"))
+        total[url] = total.get(url, 0) + 1
+        unique.setdefault(url, set()).add(event.message.id)
+    return ctx.page(rows({"id": link["id"], "link": link["url"],
+                          "unique": len(unique.get(link["url"], ())),
+                          "total": total.get(link["url"], 0),
+                          "unique_rate": _rate(len(unique.get(link["url"], ())), delivered),
+                          "total_rate": _rate(total.get(link["url"], 0), delivered)}
+                         for link in tracked))
 
 
 HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, campaign_logs, list_logs)

@@ -66,7 +66,7 @@ def _contacts_ready(move: Move) -> None:
 
 def _campaign_log_ready(move: Move) -> None:
     if move.target == "ready":
-        events = events_of(move.tenant, [move.record["campaign_id"]])
+        events = events_of(move, move.record["campaign_id"])
         move.record["csv"] = csv_text(LOG_COLUMNS, ([e.get(n) for n in LOG_COLUMNS]
                                                    for e in events))
 
@@ -74,8 +74,7 @@ def _campaign_log_ready(move: Move) -> None:
 def _list_log_ready(move: Move) -> None:
     if move.target == "ready":
         columns = (*LOG_COLUMNS, "campaign_id")
-        events = events_of(move.tenant, sorted(move.tenant.extra.get("sends", {})),
-                           move.record["list_id"])
+        events = events_of(move, list_id=move.record["list_id"])
         move.record["csv"] = csv_text(columns, ([e.get(n) for n in columns] for e in events))
 
 

@@ -3,7 +3,8 @@ address the list gains as a contact), send a test, render it for a contact. The 
 contacts named by id are declared references.
 
 A send is recorded with the other transactional sends (the `transactional_email`
-collection), so the transactional logs and reports count it; a test send is kept apart,
+collection) and is a message of the delivery engine, so the transactional logs and reports
+count its events; a test send is kept apart,
 under `template_test_sends` in the tenant's extra state, and counted nowhere.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from mailtwin.hooks import Context, Hooks, Record, Reply
 from mailtwin.providers.especial.common import attributes, html_page, merge
 from mailtwin.providers.especial.contacts import by_email, subscribe
+from mailtwin.providers.especial.emails import deliver
 from mailtwin.providers.especial.suppression import is_suppressed
 
 
@@ -97,11 +99,12 @@ def send_transactional_template(ctx: Context) -> Reply:
                              "resubscribe=true to send to it", ("body", "resubscribe"))
         ctx.apply("contact", contact, {"status": "active", "subscribed_on": ctx.stamp()})
     name = (body.get("sender") or {}).get("name") or sender.get("name")
-    ctx.create("transactional_email", {
+    record = ctx.create("transactional_email", {
         "email": email, "list_id": chosen["id"], "contact_id": contact["id"],
         "template_id": template["id"],
         "sender": {"id": sender["id"], "email": sender.get("email"), "name": name},
         "content": _merged(template, _values(contact, body.get("custom_attributes")))})
+    deliver(ctx, record, contact_id=contact["id"], list_id=chosen["id"])
     return Reply(200, {"email": email, "object": "transactional-email-template", "sent": True,
                        "data": {"contact_id": contact["id"]}})
 
