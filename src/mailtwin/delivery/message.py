@@ -85,9 +85,10 @@ class Message:
     def part(self, name: str) -> str | None:
         """The subject, html or text as this recipient gets it."""
         text: str | None = getattr(self.body, name)
-        if text is None or not self.values:
+        if text is None or not self.body.names:
             return text
-        return SYNTAXES[self.body.syntax].fill(text, self.values)
+        # A recipient without values still gets its placeholders' defaults (or nothing).
+        return SYNTAXES[self.body.syntax].fill(text, self.values or {})
 
     def happened(self) -> list[Planned]:
         """The events that happened so far, oldest first."""
