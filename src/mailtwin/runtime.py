@@ -189,7 +189,11 @@ class Runtime:
         token = bearer_token(request.headers) if request is not None else None
         if token is not None and name.startswith(token):
             tenant.credential = True
-        self.engine.materialised(provider, name, tenant, self.clock.now())
+        quiet, self.delivery.quiet = self.delivery.quiet, True
+        try:
+            self.engine.materialised(provider, name, tenant, self.clock.now())
+        finally:
+            self.delivery.quiet = quiet
 
     def _evicted(self, provider: str, name: str) -> None:
         forget_tenant(self.store, provider, name)

@@ -141,3 +141,17 @@ def test_ordinary_addresses_get_the_same_outcome_from_the_same_seed(
         assert member["bounce_count"] == events.count("bounced")
         assert (member["status"] == "opt-out") == (
             "complained" in events or "unsubscribed" in events)
+
+
+def test_a_tenant_made_after_its_mailings_went_out_holds_their_messages_quietly(
+        emma: httpx.Client, sandbox: MailtwinApp, control: httpx.Client) -> None:
+    sandbox.runtime.clock.set(SEED_TIME + timedelta(days=14))
+    done = emma.get("/100/mailings/211").json()
+    assert done["mailing_status"] == "c"
+    sent = outbox(control, 211)
+    assert len(sent) == done["recipient_count"] > 0
+    assert all(len(m["events"]) > 1 for m in sent)  # a week on, each has its outcome
+    assert [e for e in sandbox.runtime.bus.since() if e.kind.startswith("message.")] == []
+    later = send(emma, sandbox, recipient_emails=[MAGIC["quiet"]])
+    assert [e.kind for e in sandbox.runtime.bus.since() if e.kind.startswith("message.")
+            and e.data["mailing"]["id"] == later] == ["message.sent", "message.delivered"]

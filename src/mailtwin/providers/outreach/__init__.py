@@ -92,13 +92,17 @@ def api_root(ctx: Context) -> Reply:
 
 def on_mailing_move(move: Move) -> None:
     """Template counters follow the mailings that use the template; a mailing that starts
-    delivering sends its message."""
-    if move.target == "delivering":
+    delivering sends its message (a sample one caught delivering, when it is delivered), and
+    its template notes when it was last used."""
+    sends = move.target == "delivering" or (
+        move.target == "delivered" and move.source == "delivering"
+        and move.record.get("messageId") is None)
+    if sends:
         send_mailing(move)
     state = move.record["state"]  # a mailing with nothing to send failed at once
     if state in MOVE_COUNTERS:
         bump(move.tenant, move.record.get("template"), MOVE_COUNTERS[state], move.moment)
-    elif state == "delivering":
+    elif sends:
         bump(move.tenant, move.record.get("template"), None, move.moment)
 
 
