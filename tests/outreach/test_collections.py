@@ -35,7 +35,8 @@ TYPES: dict[str, tuple[str, set[str], dict[str, str]]] = {
                               "locality", "companyType", "description", "tags", "named"}
                   | CUSTOM | STAMPS, {"owner": "user", "creator": "user", "updater": "user"}),
     "/prospects": ("prospect", {"firstName", "lastName", "emails", "company", "title", "tags",
-                                "engagedAt", "openCount", "clickCount", "replyCount"}
+                                "engagedAt", "openCount", "clickCount", "replyCount",
+                                "optedOut", "optedOutAt"}
                    | CUSTOM | STAMPS,
                    {"account": "account", "owner": "user", "stage": "stage",
                     "persona": "persona", "creator": "user", "updater": "user"}),

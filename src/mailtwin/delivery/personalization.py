@@ -33,6 +33,22 @@ def _pattern_syntax(pattern: re.Pattern[str]) -> Syntax:
     return Syntax(names, fill)
 
 
+def _with_defaults(pattern: re.Pattern[str]) -> Syntax:
+    """Placeholders whose second group is a default, used when the value is missing or
+    empty: `[% member:first_name | "there" %]`."""
+    def names(text: str) -> set[str]:
+        return {match.group(1) for match in pattern.finditer(text)}
+
+    def fill(text: str, values: Mapping[str, Any]) -> str:
+        def one(match: re.Match[str]) -> str:
+            value = values.get(match.group(1))
+            return str(value) if value not in (None, "") else (match.group(2) or "")
+
+        return pattern.sub(one, text)
+
+    return Syntax(names, fill)
+
+
 def _as_is(text: str, values: Mapping[str, Any]) -> str:
     return text
 

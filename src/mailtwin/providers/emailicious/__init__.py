@@ -1,5 +1,6 @@
 """Emailicious hooks: DRF-style authentication messages, mailing creation (list defaults,
-zipped layouts, scheduled deliveries) and deliveries marked sent on the mailing."""
+zipped layouts, scheduled deliveries) and deliveries marked sent on the mailing, sending
+their messages (`sending.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from mailtwin.conventions.timestamps import STYLES
 from mailtwin.errors import Location
 from mailtwin.hooks import ApiError, AuthContext, Context, Hooks, Move, Problem, Record, Reply
 from mailtwin.providers.emailicious.layouts import LayoutError, read_zip_layout
+from mailtwin.providers.emailicious.sending import on_mailing_message, send_delivery
 
 # Variant field -> the list field that supplies it when the variant leaves it out.
 LIST_DEFAULTS = {"from_name": "default_from_name", "from_email": "default_from_email",
@@ -51,7 +53,7 @@ def _references(ctx: Context, body: dict[str, Any], problems: list[Problem]) -> 
 
 
 def _layout(layout: dict[str, Any], at: Location, problems: list[Problem]) -> str | None:
-    """The layout's HTML source, from its zip file or its text."""
+    """The layout's source, the HTML of its zip file or its text."""
     if "zip_file" in layout:
         try:
             return read_zip_layout(str(layout["zip_file"]))
@@ -91,15 +93,17 @@ def create_mailing(ctx: Context) -> Reply:
     record = ctx.new(None, {
         "name": body["name"], "list": body["list"], "campaign": body.get("campaign"),
         "segments": list(body.get("segments") or []), "variants": variants})
-    _store_parts(ctx, record)
+    _store_parts(ctx, record, ["html" if "zip_file" in v["layout"] else "text"
+                               for v in body["variants"]])
     return ctx.respond(ctx.insert(None, record), 201)
 
 
-def _store_parts(ctx: Context, mailing: Record) -> None:
+def _store_parts(ctx: Context, mailing: Record, formats: list[str]) -> None:
     """Layouts and deliveries as records of their own (deliveries carry the send timers)."""
     for v_index, variant in enumerate(mailing["variants"]):
         layout = ctx.create("layout", {"mailing": mailing["id"],
-                                       "source": variant["layout"]["source"]})
+                                       "source": variant["layout"]["source"],
+                                       "format": formats[v_index]})
         variant["layout"]["id"] = layout["id"]
         for d_index, delivery in enumerate(variant["deliveries"]):
             ctx.create("delivery", {
@@ -118,7 +122,10 @@ def on_delivery_move(move: Move) -> None:
     shown["status"] = move.target
     shown["sent_at"] = record.get("sent_at") or STYLES["iso8601"].format(move.moment)
     mailings.update(mailing["id"], {"variants": variants})
+    if move.target == "sent":
+        send_delivery(move, record, mailing)
 
 
 HOOKS = Hooks.of(create_mailing, authenticate=authenticate,
-                 moves={"delivery": [on_delivery_move]})
+                 moves={"delivery": [on_delivery_move]},
+                 messages={"mailing": [on_mailing_message]})

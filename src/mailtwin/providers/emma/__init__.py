@@ -1,4 +1,5 @@
-"""Emma hooks: the mailing behaviours that are not plain CRUD or a lifecycle move."""
+"""Emma hooks: the mailing behaviours that are not plain CRUD or a lifecycle move; what a
+mailing sends and what its messages' events do to members is `sending.py`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from mailtwin.hooks import ApiError, Context, Hooks, Move, Problem, Record, Reply, not_found
 from mailtwin.listing import cached_json
 from mailtwin.providers.emma.personalization import invalid_tags, render
+from mailtwin.providers.emma.sending import on_mailing_message, recipients, send_mailing
 
 CONTENT = ("subject", "html_body", "plaintext")
 LIVE = frozenset({"p", "a", "i", "s"})
@@ -112,7 +114,15 @@ def _recipient_ids(mailing: Record) -> list[Any]:
 
 
 def _message(ctx: Context, mailing: Record, member_id: int) -> Record:
-    """The stored message as sent, else one rendered now for a recipient; 404 otherwise."""
+    """The message as sent (from the outbox, else a sample one kept from before), else one
+    rendered now for a recipient; 404 otherwise."""
+    sent = ctx.messages("mailing", mailing["mailing_id"], member_id=member_id)
+    if sent:
+        message = sent[-1]
+        ident = f"{mailing['mailing_id']}/{member_id}"
+        return {"plaintext": message.part("text"), "subject": message.part("subject"),
+                "html_body": message.part("html"),
+                "webview_url": f"https://tracker/message/{ident}"}
     stored = ctx.tenant.collections["message"].get(f"{mailing['mailing_id']}:{member_id}")
     if stored is not None:
         return stored
@@ -241,25 +251,15 @@ def declare_winner(ctx: Context) -> Reply:
 
 
 def on_mailing_move(move: Move) -> None:
-    """Count recipients when sending starts; keep each recipient's message as sent."""
-    tenant, record, target = move.tenant, move.record, move.target
-    if target == "i":
-        groups = tenant.collections["group"]
-        in_groups = sum(int((groups.get(g.get("member_group_id")) or {}).get("active_count")
-                            or 0) for g in record.get("recipient_groups") or [])
-        count = len(_recipient_ids(record)) + in_groups
-        tenant.collections["mailing"].update(record["mailing_id"], {"recipient_count": count})
-    elif target == "s":
-        members = tenant.collections["member"]
-        messages = tenant.collections["message"]
-        for member_id in _recipient_ids(record):
-            member = members.get(member_id)
-            values = {"member": dict((member or {}).get("fields") or {}),
-                      "mailing": {"name": record.get("name")}, "account": {}}
-            message = personalize(record, member, values)
-            if messages.get(message["message_id"]) is None:
-                messages.insert(message)
+    """Count the members a mailing reaches when sending starts; send them their messages
+    when it completes."""
+    if move.target == "i":
+        sent, _skipped = recipients(move.tenant, move.record)
+        move.record["recipient_count"] = len(sent)
+    elif move.target == "c":
+        send_mailing(move)
 
 
 HOOKS = Hooks.of(validate_tags, update_status, mailing_detail, calendar, message, resend, forward,
-                 declare_winner, moves={"mailing": [on_mailing_move]})
+                 declare_winner, moves={"mailing": [on_mailing_move]},
+                 messages={"mailing": [on_mailing_message]})

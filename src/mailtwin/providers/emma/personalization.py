@@ -31,8 +31,10 @@ def _valid(body: str) -> bool:
     return bool(FIELD_TAG.match(body)) or body in KEYWORDS
 
 
-def render(text: str | None, values: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """Replace each tag by its value (`values["member"]["first_name"]`), or its default, or ''."""
+def render(text: str | None, values: Mapping[str, Mapping[str, Any]],
+           keep_member: bool = False) -> str | None:
+    """Replace each tag by its value (`values["member"]["first_name"]`), or its default, or
+    ''; with `keep_member`, member tags stay for each recipient's message to fill."""
     if text is None:
         return None
 
@@ -41,6 +43,8 @@ def render(text: str | None, values: Mapping[str, Mapping[str, Any]]) -> str | N
         if found is None:
             return ""
         space, name, default = found.groups()
+        if keep_member and space == "member":
+            return match.group(0)
         value = values.get(space, {}).get(name)
         return str(value) if value not in (None, "") else (default or "")
 

@@ -1,6 +1,7 @@
 """Outreach hooks: the OAuth token endpoint (the tokens themselves are the `oauth2`
-convention's), the API root, mailing creation and the template counters that follow the
-mailings using a template.
+convention's), the API root, mailing creation, the message a mailing sends when it starts
+delivering (`mail.py`) and the template counters that follow the mailings using a template
+(`counters.py`).
 
 The client's `client_id` and `client_secret` are checked as the provider's credentials: a
 known client's secret must match (else `invalid_client`); in open mode an unknown pair is the
@@ -10,26 +11,20 @@ from the real provider) a grant for that tenant; in strict mode both are refused
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from mailtwin.conventions.timestamps import STYLES
 from mailtwin.hooks import (
     Context,
     CredentialError,
     Hooks,
     Move,
-    Record,
     Reply,
-    Tenant,
     TokenStore,
 )
+from mailtwin.providers.outreach.counters import MOVE_COUNTERS, bump
+from mailtwin.providers.outreach.mail import on_mailing_message, send_mailing
 
 GRANTS = ("authorization_code", "refresh_token", "client_credentials")
-# Template counter bumped when a mailing using the template enters a state.
-COUNTERS = {"scheduled": "scheduleCount", "delivered": "deliverCount", "opened": "openCount",
-            "replied": "replyCount", "bounced": "bounceCount", "failed": "failureCount"}
-ISO = STYLES["iso8601"]
 
 
 def _oauth_error(code: str, description: str, status: int = 400) -> Reply:
@@ -95,25 +90,13 @@ def token(ctx: Context) -> Reply:
                  media_type="application/json")
 
 
-def _bump(tenant: Tenant, template_id: Any, counter: str | None, moment: datetime) -> None:
-    """Count one more mailing on the template, and note when it was last used."""
-    templates = tenant.collections["template"]
-    template = templates.get(template_id) if template_id is not None else None
-    if template is None:
-        return
-    changes: Record = {"lastUsedAt": ISO.format(moment)}
-    if counter is not None:
-        changes[counter] = int(template.get(counter) or 0) + 1
-    templates.update(template_id, changes)
-
-
 def create_mailing(ctx: Context) -> Reply:
     """A drafted mailing, or a scheduled one when it has a scheduledAt."""
     fields, _location = ctx.unwrap()
     fields["state"] = "scheduled" if fields.get("scheduledAt") else "drafted"
     fields["stateChangedAt"] = ctx.stamp()
     record = ctx.create(None, fields)
-    _bump(ctx.tenant, record.get("template"), COUNTERS.get(record["state"]), ctx.now)
+    bump(ctx.tenant, record.get("template"), MOVE_COUNTERS.get(record["state"]), ctx.now)
     return ctx.respond(record, 201)
 
 
@@ -130,9 +113,20 @@ def api_root(ctx: Context) -> Reply:
 
 
 def on_mailing_move(move: Move) -> None:
-    """Template counters follow the mailings that use the template."""
-    if move.target in COUNTERS:
-        _bump(move.tenant, move.record.get("template"), COUNTERS[move.target], move.moment)
+    """Template counters follow the mailings that use the template; a mailing that starts
+    delivering sends its message (a sample one caught delivering, when it is delivered), and
+    its template notes when it was last used."""
+    sends = move.target == "delivering" or (
+        move.target == "delivered" and move.source == "delivering"
+        and move.record.get("messageId") is None)
+    if sends:
+        send_mailing(move)
+    state = move.record["state"]  # a mailing with nothing to send failed at once
+    if state in MOVE_COUNTERS:
+        bump(move.tenant, move.record.get("template"), MOVE_COUNTERS[state], move.moment)
+    elif sends:
+        bump(move.tenant, move.record.get("template"), None, move.moment)
 
 
-HOOKS = Hooks.of(token, api_root, create_mailing, moves={"mailing": [on_mailing_move]})
+HOOKS = Hooks.of(token, api_root, create_mailing, moves={"mailing": [on_mailing_move]},
+                 messages={"mailing": [on_mailing_message]})
