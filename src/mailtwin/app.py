@@ -52,6 +52,7 @@ class MailtwinApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
+            self.runtime.webhooks.close(wait=1.0)  # attempts in flight may finish
             return
         if scope["type"] != "http":
             return

@@ -60,12 +60,21 @@ class Config:
     # Messages one tenant's outbox keeps, in count and bytes (the oldest are dropped first).
     outbox_max_messages: int = 50_000
     outbox_max_bytes: int = 64 * 1024 * 1024
+    # Webhooks: the hosts deliveries may reach (empty: any), the seconds an attempt waits for
+    # an answer, the attempts logged and the deliveries waiting (count and bytes of each).
+    webhook_hosts: tuple[str, ...] = ()
+    webhook_timeout: float = 10.0
+    webhook_log_limit: int = 10_000
+    webhook_log_bytes: int = 16 * 1024 * 1024
+    webhook_max_pending: int = 100_000
+    webhook_pending_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # A single path is accepted where a tuple of them is meant.
         object.__setattr__(self, "specs", _paths(self.specs))
         object.__setattr__(self, "fixtures", _paths(self.fixtures))
         object.__setattr__(self, "allowed_hosts", tuple(h.lower() for h in self.allowed_hosts))
+        object.__setattr__(self, "webhook_hosts", tuple(h.lower() for h in self.webhook_hosts))
         found = sharing.problems(self)
         if found:
             raise ConfigError("; ".join(found))

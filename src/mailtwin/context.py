@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from secrets import token_urlsafe
 from typing import Any
 
 from mailtwin.clock import Clock
@@ -66,6 +67,9 @@ class Engine:
     authenticate: Authenticator
     config: Callable[[], Config]
     delivery: Delivery
+    # (provider, tenant, resource, created|updated|deleted) -> whether anyone (a webhook
+    # subscription) wants that change on the event bus as `record.<change>`.
+    watches: Callable[[str, str, str, str], bool] = lambda *_: False
 
 
 _PATH: Any = object()  # `require` reads the id from the path
@@ -196,6 +200,8 @@ class Context:
             if param in self.path:
                 record[name] = self.path[param]
         record.update(fields)
+        for name in spec.secrets:
+            record[name] = token_urlsafe(24)
         if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
             record[spec.id_field] = spec.next_ident(self.tenant)
         for stamped in (spec.created, spec.updated):
@@ -211,6 +217,7 @@ class Context:
         self.tenant.collections[spec.name].insert(record)
         self._engine.lifecycles.entered(self.provider.name, self.tenant_name, self.tenant,
                                         spec.name, record, self.now)
+        self._changed("created", spec, record, self.tenant_name)
         return record
 
     def create(self, resource: str | None, fields: Record) -> Record:
@@ -226,8 +233,13 @@ class Context:
             changes[spec.updated] = self.stamp()
         name = self.tenant_name if tenant is None else tenant
         held = self.tenant if tenant is None else self.tenant_of(tenant)
-        return self._engine.lifecycles.apply(self.provider.name, name, held, spec.name,
-                                             record[spec.id_field], changes, self.now)
+        state = spec.lifecycle.field if spec.lifecycle is not None else None
+        before = record.get(state) if state is not None else None
+        updated = self._engine.lifecycles.apply(self.provider.name, name, held, spec.name,
+                                                record[spec.id_field], changes, self.now)
+        if state is None or updated.get(state) == before:  # a move is an event of its own
+            self._changed("updated", spec, updated, name)
+        return updated
 
     def plan(self, record: Record, action: str, resource: str | None = None) -> Record:
         """The changes a lifecycle action makes to a record, or its declared refusal."""
@@ -259,6 +271,16 @@ class Context:
         """Remove a record."""
         spec = self.resource(resource)
         self.tenant.collections[spec.name].delete(record[spec.id_field])
+        self._changed("deleted", spec, record, self.tenant_name)
+
+    def _changed(self, change: str, spec: Resource, record: Record, tenant: str) -> None:
+        """Put a record's change on the event bus (`record.created`, ...) when someone
+        wants it."""
+        if self._engine.watches(self.provider.name, tenant, spec.name, change):
+            self._engine.events.emit(f"record.{change}", self.provider.name, tenant,
+                                     self.now.timestamp(),
+                                     {"resource": spec.name, "id": record.get(spec.id_field),
+                                      "record": spec.render(record)})
 
     # -- tenants ----------------------------------------------------------------------
 

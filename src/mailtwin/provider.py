@@ -87,7 +87,7 @@ class Provider:
             updated=body.get("updated"), unique=tuple(body.get("unique", [])),
             label=name.replace("_", " ").capitalize(), omit_nulls=self.omit_nulls,
             lookup=body.get("lookup"), references=tuple(body.get("references", [])),
-            id_template=body.get("id_template"),
+            id_template=body.get("id_template"), secrets=tuple(body.get("secrets", [])),
             extra={key: body[key] for key in ("jsonapi",) if key in body})
 
     def validation_status(self, place: str) -> int:

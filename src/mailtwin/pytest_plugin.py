@@ -1,8 +1,10 @@
 """The pytest plugin: a sandbox server per session (per xdist worker), a fresh sandbox per test.
 
 Fixtures: `mailtwin` (a Sandbox served over a socket), `mailtwin_inprocess` (the same API with
-no socket), `mailtwin_client` (an httpx client bound to the app in-process), and the
-overridable session fixtures `mailtwin_config`, `mailtwin_app` and `mailtwin_url`.
+no socket), `mailtwin_client` (an httpx client bound to the app in-process),
+`mailtwin_webhook_receiver` (an HTTP receiver on 127.0.0.1 for webhook deliveries, emptied
+for each test), and the overridable session fixtures `mailtwin_config`, `mailtwin_app` and
+`mailtwin_url`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from mailtwin.app import MailtwinApp, create_app
 from mailtwin.config import Config
 from mailtwin.sandbox import Sandbox, SandboxError
+from mailtwin.webhooks.receiver import WebhookReceiver
 
 MARKER = "mailtwin"
 
@@ -154,3 +157,21 @@ def mailtwin_client(mailtwin_inprocess: Sandbox) -> Iterator[httpx.Client]:
     """An httpx client bound to the fresh in-process sandbox (base URL http://mailtwin.test)."""
     with mailtwin_inprocess.client() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def mailtwin_webhook_receiver_session() -> Iterator[WebhookReceiver]:
+    """The session's webhook receiver: one thread listening on 127.0.0.1."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def mailtwin_webhook_receiver(mailtwin_webhook_receiver_session: WebhookReceiver
+                              ) -> WebhookReceiver:
+    """A webhook receiver with nothing received, no keys and no planned failures: register
+    its `url` as a webhook's URL, add the webhook's signing key to `keys`, flush, and read
+    `deliveries` (each with `headers`, `body`, `json`, `status` and `verified`);
+    `fail_next(n, status)` and `stall_next(n, seconds)` exercise retries."""
+    mailtwin_webhook_receiver_session.clear()
+    return mailtwin_webhook_receiver_session

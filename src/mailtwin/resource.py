@@ -40,6 +40,8 @@ class Resource:
     references: tuple[dict[str, Any], ...] = ()
     # How generated text ids look (`sf{n}`); None: `<resource>_<n>`.
     id_template: str | None = None
+    # Fields given a fresh random key when a record is created (a webhook's signing key).
+    secrets: tuple[str, ...] = ()
 
     def ident(self, text: Any) -> Any:
         """A path value as this resource's id type."""

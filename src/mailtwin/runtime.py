@@ -34,6 +34,8 @@ from mailtwin.router import Router
 from mailtwin.sources import fixture_folder, provider_specs
 from mailtwin.store import Limits, Store, Tenant, TenantLimit
 from mailtwin.validation import Schemas, parse_query
+from mailtwin.webhooks.declaration import WebhookSpec, compile_webhooks
+from mailtwin.webhooks.sender import WebhookSender
 
 log = logging.getLogger("mailtwin")
 
@@ -120,8 +122,16 @@ class Runtime:
         self.engine.kinds[KIND] = self.delivery.fire
         self.engine.post = lambda provider, name, tenant, moment: Post(
             self.delivery, provider, name, tenant, moment)
+        # Webhooks of the providers that declare them: events on the bus become deliveries.
+        specs = [spec for spec in (compile_webhooks(name, p.spec.ext.get("webhooks"))
+                                   for name, p in self.providers.items()) if spec is not None]
+        self.webhooks = WebhookSender(
+            specs, self.store, self.clock, self.events, lambda: self.config, self._render,
+            self._stamp, self.tenant_label, {s.provider: self._id_field(s) for s in specs})
+        if specs:
+            self.bus.subscribe(self.webhooks.on_event)
         self.parts = Engine(self.store, self.engine, self.clock, self.bus, self.authenticate,
-                            lambda: self.config, self.delivery)
+                            lambda: self.config, self.delivery, self.webhooks.watches)
         self.journal.tenant_label = self.tenant_label
         self.faults = Faults(config.seed)
         # Named snapshots taken through the control plane: name -> (store blob, clock state).
@@ -161,6 +171,14 @@ class Runtime:
             changes[spec.updated] = self.providers[provider].style.format(moment)
         return self.engine.apply(provider, tenant_name, tenant, resource, ident, changes,
                                  moment, via="clock")
+    def _render(self, provider: str, resource: str, record: dict[str, Any]) -> Any:
+        return self.providers[provider].resources[resource].render(record)
+
+    def _stamp(self, provider: str, moment: datetime) -> Any:
+        return self.providers[provider].style.format(moment)
+
+    def _id_field(self, spec: WebhookSpec) -> str:
+        return self.providers[spec.provider].resources[spec.resource].id_field
 
     def _follow(self, event: Event) -> None:
         """Live followers see what hooks emit (moves reach them from the journal)."""

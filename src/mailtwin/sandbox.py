@@ -201,6 +201,28 @@ class Sandbox:
         entries: list[dict[str, Any]] = found["entries"]
         return entries
 
+    def webhook_deliveries(self, *, provider: str | None = None, tenant: str | None = None,
+                           webhook: str | None = None, event: str | None = None,
+                           status: str | None = None, delivery: str | None = None,
+                           limit: int | None = None, before: int | None = None
+                           ) -> list[dict[str, Any]]:
+        """Webhook delivery attempts, newest first, filtered by every argument given
+        (`status`: delivered, failed, refused, dropped); one page of `limit` (default 100),
+        numbered below `before`."""
+        params = {"provider": provider, "tenant": tenant, "webhook": webhook, "event": event,
+                  "status": status, "delivery": delivery, "limit": limit, "before": before}
+        found = self.call("GET", "/webhooks/deliveries",
+                          params={k: v for k, v in params.items() if v is not None})
+        attempts: list[dict[str, Any]] = found["deliveries"]
+        return attempts
+
+    def flush_webhooks(self, timeout: float | None = None) -> dict[str, Any]:
+        """Wait until every webhook delivery due now has been attempted; returns
+        `{"attempted", "pending", "unfinished", "next_attempt"}`."""
+        body = {} if timeout is None else {"timeout": timeout}
+        result: dict[str, Any] = self.call("POST", "/webhooks/flush", body)
+        return result
+
     def clear_journal(self) -> None:
         self.call("DELETE", "/journal")
 

@@ -80,6 +80,12 @@ SETTINGS = (
     Setting("outbox_max_bytes", "--outbox-max-bytes", "OUTBOX_MAX_BYTES", _whole,
             "bytes one tenant's outbox keeps, messages and their events (the oldest are "
             "dropped first)", 1),
+    Setting("webhook_hosts", "--webhook-hosts", "WEBHOOK_HOSTS", _hosts,
+            "the hosts webhook deliveries may reach, separated by commas (default: any); "
+            "a delivery to another host is logged as refused"),
+    Setting("webhook_timeout", "--webhook-timeout", "WEBHOOK_TIMEOUT", _seconds,
+            "seconds a webhook delivery waits for an answer before it counts as failed",
+            0.001),
 )
 
 

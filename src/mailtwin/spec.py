@@ -176,6 +176,18 @@ def _check_references(source: Path, ext: dict[str, Any], ops: tuple[OperationSpe
             at = ("x-mailtwin", "resources", name, "lifecycle")
             raise SourceError(source, line_of(source, at), pointer_of(at),
                               f"unknown lifecycle {life!r}")
+    webhooks = ext.get("webhooks") or {}
+    named_here: list[tuple[tuple[object, ...], Any]] = [(("resource",), webhooks.get("resource"))]
+    for event, triggers in webhooks.get("events", {}).items():
+        for index, trigger in enumerate(triggers if isinstance(triggers, list) else [triggers]):
+            named_here += [(("events", event, *([index] if isinstance(triggers, list) else []),
+                             key), trigger[key])
+                           for key in ("created", "updated", "deleted", "moved") if key in trigger]
+    for keys, value in named_here:
+        if value is not None and value not in resources_:
+            hook_at: tuple[object, ...] = ("x-mailtwin", "webhooks", *keys)
+            raise SourceError(source, line_of(source, hook_at), pointer_of(hook_at),
+                              f"unknown resource {value!r}")
     for op in ops:
         named: list[tuple[tuple[str, ...], Any]] = [(("resource",), op.ext.get("resource"))]
         named += [((key, "resource"), op.ext.get(key, {}).get("resource"))

@@ -16,7 +16,12 @@ def test_a_webhook_is_stored_with_its_event_url_and_rate_limit(especial: httpx.C
     assert body["data"] == {"id": body["id"], "status": "active", **HOOK}
     shown = especial.get(f"/webhooks/{body['id']}").json()
     assert shown["data"] == body["data"]
-    assert shown["signature"] == {"hash_function": "sha256"}
+    assert shown["signature"]["hash_function"] == "sha256"
+    # A signing key of its own, never shown in lists or the create answer.
+    assert len(shown["signature"]["key"]) >= 32
+    other = especial.post("/webhooks", json=HOOK).json()["id"]
+    assert especial.get(f"/webhooks/{other}").json()["signature"]["key"] != shown[
+        "signature"]["key"]
 
 
 def test_rate_limit_defaults_to_80_a_second(especial: httpx.Client) -> None:

@@ -21,6 +21,7 @@ from mailtwin.control.validation import (
     operations,
     render_error,
 )
+from mailtwin.control.webhooks import WAITS
 from mailtwin.dashboard import dashboard_routes
 from mailtwin.errors import ApiError, Problem
 from mailtwin.runtime import Runtime
@@ -97,8 +98,8 @@ def control_app(runtime: Runtime) -> ControlGuard:
     routes = []
     for path, ops in by_path.items():
         for op in ops:
-            stream = STREAMS.get(op.operation_id)
-            endpoint = stream(runtime, op) if stream else _endpoint(runtime, state, op)
+            special = STREAMS.get(op.operation_id) or WAITS.get(op.operation_id)
+            endpoint = special(runtime, op) if special else _endpoint(runtime, state, op)
             routes.append(Route(path, endpoint, methods=[op.method]))
     app = Starlette(routes=[*routes, *dashboard_routes(runtime, state)],
                     exception_handlers={HTTPException: _http_error})

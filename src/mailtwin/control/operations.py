@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -78,6 +79,7 @@ def reset(rt: Runtime, cs: ControlState, call: Call) -> Any:
         seed = body.get("seed")
         _reseed(rt, cs, cs.start_seed if seed is None else seed)
     dropped = rt.store.reset(provider, tenant)
+    rt.webhooks.reset(provider, tenant)
     if body.get("journal", whole):
         rt.journal.clear()
         rt.journal.resize(rt.config.journal_limit)
@@ -134,6 +136,7 @@ def _restore(rt: Runtime, name: str) -> None:
     blob, clock = rt.snapshots[name]
     rt.store.restore(blob)
     rt.clock.restore(clock)
+    rt.webhooks.cancel()  # deliveries of the state replaced
 
 
 def _known_snapshot(rt: Runtime, name: str) -> str:
@@ -273,6 +276,22 @@ def delete_fault(rt: Runtime, cs: ControlState, call: Call) -> Any:
     return {"deleted": ident}
 
 
+def webhook_deliveries(rt: Runtime, cs: ControlState, call: Call) -> Any:
+    q = call.query
+    tenant = q.get("tenant")
+    limit = q.get("limit", 100)
+    found = rt.webhooks.log.select(
+        before=q.get("before"), provider=q.get("provider"), webhook=q.get("webhook"),
+        event=q.get("event"), delivery=q.get("delivery"), status=q.get("status"),
+        tenant=None if tenant is None else rt.tenant_named(q.get("provider"), tenant))
+    page = list(itertools.islice(found, limit + 1))
+    more = len(page) > limit
+    page = page[:limit]
+    return {"deliveries": [a.as_json() for a in page],
+            "next": page[-1].seq if more else None, "pending": rt.webhooks.pending(),
+            "limit": rt.webhooks.log.limit, "bytes": rt.webhooks.log.bytes}
+
+
 def list_tenants(rt: Runtime, cs: ControlState, call: Call) -> Any:
     wanted = call.query.get("provider")
     secrets = bool(call.query.get("secrets"))
@@ -294,6 +313,7 @@ OPERATIONS: dict[str, Handler] = {
     "clear_journal": clear_journal, "journal_limit": journal_limit,
     "list_faults": list_faults, "add_fault": add_fault, "clear_faults": clear_faults,
     "delete_fault": delete_fault, "list_tenants": list_tenants,
+    "webhook_deliveries": webhook_deliveries,
 }
 OPERATIONS.update(VIEWS)
 OPERATIONS.update(OUTBOX)
