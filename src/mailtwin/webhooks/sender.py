@@ -59,6 +59,8 @@ class Delivery:
     period: float | None = field(compare=False)
     attempt: int = field(default=0, compare=False)
     cancelled: bool = field(default=False, compare=False)
+    # A redelivery asked for by hand is one attempt, never retried.
+    retries: bool = field(default=True, compare=False)
 
     def owned(self, provider: str | None, tenant: str | None, webhook: str | None) -> bool:
         return ((provider is None or self.spec.provider == provider)
@@ -180,7 +182,6 @@ class WebhookSender:
 
     def _enqueue(self, spec: WebhookSpec, event: Event, name: str, subscription: Record,
                  data: Any) -> None:
-        settings = self.config()
         number = next(self._numbers)
         ident = f"dlv_{number}"
         webhook = str(subscription.get(self.id_fields.get(spec.provider, "id"), ""))
@@ -198,12 +199,17 @@ class WebhookSender:
             label=self.label(spec.provider, event.tenant), webhook=webhook, event=name,
             url=str(subscription.get(spec.url_field, "")), key=str(key or ""), body=body,
             limit=limit if isinstance(limit, int) and limit > 0 else None, period=period)
+        self._queue_up(delivery)
+
+    def _queue_up(self, delivery: Delivery) -> bool:
+        """Queue a delivery due now, or log it dropped when the queue is full."""
+        settings = self.config()
         with self._cond:
             full = (len(self._queue) >= settings.webhook_max_pending
-                    or self._queued_bytes + len(body) > settings.webhook_pending_bytes)
+                    or self._queued_bytes + len(delivery.body) > settings.webhook_pending_bytes)
             if not full:
                 heapq.heappush(self._queue, delivery)
-                self._queued_bytes += len(body)
+                self._queued_bytes += len(delivery.body)
                 self._start_worker()
                 self._cond.notify()
         if full:
@@ -211,8 +217,41 @@ class WebhookSender:
                          f"(at most {settings.webhook_max_pending} and "
                          f"{settings.webhook_pending_bytes} bytes)", 0.0, None,
                          self.clock.timestamp())
+        return not full
 
     # -- control ----------------------------------------------------------------------
+
+    def redeliver(self, seq: int) -> tuple[Delivery, bool]:
+        """Send the event of logged attempt `seq` once more, now: the same delivery id and
+        body, signed with its subscription's key of now and sent to its URL of now, numbered
+        after the delivery's last attempt and not retried; and whether it was queued (not
+        when too many are pending). LookupError names what is gone
+        (the attempt, its subscription); ValueError says the subscription is not active."""
+        logged = self.log.find(seq)
+        if logged is None:
+            raise LookupError(f"attempt {seq} is not in the log (it keeps the last "
+                              f"{self.log.limit})")
+        spec = self.specs.get(logged.provider)
+        tenant = self.store.peek(logged.provider, logged.tenant)
+        subscription = None if spec is None or tenant is None else next(
+            (record for record in tenant.collections[spec.resource].records.values()
+             if str(record.get(self.id_fields.get(spec.provider, "id"), "")) == logged.webhook),
+            None)
+        if spec is None or subscription is None:
+            raise LookupError(f"webhook {logged.webhook} of attempt {seq} no longer exists")
+        if not self._active(spec, subscription):
+            raise ValueError(f"webhook {logged.webhook} is "
+                             f"{subscription.get(spec.state_field or '')}: it receives nothing")
+        last = max(a.attempt for a in self.log.select(delivery=logged.delivery,
+                                                      provider=logged.provider))
+        key = subscription.get(spec.secret_field) if spec.secret_field else None
+        delivery = Delivery(
+            due=self.clock.timestamp(), seq=next(self._numbers), ident=logged.delivery,
+            spec=spec, tenant=logged.tenant, label=logged.shown_tenant, webhook=logged.webhook,
+            event=logged.event, url=str(subscription.get(spec.url_field, "")),
+            key=str(key or ""), body=logged.body.encode("utf-8"), limit=None, period=None,
+            attempt=last, retries=False)
+        return delivery, self._queue_up(delivery)
 
     def cancel(self, provider: str | None = None, tenant: str | None = None,
                webhook: str | None = None) -> int:
@@ -372,7 +411,7 @@ class WebhookSender:
         at = self.clock.timestamp()
         refusal = self._refusal(delivery.url)
         if refusal is not None:
-            self._finish(delivery, "refused", None, refusal, 0.0, at)
+            self._finish(delivery, "refused", None, refusal, 0.0, at, {})
             return
         spec = delivery.spec
         headers = {"content-type": "application/json",
@@ -396,18 +435,19 @@ class WebhookSender:
             error = f"{type(failure).__name__}: {failure}"
         duration = (time.perf_counter() - started) * 1000
         if status is not None and 200 <= status < 300:
-            self._finish(delivery, "delivered", status, None, duration, at)
+            self._finish(delivery, "delivered", status, None, duration, at, headers)
             return
         if error is None:
             error = f"answered {status}"
-        self._finish(delivery, "failed", status, error, duration, at)
+        self._finish(delivery, "failed", status, error, duration, at, headers)
 
     def _finish(self, delivery: Delivery, outcome: str, status: int | None,
-                error: str | None, duration: float, at: float) -> None:
+                error: str | None, duration: float, at: float, headers: dict[str, str]
+                ) -> None:
         """Log an attempt and, for a failure with attempts left, queue the next one."""
         retry = delivery.spec.retry
         next_due = None
-        if outcome == "failed" and delivery.attempt < retry.attempts:
+        if outcome == "failed" and delivery.retries and delivery.attempt < retry.attempts:
             next_due = at + retry.delay(delivery.attempt)
         with self._cond:
             if delivery.cancelled:
@@ -416,18 +456,19 @@ class WebhookSender:
                 delivery.due = next_due
                 heapq.heappush(self._queue, delivery)
                 self._queued_bytes += len(delivery.body)
-        self._record(delivery, outcome, status, error, duration, next_due, at)
+        self._record(delivery, outcome, status, error, duration, next_due, at, headers)
 
     def _record(self, delivery: Delivery, outcome: str, status: int | None,
                 error: str | None, duration: float, next_due: float | None,
-                at: float) -> Attempt:
+                at: float, headers: dict[str, str] | None = None) -> Attempt:
         entry = self.log.add(
             delivery=delivery.ident, attempt=delivery.attempt,
             provider=delivery.spec.provider, tenant=delivery.tenant,
             shown_tenant=delivery.label, webhook=delivery.webhook, event=delivery.event,
             url=delivery.url, at=_iso(at), status=outcome, response_status=status,
             error=error, duration_ms=round(duration, 3),
-            next_attempt=None if next_due is None else _iso(next_due))
+            next_attempt=None if next_due is None else _iso(next_due), headers=headers or {},
+            body=delivery.body.decode("utf-8"))
         if self.hub.subscriptions:
             self.hub.publish("webhook", entry.as_json())
         return entry
