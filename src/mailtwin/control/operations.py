@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from mailtwin.clock import ClockRangeError, check_moment
+from mailtwin.control.engagement import ENGAGEMENT
 from mailtwin.control.outbox import OUTBOX
 from mailtwin.control.validation import Call, ControlState, document, problem
 from mailtwin.control.views import VIEWS
@@ -330,3 +331,4 @@ OPERATIONS: dict[str, Handler] = {
 }
 OPERATIONS.update(VIEWS)
 OPERATIONS.update(OUTBOX)
+OPERATIONS.update(ENGAGEMENT)
