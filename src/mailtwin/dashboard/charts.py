@@ -147,7 +147,8 @@ def engagement(mailing: dict[str, Any]) -> BarChart:
                             f"{n} {kind} from {when}"))
     marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
     ticks = [Tick(v, x0, y0 + plot_h - plot_h * v / top) for v in marks]
-    shown = sorted({0, count // 3, 2 * count // 3, count - 1}) if count > 3 else range(count)
+    # Three labels at most, none at the right edge where it would be cut.
+    shown = sorted({0, count // 3, 2 * count // 3}) if count > 3 else range(count)
     labels = [(x0 + i * slot_w + slot_w / 2, _moment_label(start + i * step, step))
               for i in shown]
     totals = {kind: sum(c[kind] for c in columns) for kind in ENGAGEMENT}
