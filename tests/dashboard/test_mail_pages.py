@@ -175,3 +175,21 @@ def test_engagement_buckets_are_round_and_cover_the_span() -> None:
         ("bounced", "1 bounced from 09-22 10:00"), ("opened", "2 opened from 09-22 11:00"),
         ("opened", "1 opened from 09-22 12:00")]
     assert chart.description.startswith("2 messages; 3 opened, 0 clicked, 1 bounced")
+
+
+def test_a_messages_html_cannot_break_out_of_its_frame(
+        pigeon: tuple[Sandbox, httpx.Client]) -> None:
+    sandbox, http = pigeon
+    nasty = '<p title="x">Hi</p>"></iframe><script>alert(1)</script><img src=https://x.test/p>'
+    api = {"Authorization": "Bearer demo"}
+    made = http.post("/pigeon/campaigns", headers=api, json={
+        "subject": "Escaping", "html": nasty, "send_at": "2018-09-22T10:29:30Z"})
+    assert made.status_code == 201, made.text
+    ident = made.json()["data"]["id"]
+    assert http.post(f"/pigeon/campaigns/{ident}/schedule", headers=api).status_code == 200
+    sandbox.clock.advance(seconds=30)
+    [first, *_] = sandbox.call("GET", "/outbox", params={"subject": "Escaping"})["messages"]
+    page = http.get(f"{UI}/outbox/{first['id']}").text
+    assert "<script>alert(1)" not in page and "</iframe><script>" not in page
+    srcdoc = re.search(r'<iframe class="email"[^>]*srcdoc="([^"]*)"', page)
+    assert srcdoc is not None and markup.unescape(srcdoc.group(1)) == nasty

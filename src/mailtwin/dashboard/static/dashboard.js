@@ -133,14 +133,17 @@
     if (target) target.focus();
   }
 
+  // At most one re-read every quarter second however fast events come (a busy sandbox sends
+  // many), each covering every region asked for meanwhile.
   let pending = 0;
   let soon = null;
   function refreshSoon(only = null) {
     soon = only && soon !== "all" ? new Set([...(soon || []), ...only]) : "all";
-    clearTimeout(pending);
+    if (pending) return;
     pending = setTimeout(() => {
       const chosen = soon;
       soon = null;
+      pending = 0;
       refresh(chosen === "all" ? null : chosen);
     }, 250);
   }
