@@ -228,22 +228,24 @@ SEND = "2018-09-22T10:30:00Z"
 
 @pytest.fixture(scope="module")
 def pigeon_url() -> Iterator[str]:
-    """A server of Pigeon, the tests' own provider whose campaign 1 goes out at SEND."""
+    """A server of Pigeon, the tests' own provider whose campaign 1 goes out at SEND, and of
+    Especial (this module's own: the session's may serve fewer providers)."""
     from mailtwin import Config, create_app
     from mailtwin.server import ServerThread
     from tests.dashboard.pigeon import FIXTURES, SPECS
 
-    server = ServerThread(create_app(Config(specs=SPECS, fixtures=FIXTURES,
-                                            builtin=False))).start()
+    app = create_app(Config(specs=SPECS, fixtures=FIXTURES, providers=("pigeon", "especial")))
+    server = ServerThread(app).start()
     try:
         yield server.url
     finally:
         server.stop()
+        app.runtime.webhooks.close()
 
 
 @pytest.fixture
 def pigeon(pigeon_url: str) -> Iterator[Sandbox]:
-    """Pigeon's sandbox a minute before campaign 1 goes out, its tenant made."""
+    """The sandbox a minute before Pigeon's campaign 1 goes out, Pigeon's tenant made."""
     with Sandbox(pigeon_url) as sandbox:
         sandbox.reset(clock="2018-09-22T10:29:00Z", frozen=True, journal=True, faults=True)
         with sandbox.client("pigeon", headers={"Authorization": "Bearer demo"}) as api:
@@ -304,10 +306,11 @@ def test_a_sent_message_opens_with_its_html_rendered(
 
 
 def test_a_webhook_attempt_is_redelivered_from_the_page(
-        site: Sandbox, mailtwin_url: str, browser: Browser, shots: Path,
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path,
         mailtwin_webhook_receiver: WebhookReceiver) -> None:
     from playwright.sync_api import expect
 
+    site, mailtwin_url = pigeon, pigeon_url
     with site.client("especial", headers={"Authorization": "Bearer hooks"}) as api:
         hook = api.post("/webhooks", json={
             "event": "List.Created", "url": f"{mailtwin_webhook_receiver.url}/hooks"}).json()
@@ -351,10 +354,11 @@ def test_the_new_pages_fit_a_phone(pigeon: Sandbox, pigeon_url: str, browser: Br
 
 
 def test_an_especial_campaign_goes_from_scheduled_to_delivered_to_opened(
-        site: Sandbox, mailtwin_url: str, browser: Browser, shots: Path) -> None:
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path) -> None:
     """The demo: an Especial campaign, scheduled, delivered and opened as the clock moves."""
     from playwright.sync_api import expect
 
+    site, mailtwin_url = pigeon, pigeon_url
     now = int(site.clock.now().timestamp())
     with site.client("especial", headers={"Authorization": "Bearer demo"}) as api:
         made = api.post("/lists", json={"name": "Demo", "default_sender": {"id": "news-desk"}})

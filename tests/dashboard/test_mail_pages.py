@@ -1,6 +1,7 @@
 """The Outbox and Webhooks pages, the engagement charts and the overview's mailings render what
 the control plane answers: messages sent by Pigeon, the tests' own provider, as its campaign
-goes out on the clock, and Especial's webhook attempts."""
+goes out on the clock, and Especial's webhook attempts (both served by this module's own
+sandbox)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ BEFORE_SEND = datetime(2018, 9, 22, 10, 29, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def pigeon_app() -> MailtwinApp:
-    return create_app(Config(specs=SPECS, fixtures=FIXTURES, builtin=False),
-                      Clock(frozen_at=BEFORE_SEND))
+def pigeon_app() -> Iterator[MailtwinApp]:
+    app = create_app(Config(specs=SPECS, fixtures=FIXTURES, providers=("pigeon", "especial")),
+                     Clock(frozen_at=BEFORE_SEND))
+    yield app
+    app.runtime.webhooks.close()
 
 
 @pytest.fixture
@@ -136,7 +139,9 @@ def test_the_journal_page_charts_its_traffic(web: httpx.Client) -> None:
 
 
 def test_the_webhooks_page_shows_attempts_signatures_payloads_and_redeliver_buttons(
-        sb: Sandbox, web: httpx.Client, mailtwin_webhook_receiver: WebhookReceiver) -> None:
+        pigeon: tuple[Sandbox, httpx.Client], mailtwin_webhook_receiver: WebhookReceiver
+        ) -> None:
+    sb, web = pigeon
     especial = {"Authorization": "Bearer pages"}
     empty = web.get(f"{UI}/webhooks")
     assert empty.status_code == 200 and "No attempt yet" in empty.text

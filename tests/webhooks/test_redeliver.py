@@ -38,7 +38,7 @@ def test_a_redelivery_sends_the_same_event_again_as_one_more_attempt(
     again = control.redeliver_webhook(first["seq"])
     assert again == {"delivery": first["delivery"], "attempt": 2, "webhook": first["webhook"],
                      "event": "List.Created", "url": first["url"], "queued": True}
-    assert control.flush_webhooks()["attempted"] == 1
+    control.flush_webhooks()  # the attempt may be made before the flush is asked for
     one, two = mailtwin_webhook_receiver.deliveries
     assert two.body == one.body and two.verified is True
     assert (two.header("x-delivery-id"), two.header("x-attempt")) == (first["delivery"], "2")
@@ -55,8 +55,8 @@ def test_a_failed_redelivery_is_not_retried(
     control.flush_webhooks()
     mailtwin_webhook_receiver.fail_next(1, status=500)
     control.redeliver_webhook(control.webhook_deliveries()[0]["seq"])
-    result = control.flush_webhooks()
-    assert (result["attempted"], result["pending"]) == (1, 0)
+    assert control.flush_webhooks()["pending"] == 0
+    assert len(control.webhook_deliveries()) == 2
     newest = control.webhook_deliveries()[0]
     assert (newest["status"], newest["response_status"], newest["next_attempt"]) == (
         "failed", 500, None)
