@@ -147,10 +147,10 @@ def test_the_webhooks_page_shows_attempts_signatures_payloads_and_redeliver_butt
     assert empty.status_code == 200 and "No attempt yet" in empty.text
     hook = web.post("/especial/webhooks", headers=especial, json={
         "event": "List.Created", "url": f"{mailtwin_webhook_receiver.url}/hooks"}).json()
+    mailtwin_webhook_receiver.fail_next(1, status=503)
     made = web.post("/especial/lists", headers=especial,
                     json={"name": "Paged", "default_sender": {"id": "news-desk"}})
     assert made.status_code == 201
-    mailtwin_webhook_receiver.fail_next(1, status=503)
     sb.flush_webhooks()
     page = web.get(f"{UI}/webhooks").text
     [attempt] = sb.webhook_deliveries()
