@@ -198,3 +198,20 @@ def test_a_messages_html_cannot_break_out_of_its_frame(
     assert "<script>alert(1)" not in page and "</iframe><script>" not in page
     srcdoc = re.search(r'<iframe class="email"[^>]*srcdoc="([^"]*)"', page)
     assert srcdoc is not None and markup.unescape(srcdoc.group(1)) == nasty
+
+
+def test_the_outbox_pages_its_messages_by_fifty(pigeon: tuple[Sandbox, httpx.Client]) -> None:
+    sandbox, http = pigeon
+    api = {"Authorization": "Bearer demo"}
+    for n in range(12):
+        made = http.post("/pigeon/campaigns", headers=api, json={
+            "subject": f"Issue {n}", "send_at": "2018-09-22T10:29:30Z"}).json()["data"]
+        assert http.post(f"/pigeon/campaigns/{made['id']}/schedule",
+                         headers=api).status_code == 200
+    sandbox.clock.advance(minutes=2)
+    first = http.get(f"{UI}/outbox").text
+    assert '<span class="count">52</span>' in first and "Page 1 of 2" in first
+    assert first.count("<tr>") == 51  # the header row and fifty messages
+    second = http.get(f"{UI}/outbox", params={"page": 2}).text
+    assert "Page 2 of 2" in second and second.count("<tr>") == 3
+    assert "7 older mailings not shown." in first  # thirteen campaigns, six charted
