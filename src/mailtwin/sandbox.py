@@ -216,6 +216,13 @@ class Sandbox:
         attempts: list[dict[str, Any]] = found["deliveries"]
         return attempts
 
+    def redeliver_webhook(self, seq: int) -> dict[str, Any]:
+        """Send the event of logged attempt `seq` again, now, as one more attempt of its
+        delivery (not retried); returns `{"delivery", "attempt", "webhook", "event", "url",
+        "queued"}`. `flush_webhooks()` waits for the attempt."""
+        result: dict[str, Any] = self.call("POST", f"/webhooks/deliveries/{seq}/redeliver")
+        return result
+
     def flush_webhooks(self, timeout: float | None = None) -> dict[str, Any]:
         """Wait until every webhook delivery due now has been attempted; returns
         `{"attempted", "pending", "unfinished", "next_attempt"}`."""

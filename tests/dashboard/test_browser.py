@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from mailtwin import Sandbox
+from mailtwin.webhooks.receiver import WebhookReceiver
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
@@ -216,5 +217,182 @@ def test_the_overview_fits_a_phone(site: Sandbox, mailtwin_url: str, browser: Br
                  "&resource=mailing&id=211"):
         page.goto(f"{mailtwin_url}{UI}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    assert errors == []
+    page.close()
+
+
+# -- the outbox, webhooks and a campaign's demo ----------------------------------------------
+
+SEND = "2018-09-22T10:30:00Z"
+
+
+@pytest.fixture(scope="module")
+def pigeon_url() -> Iterator[str]:
+    """A server of Pigeon, the tests' own provider whose campaign 1 goes out at SEND, and of
+    Especial (this module's own: the session's may serve fewer providers)."""
+    from mailtwin import Config, create_app
+    from mailtwin.server import ServerThread
+    from tests.dashboard.pigeon import FIXTURES, SPECS
+
+    app = create_app(Config(specs=SPECS, fixtures=FIXTURES, providers=("pigeon", "especial")))
+    server = ServerThread(app).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        app.runtime.webhooks.close()
+
+
+@pytest.fixture
+def pigeon(pigeon_url: str) -> Iterator[Sandbox]:
+    """The sandbox a minute before Pigeon's campaign 1 goes out, Pigeon's tenant made."""
+    with Sandbox(pigeon_url) as sandbox:
+        sandbox.reset(clock="2018-09-22T10:29:00Z", frozen=True, journal=True, faults=True)
+        with sandbox.client("pigeon", headers={"Authorization": "Bearer demo"}) as api:
+            assert api.get("/campaigns/1").status_code == 200
+        yield sandbox
+
+
+def test_the_overview_shows_a_campaign_go_from_scheduled_to_delivered_to_opened(
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page, errors = open_page(browser, f"{pigeon_url}{UI}/")
+    expect(page.locator("#upcoming tbody tr").first).to_contain_text("campaign 1")
+    expect(page.locator("#mailings")).to_contain_text("No mailing has sent a message yet")
+    page.get_by_role("button", name="To the next timed move").click()
+    mailings = page.locator("#mailings tbody tr")
+    expect(mailings.first).to_contain_text("campaign 1")
+    expect(mailings.first.locator(".state")).to_have_text("sent")
+    page.get_by_role("button", name="+1 minute").click()
+    expect(mailings.first.locator(".e-delivered")).to_have_text("3 delivered")
+    page.get_by_role("button", name="+1 day").click()
+    expect(mailings.first.locator(".e-opened")).to_have_text("2 opened")
+    expect(mailings.first.locator(".e-clicked")).to_have_text("1 clicked")
+    shot(page, shots, "overview-mailings")
+    assert errors == []
+    page.close()
+
+
+def test_a_sent_message_opens_with_its_html_rendered(
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page, errors = open_page(browser, f"{pigeon_url}{UI}/outbox")
+    expect(page.locator("#messages")).to_contain_text("No message yet")
+    pigeon.clock.advance(days=1)  # the page follows: messages and their events arrive live
+    rows = page.locator("table.messages tbody tr")
+    expect(rows).to_have_count(4)
+    expect(page.locator("#engagement")).to_contain_text("2 opened, 1 clicked, 1 bounced")
+    expect(page.locator("#engagement .bar.k-opened").first).to_be_visible()
+    shot(page, shots, "outbox")
+
+    page.get_by_role("link", name="Spring news for Ann").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spring news for Ann")
+    frame = page.frame_locator("iframe.email")
+    expect(frame.get_by_role("heading", name="Spring news")).to_be_visible()
+    expect(frame.locator("p").first).to_contain_text("Hello Ann, the garden is open.")
+    assert page.locator("iframe.email").get_attribute("sandbox") == ""
+    expect(page.locator(".text-part")).to_contain_text("Hello Ann, the garden is open")
+    expect(page.locator("#timeline .event")).to_have_text(["sent", "delivered", "opened"])
+    expect(page.locator("table.fields")).to_contain_text("List-Unsubscribe")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download .eml").click()
+    eml = Path(download.value.path()).read_text()
+    assert "Subject: Spring news for Ann" in eml and "ann+open@example.com" in eml
+    shot(page, shots, "message")
+    assert errors == []
+    page.close()
+
+
+def test_a_webhook_attempt_is_redelivered_from_the_page(
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path,
+        mailtwin_webhook_receiver: WebhookReceiver) -> None:
+    from playwright.sync_api import expect
+
+    site, mailtwin_url = pigeon, pigeon_url
+    with site.client("especial", headers={"Authorization": "Bearer hooks"}) as api:
+        hook = api.post("/webhooks", json={
+            "event": "List.Created", "url": f"{mailtwin_webhook_receiver.url}/hooks"}).json()
+        mailtwin_webhook_receiver.keys.add(
+            api.get(f"/webhooks/{hook['id']}").json()["signature"]["key"])
+        mailtwin_webhook_receiver.fail_next(1, status=503)
+        api.post("/lists", json={"name": "Hooked", "default_sender": {"id": "news-desk"}})
+    site.flush_webhooks()
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/webhooks")
+    attempts = page.locator("li.attempt")
+    expect(attempts).to_have_count(1)
+    expect(attempts.first.locator(".outcome")).to_contain_text("failed 503")
+    attempts.first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator("#status")).to_contain_text("as attempt 2")
+    expect(attempts).to_have_count(2)
+    newest = attempts.first
+    expect(newest.locator(".outcome")).to_contain_text("delivered 200")
+    newest.get_by_text("Signature, headers and payload").click()
+    expect(newest.locator("tr.signature")).to_contain_text("x-signature")
+    expect(newest.locator("pre")).to_contain_text('"name": "Hooked"')
+    assert [d.status for d in mailtwin_webhook_receiver.deliveries] == [503, 200]
+    assert all(d.verified for d in mailtwin_webhook_receiver.deliveries)
+    shot(page, shots, "webhooks")
+    assert errors == []
+    page.close()
+
+
+def test_the_new_pages_fit_a_phone(pigeon: Sandbox, pigeon_url: str, browser: Browser,
+                                   shots: Path) -> None:
+    pigeon.clock.advance(days=1)
+    [message] = pigeon.call("GET", "/outbox", params={"to": "ann+open@example.com"})[
+        "messages"]
+    page, errors = open_page(browser, f"{pigeon_url}{UI}/outbox", PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, shots, "outbox-phone")
+    for path in (f"/outbox/{message['id']}", "/webhooks"):
+        page.goto(f"{pigeon_url}{UI}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    assert errors == []
+    page.close()
+
+
+def test_an_especial_campaign_goes_from_scheduled_to_delivered_to_opened(
+        pigeon: Sandbox, pigeon_url: str, browser: Browser, shots: Path) -> None:
+    """The demo: an Especial campaign, scheduled, delivered and opened as the clock moves."""
+    from playwright.sync_api import expect
+
+    site, mailtwin_url = pigeon, pigeon_url
+    now = int(site.clock.now().timestamp())
+    with site.client("especial", headers={"Authorization": "Bearer demo"}) as api:
+        made = api.post("/lists", json={"name": "Demo", "default_sender": {"id": "news-desk"}})
+        list_id = made.json()["id"]
+        for address in ("ann+open@example.com", "bob+click@example.com",
+                        "carol+noengage@example.com"):
+            assert api.post(f"/lists/{list_id}/contacts",
+                            json={"email": address}).status_code == 201
+        sender = api.post("/brands/default/senders",
+                          json={"name": "Demo", "email": "news@example.com"}).json()["id"]
+        api.post("/brands/default/senders/confirm-email",
+                 json={"confirmation_id": f"confirm-{sender}"})
+        campaign = api.post("/campaigns", json={
+            "name": "Demo campaign", "audience": {"list_id": list_id},
+            "sender": {"id": sender, "name": "Demo team"},
+            "content": {"subject": "Autumn news", "html": "<h1>Autumn</h1><p>Hello</p>"}})
+        ident = campaign.json()["id"]
+        assert api.post(f"/campaigns/{ident}/schedule",
+                        json={"date": now + 600}).status_code == 200
+    page, errors = open_page(browser, f"{mailtwin_url}{UI}/")
+    upcoming = page.locator("#upcoming tbody tr", has_text=f"campaign {ident}")
+    expect(upcoming.first).to_contain_text("scheduled → delivering")
+    page.get_by_role("button", name="+1 hour").click()
+    expect(page.locator("#status")).to_contain_text("fired")
+    if not site.call("GET", "/engagement", params={"provider": "especial"})["count"]:
+        pytest.skip("Especial campaigns send no message in this build yet")
+    row = page.locator("#mailings tbody tr", has_text=f"campaign {ident}")
+    expect(row.locator(".state")).to_have_text("delivered")
+    expect(row.locator(".e-delivered")).to_have_text("3 delivered")
+    # A first open falls within half a week of delivery (most within hours).
+    for _ in range(4):
+        page.get_by_role("button", name="+1 day").click()
+        expect(page.locator("#status")).to_contain_text("fired")
+    expect(row.locator(".e-opened")).to_have_text("2 opened")
+    shot(page, shots, "demo")
     assert errors == []
     page.close()

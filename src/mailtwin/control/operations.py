@@ -13,6 +13,7 @@ from starlette.responses import StreamingResponse
 
 from mailtwin.clock import ClockRangeError, check_moment
 from mailtwin.control.credentials import CREDENTIALS
+from mailtwin.control.engagement import ENGAGEMENT
 from mailtwin.control.outbox import OUTBOX
 from mailtwin.control.validation import Call, ControlState, document, problem
 from mailtwin.control.views import VIEWS
@@ -293,6 +294,19 @@ def webhook_deliveries(rt: Runtime, cs: ControlState, call: Call) -> Any:
             "limit": rt.webhooks.log.limit, "bytes": rt.webhooks.log.bytes}
 
 
+def redeliver_webhook(rt: Runtime, cs: ControlState, call: Call) -> Any:
+    seq = call.path["seq"]
+    try:
+        delivery, queued = rt.webhooks.redeliver(int(seq))
+    except LookupError as error:
+        raise problem(str(error.args[0]), ("path", "seq"), 404) from None
+    except ValueError as error:
+        raise problem(str(error), ("path", "seq"), 409) from None
+    return {"delivery": delivery.ident, "attempt": delivery.attempt + 1,
+            "webhook": delivery.webhook, "event": delivery.event, "url": delivery.url,
+            "queued": queued}
+
+
 def list_tenants(rt: Runtime, cs: ControlState, call: Call) -> Any:
     wanted = call.query.get("provider")
     secrets = bool(call.query.get("secrets"))
@@ -314,8 +328,9 @@ OPERATIONS: dict[str, Handler] = {
     "clear_journal": clear_journal, "journal_limit": journal_limit,
     "list_faults": list_faults, "add_fault": add_fault, "clear_faults": clear_faults,
     "delete_fault": delete_fault, "list_tenants": list_tenants,
-    "webhook_deliveries": webhook_deliveries,
+    "webhook_deliveries": webhook_deliveries, "redeliver_webhook": redeliver_webhook,
 }
 OPERATIONS.update(VIEWS)
 OPERATIONS.update(CREDENTIALS)
 OPERATIONS.update(OUTBOX)
+OPERATIONS.update(ENGAGEMENT)

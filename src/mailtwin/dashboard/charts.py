@@ -1,10 +1,13 @@
-"""Numbers from the journal laid out as bar charts for the server to draw as SVG."""
+"""Numbers laid out as bar charts for the server to draw as SVG: the journal's traffic and
+the engagement of a mailing's messages over time."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from mailtwin.journal import Entry
 
@@ -107,3 +110,58 @@ def status_classes(entries: Iterable[Entry]) -> BarChart:
     description = ", ".join(f"{kind}: {totals[kind]}" for kind in CLASSES) + "."
     return BarChart(WIDTH, height, bars, [], labels, (x0, TOP, plot_w, 28 * len(CLASSES)),
                     description)
+
+
+ENGAGEMENT = ("opened", "clicked", "bounced")
+
+
+def _moment_label(timestamp: float, step: int) -> str:
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%m-%d" if step >= 86400 else "%m-%d %H:%M")
+
+
+def engagement(mailing: dict[str, Any]) -> BarChart:
+    """Opens, clicks and bounces of one mailing per bucket of time (as the control plane's
+    `engagement` answers them), stacked."""
+    series = mailing["series"]
+    count = max((len(series[k]) for k in series), default=1)
+    step = int(mailing["bucket_seconds"])
+    start = datetime.fromisoformat(mailing["start"].replace("Z", "+00:00")).timestamp()
+    columns = [{kind: series.get(kind, [0] * count)[i] for kind in ENGAGEMENT}
+               for i in range(count)]
+    top = _nice(max((sum(c.values()) for c in columns), default=0))
+    x0, y0 = LEFT, TOP
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot_w = plot_w / count
+    bars = []
+    for index, column in enumerate(columns):
+        base: float = y0 + plot_h
+        when = _moment_label(start + index * step, step)
+        for kind in ENGAGEMENT:
+            n = column[kind]
+            if not n:
+                continue
+            h = plot_h * n / top
+            base -= h
+            bars.append(Bar(x0 + index * slot_w + 1, base, max(slot_w - 2, 1), h, kind,
+                            f"{n} {kind} from {when}"))
+    marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
+    ticks = [Tick(v, x0, y0 + plot_h - plot_h * v / top) for v in marks]
+    # Three labels at most, none at the right edge where it would be cut.
+    shown = sorted({0, count // 3, 2 * count // 3}) if count > 3 else range(count)
+    labels = [(x0 + i * slot_w + slot_w / 2, _moment_label(start + i * step, step))
+              for i in shown]
+    totals = {kind: sum(c[kind] for c in columns) for kind in ENGAGEMENT}
+    description = (f"{mailing['messages']} messages; " + ", ".join(
+        f"{totals[kind]} {kind}" for kind in ENGAGEMENT)
+        + f", in buckets of {_duration(step)} from {_moment_label(start, 60)} UTC.")
+    return BarChart(WIDTH, HEIGHT, bars, ticks, labels, (x0, y0, plot_w, plot_h),
+                    description)
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}" if n != 1 else f"one {unit}"
+    return f"{seconds} s"

@@ -21,10 +21,17 @@ UI = f"{API}/ui"
 PAGE_SIZE = 50
 # (key, label, path under the UI): later pages join this list.
 NAV = [("overview", "Overview", "/"), ("records", "Records", "/records"),
+       ("outbox", "Outbox", "/outbox"), ("webhooks", "Webhooks", "/webhooks"),
        ("journal", "Journal", "/journal"), ("controls", "Snapshots & faults", "/controls")]
 # Same-origin everything; no inline script or style, so only mailtwin's own files run.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+# A message's page shows its HTML in a sandboxed srcdoc frame (no script, no same origin),
+# which inherits this policy: the email's inline styles apply, nothing is fetched from
+# elsewhere (no remote image, font or frame).
+MESSAGE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+OUTBOX_FILTERS = ("provider", "tenant", "resource", "mailing", "to", "subject", "event")
+WEBHOOK_FILTERS = ("provider", "tenant", "webhook", "event", "delivery", "status")
 Page = Callable[[Request], Awaitable[Response]]
 
 
@@ -67,9 +74,10 @@ class Pages:
         self.reader = reader
         self.env = environment()
 
-    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def render(self, name: str, status: int = 200, csp: str = CSP, **context: Any
+               ) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
-        return HTMLResponse(html, status, headers={"Content-Security-Policy": CSP,
+        return HTMLResponse(html, status, headers={"Content-Security-Policy": csp,
                                                    "Cache-Control": "no-store",
                                                    "X-Content-Type-Options": "nosniff",
                                                    "Referrer-Policy": "same-origin"})
@@ -88,7 +96,63 @@ class Pages:
         return self.render("overview.html", section="overview", health=read("health"),
                            tenants=read("list_tenants")["tenants"],
                            upcoming=read("upcoming_moves", {"limit": 10})["upcoming"],
+                           mailings=self._mailings(read("engagement", {"limit": 5})),
                            **self._charts())
+
+    def _mailings(self, answer: dict[str, Any]) -> list[dict[str, Any]]:
+        """Mailings with the state their record is in now (None without a lifecycle or
+        once the record is gone)."""
+        out = []
+        for mailing in answer["mailings"]:
+            place = {"provider": mailing["provider"], "tenant": mailing["tenant"],
+                     "resource": mailing["mailing"]["resource"],
+                     "id": str(mailing["mailing"]["id"])}
+            try:
+                life = self.reader.get("get_record", place)["lifecycle"]
+            except ApiError:
+                life = None
+            out.append({**mailing, "state": life["state"] if life else None})
+        return out
+
+    async def outbox(self, request: Request) -> Response:
+        params = request.query_params
+        filters = {k: params.get(k, "") for k in OUTBOX_FILTERS}
+        page = _page(params.get("page"))
+        try:
+            answer = self.reader.get("list_outbox", {
+                **filters, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE})
+            chosen = {k: filters[k] for k in ("provider", "tenant", "resource", "mailing")}
+            mailings = self.reader.get("engagement", {**chosen, "limit": 6})
+        except ApiError as error:
+            return self.failed(error, "outbox")
+        pages = max((answer["count"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        return self.render("outbox.html", section="outbox", filters=filters, answer=answer,
+                           page=page, pages=pages, health=self.reader.get("health"),
+                           mailings=[{**m, "chart": charts.engagement(m)}
+                                     for m in mailings["mailings"]],
+                           more_mailings=mailings["count"] - len(mailings["mailings"]))
+
+    async def message(self, request: Request) -> Response:
+        try:
+            message = self.reader.get("get_message", path={"id": request.path_params["id"]})
+        except ApiError as error:
+            return self.failed(error, "outbox")
+        return self.render("message.html", csp=MESSAGE_CSP, section="outbox",
+                           message=message)
+
+    async def webhooks(self, request: Request) -> Response:
+        params = request.query_params
+        filters = {k: params.get(k, "") for k in WEBHOOK_FILTERS}
+        before = params.get("before", "")
+        try:
+            answer = self.reader.get("webhook_deliveries", {**filters, "before": before,
+                                                            "limit": PAGE_SIZE})
+        except ApiError as error:
+            return self.failed(error, "webhooks")
+        attempts = [{**a, "payload": _payload(a["body"])} for a in answer["deliveries"]]
+        return self.render("webhooks.html", section="webhooks", filters=filters,
+                           answer=answer, attempts=attempts, before=before,
+                           health=self.reader.get("health"))
 
     async def records(self, request: Request) -> Response:
         health = self.reader.get("health")
@@ -97,10 +161,7 @@ class Pages:
 
     async def table(self, request: Request) -> Response:
         params = request.query_params
-        try:
-            page = max(int(params.get("page", "1")), 1)
-        except ValueError:
-            page = 1
+        page = _page(params.get("page"))
         place = {k: params.get(k, "") for k in ("provider", "tenant", "resource")}
         q = params.get("q", "")
         try:
@@ -132,7 +193,8 @@ class Pages:
             return self.failed(error, "journal")
         health = self.reader.get("health")
         return self.render("journal.html", section="journal", filters=filters, health=health,
-                           entries=list(reversed(answer["entries"])), limit=answer["limit"])
+                           entries=list(reversed(answer["entries"])), limit=answer["limit"],
+                           **self._charts())
 
     async def entry(self, request: Request) -> Response:
         seq = request.path_params["seq"]
@@ -149,6 +211,21 @@ class Pages:
                            snapshots=read("list_snapshots")["snapshots"],
                            faults=read("list_faults")["faults"],
                            tenants=read("list_tenants")["tenants"])
+
+
+def _page(text: str | None) -> int:
+    try:
+        return max(int(text or "1"), 1)
+    except ValueError:
+        return 1
+
+
+def _payload(body: str) -> Any:
+    """A webhook body pretty-printed when it is JSON, else as sent."""
+    try:
+        return _pretty(json.loads(body))
+    except ValueError:
+        return body
 
 
 PREFERRED = ("name", "subject", "title", "email", "email_address", "status", "type",

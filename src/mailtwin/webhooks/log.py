@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mailtwin import redaction
@@ -20,7 +20,8 @@ class Attempt:
     """One attempt at a delivery: `status` is delivered, failed (retried at `next_attempt`
     unless that is None), refused (not sent: a host outside the allow-list, a bad URL) or
     dropped (not queued: too many pending deliveries). `shown_tenant` is the tenant's name as
-    the control plane shows it (redacted when a token named it)."""
+    the control plane shows it (redacted when a token named it); `headers` are those sent
+    (the signature among them; none when nothing was sent) and `body` the payload."""
 
     seq: int
     delivery: str
@@ -37,11 +38,13 @@ class Attempt:
     error: str | None
     duration_ms: float
     next_attempt: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
 
     def size(self) -> int:
         return ENTRY_OVERHEAD + sum(len(text) for text in (
             self.delivery, self.provider, self.tenant, self.webhook, self.event, self.url,
-            self.error or ""))
+            self.error or "", self.body)) + sum(len(k) + len(v) for k, v in self.headers.items())
 
     def as_json(self) -> dict[str, Any]:
         """The attempt as the control plane shows it (secrets in the URL's query redacted)."""
@@ -51,7 +54,8 @@ class Attempt:
                 "event": self.event, "url": base + mark + redaction.form(query), "at": self.at,
                 "status": self.status,
                 "response_status": self.response_status, "error": self.error,
-                "duration_ms": self.duration_ms, "next_attempt": self.next_attempt}
+                "duration_ms": self.duration_ms, "next_attempt": self.next_attempt,
+                "headers": dict(self.headers), "body": self.body}
 
 
 class DeliveryLog:
@@ -87,6 +91,11 @@ class DeliveryLog:
                                      or self._bytes > self.max_bytes):
                 self._bytes -= self._entries.popleft().size()
             return entry
+
+    def find(self, seq: int) -> Attempt | None:
+        """The attempt numbered `seq`, if the log still holds it."""
+        with self._lock:
+            return next((e for e in self._entries if e.seq == seq), None)
 
     def forget(self, provider: str | None = None, tenant: str | None = None) -> None:
         """Drop the entries of a provider, of one of its tenants, or all of them."""

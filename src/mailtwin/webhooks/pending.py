@@ -32,6 +32,10 @@ class Delivery:
     attempt: int = field(default=0, compare=False)
     attempted_at: float = field(default=0.0, compare=False)
     cancelled: bool = field(default=False, compare=False)
+    # A redelivery asked for by hand is one attempt, never retried.
+    retries: bool = field(default=True, compare=False)
+    # The headers of the latest attempt (the signature among them), for the log.
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
 
     def owned(self, provider: str | None, tenant: str | None, webhook: str | None) -> bool:
         return ((provider is None or self.spec.provider == provider)

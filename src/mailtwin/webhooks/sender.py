@@ -158,7 +158,6 @@ class WebhookSender:
 
     def _enqueue(self, spec: WebhookSpec, event: Event, name: str, subscription: Record,
                  data: Any) -> None:
-        settings = self.config()
         number = next(self._numbers)
         ident = f"dlv_{number}"
         ident_value = subscription.get(self.id_fields.get(spec.provider, "id"))
@@ -177,10 +176,15 @@ class WebhookSender:
             label=self.label(spec.provider, event.tenant), webhook=webhook, event=name,
             url=str(subscription.get(spec.url_field, "")), key=str(key or ""), body=body,
             limit=limit if isinstance(limit, int) and limit > 0 else None, period=period)
+        self._queue_up(delivery)
+
+    def _queue_up(self, delivery: Delivery) -> bool:
+        """Queue a delivery, or log it dropped when too many are pending."""
+        settings = self.config()
         pending = self._pending
         with self._cond:
             full = (len(pending.waiting) >= settings.webhook_max_pending
-                    or pending.bytes + len(body) > settings.webhook_pending_bytes)
+                    or pending.bytes + len(delivery.body) > settings.webhook_pending_bytes)
             if not full:
                 pending.push(delivery)
                 self._start_worker()
@@ -189,8 +193,41 @@ class WebhookSender:
                          f"(at most {settings.webhook_max_pending} and "
                          f"{settings.webhook_pending_bytes} bytes)", 0.0, None,
                          self.clock.timestamp())
+        return not full
 
     # -- control ----------------------------------------------------------------------
+
+    def redeliver(self, seq: int) -> tuple[Delivery, bool]:
+        """Send the event of logged attempt `seq` once more, now: the same delivery id and
+        body, signed with its subscription's key of now and sent to its URL of now, numbered
+        after the delivery's last attempt and not retried; and whether it was queued (not
+        when too many are pending). LookupError names what is gone (the attempt, its
+        subscription); ValueError says the subscription is not active."""
+        logged = self.log.find(seq)
+        if logged is None:
+            raise LookupError(f"attempt {seq} is not in the log (it keeps the last "
+                              f"{self.log.limit})")
+        spec = self.specs.get(logged.provider)
+        tenant = self.store.peek(logged.provider, logged.tenant)
+        id_field = self.id_fields.get(logged.provider, "id")
+        subscription = None if spec is None or tenant is None else next(
+            (record for record in tenant.collections[spec.resource].records.values()
+             if str(record.get(id_field, "")) == logged.webhook), None)
+        if spec is None or subscription is None:
+            raise LookupError(f"webhook {logged.webhook} of attempt {seq} no longer exists")
+        if not self._active(spec, subscription):
+            raise ValueError(f"webhook {logged.webhook} is "
+                             f"{subscription.get(spec.state_field or '')}: it receives nothing")
+        last = max(a.attempt for a in self.log.select(delivery=logged.delivery,
+                                                      provider=logged.provider))
+        key = subscription.get(spec.secret_field) if spec.secret_field else None
+        delivery = Delivery(
+            due=self.clock.timestamp(), seq=next(self._numbers), ident=logged.delivery,
+            spec=spec, tenant=logged.tenant, label=logged.shown_tenant, webhook=logged.webhook,
+            event=logged.event, url=str(subscription.get(spec.url_field, "")),
+            key=str(key or ""), body=logged.body.encode("utf-8"), limit=None, period=None,
+            attempt=last, retries=False)
+        return delivery, self._queue_up(delivery)
 
     def cancel(self, provider: str | None = None, tenant: str | None = None,
                webhook: str | None = None) -> int:
@@ -295,6 +332,7 @@ class WebhookSender:
         """What the poster sends for an attempt, or None when it may not be sent."""
         delivery.attempt += 1
         delivery.attempted_at = at = self.clock.timestamp()
+        delivery.headers = {}
         refusal = self._refusal(delivery.url)
         if refusal is not None:
             with self._cond:
@@ -308,6 +346,7 @@ class WebhookSender:
         values = {"event": delivery.event, "delivery": delivery.ident,
                   "timestamp": str(int(at)), "attempt": str(delivery.attempt)}
         headers.update({name: values[part] for part, name in spec.headers.items()})
+        delivery.headers = headers
         return {"id": delivery.seq, "url": delivery.url, "headers": headers,
                 "body": delivery.body.decode("utf-8")}
 
@@ -353,7 +392,7 @@ class WebhookSender:
         """Log an attempt and, for a failure with attempts left, queue the next one."""
         retry = delivery.spec.retry
         next_due = None
-        if outcome == "failed" and delivery.attempt < retry.attempts:
+        if outcome == "failed" and delivery.retries and delivery.attempt < retry.attempts:
             next_due = at + retry.delay(delivery.attempt)
         with self._cond:
             if delivery.cancelled:
@@ -372,7 +411,8 @@ class WebhookSender:
             shown_tenant=delivery.label, webhook=delivery.webhook, event=delivery.event,
             url=delivery.url, at=_iso(at), status=outcome, response_status=status,
             error=error, duration_ms=round(duration, 3),
-            next_attempt=None if next_due is None else _iso(next_due))
+            next_attempt=None if next_due is None else _iso(next_due),
+            headers=dict(delivery.headers), body=delivery.body.decode("utf-8"))
         if self.hub.subscriptions:
             self.hub.publish("webhook", entry.as_json())
         return entry

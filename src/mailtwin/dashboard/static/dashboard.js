@@ -83,21 +83,31 @@
     if (data.effect) parts.push(`Fault rule ${data.id} added (${data.effect})`);
     if (data.deleted !== undefined) parts.push(`Deleted ${data.deleted}`);
     if (data.cleared !== undefined) parts.push(`Cleared ${data.cleared} entries`);
+    if (data.delivery && data.attempt) parts.push(data.queued === false
+      ? `Redelivery of ${data.delivery} dropped: too many deliveries are pending`
+      : `Redelivering ${data.delivery} (${data.event}) as attempt ${data.attempt}`);
+    if (data.attempted !== undefined) parts.push(`${data.attempted} webhook attempt${data.attempted === 1 ? "" : "s"} made, ${data.pending} waiting`);
     return parts.length ? `${parts.join(" · ")}.` : "Done.";
   }
 
-  // Re-read this page and swap in its live regions, keeping focus where it was.
+  // Re-read this page and swap in its live regions (all, or those of `only`: a set of ids),
+  // keeping focus where it was.
   let refreshing = null;
   let again = false;
-  async function refresh() {
+  let wanted = null;
+  async function refresh(only = null) {
+    wanted = only && wanted !== "all" ? new Set([...(wanted || []), ...only]) : "all";
     if (refreshing) { again = true; return refreshing; }
     refreshing = (async () => {
       do {
         again = false;
+        const chosen = wanted;
+        wanted = null;
         const response = await fetch(location.href, { headers: authHeaders(), credentials: "same-origin" });
         if (!response.ok) break;
         const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
         for (const region of document.querySelectorAll("[data-region]")) {
+          if (chosen !== "all" && !chosen.has(region.id)) continue;
           const replacement = fresh.getElementById(region.id);
           if (!replacement) continue;
           const focused = region.contains(document.activeElement) ? focusKey(document.activeElement) : null;
@@ -123,10 +133,25 @@
     if (target) target.focus();
   }
 
+  // At most one re-read every quarter second however fast events come (a busy sandbox sends
+  // many), each covering every region asked for meanwhile.
   let pending = 0;
-  function refreshSoon() {
-    clearTimeout(pending);
-    pending = setTimeout(refresh, 250);
+  let soon = null;
+  function refreshSoon(only = null) {
+    soon = only && soon !== "all" ? new Set([...(soon || []), ...only]) : "all";
+    if (pending) return;
+    pending = setTimeout(() => {
+      const chosen = soon;
+      soon = null;
+      pending = 0;
+      refresh(chosen === "all" ? null : chosen);
+    }, 250);
+  }
+
+  // Regions that follow some kinds of live events on a page that does not refresh for them.
+  function followers(kind) {
+    return [...document.querySelectorAll("[data-region][data-follows]")]
+      .filter((region) => region.dataset.follows.split(" ").includes(kind)).map((region) => region.id);
   }
 
   async function run(trigger, action) {
@@ -272,8 +297,9 @@
     events.addEventListener("request", (event) => {
       addRow(JSON.parse(event.data));
       if (live.has("request")) refreshSoon();
+      else if (followers("request").length) refreshSoon(followers("request"));
     });
-    for (const kind of ["move", "control"]) {
+    for (const kind of ["move", "control", "event", "webhook"]) {
       events.addEventListener(kind, () => { if (live.has(kind)) refreshSoon(); });
     }
     events.addEventListener("gap", (event) => {
