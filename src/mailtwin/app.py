@@ -14,6 +14,7 @@ from mailtwin import accesslog
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.gcpolicy import GcPolicy
+from mailtwin.replay import Replays, key_of
 from mailtwin.request import Request
 from mailtwin.runtime import Outcome, Runtime
 
@@ -44,6 +45,7 @@ class MailtwinApp:
         self.control: ASGIApp | None = None
         # Left as Python has it unless the server installs a policy (see server.serve).
         self.gc = GcPolicy("default")
+        self.replays = Replays()
         if runtime.config.control:
             from mailtwin.control.app import control_app
 
@@ -55,15 +57,48 @@ class MailtwinApp:
             return
         if scope["type"] != "http":
             return
+        path: str = scope["path"]
+        if scope["method"] == "GET" and await self._replayed(scope, send):
+            return
         if accesslog.enabled():
             await self._logged(scope, receive, send)
             return
-        path: str = scope["path"]
         is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
         if is_control and self.control is not None:
-            await self.control(scope, receive, send)
+            await self._control(self.control, scope, receive, send)
             return
         await self.serve(scope, receive, send)
+
+    async def _control(self, control: ASGIApp, scope: Scope, receive: Receive,
+                       send: Send) -> None:
+        """The control plane may change anything: answers kept before or during it are stale.
+        """
+        store = self.runtime.store
+        store.generation += 1
+        try:
+            await control(scope, receive, send)
+        finally:
+            store.generation += 1
+
+    async def _replayed(self, scope: Scope, send: Send) -> bool:
+        """Answer a GET with the answer kept for the same request, if it still holds."""
+        started = time.perf_counter()
+        runtime = self.runtime
+        replay = self.replays.find(key_of(scope), runtime.store.generation)
+        if replay is None:
+            return False
+        headers = runtime.replayed(replay)
+        if headers is None:
+            return False
+        await send({"type": "http.response.start", "status": replay.status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": replay.payload})
+        self.gc.after_request()
+        if accesslog.enabled():
+            accesslog.log_request("GET", replay.path, replay.status, replay.provider,
+                                  accesslog.tenant_label(runtime.providers[replay.provider],
+                                                         replay.tenant), started)
+        return True
 
     async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a request and write its line in the request log."""
@@ -80,7 +115,7 @@ class MailtwinApp:
                 await send(message)
 
             try:
-                await self.control(scope, receive, sending)
+                await self._control(self.control, scope, receive, sending)
             finally:
                 accesslog.log_request(scope["method"], path, status, "-", "-", started)
             return
@@ -114,7 +149,12 @@ class MailtwinApp:
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
         self.gc.after_request()
-        return exchange.outcome
+        outcome = exchange.outcome
+        if outcome.replayable and request.method == "GET":
+            replay = self.runtime.replay_of(request, outcome, out_headers, payload)
+            if replay is not None:
+                self.replays.keep(key_of(scope), replay)
+        return outcome
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
