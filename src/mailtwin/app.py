@@ -46,6 +46,9 @@ class MailtwinApp:
         # Left as Python has it unless the server installs a policy (see server.serve).
         self.gc = GcPolicy("default")
         self.replays = Replays()
+        # Run when the server starts and stops serving (the ASGI lifespan).
+        self.on_startup: list[Callable[[], Awaitable[None]]] = []
+        self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
         if runtime.config.control:
             from mailtwin.control.app import control_app
 
@@ -53,7 +56,7 @@ class MailtwinApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -68,6 +71,19 @@ class MailtwinApp:
             await self._control(self.control, scope, receive, send)
             return
         await self.serve(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for started in self.on_startup:
+                    await started()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for stopping in self.on_shutdown:
+                    await stopping()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _control(self, control: ASGIApp, scope: Scope, receive: Receive,
                        send: Send) -> None:
@@ -157,14 +173,6 @@ class MailtwinApp:
         return outcome
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
