@@ -10,7 +10,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -199,7 +199,23 @@ class ServerThread:
         config = uvicorn.Config(app, host=self.host, port=self.port, loop="auto", http="auto",
                                 log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="mailtwin", daemon=True)
+        # The server's event loop, once it runs: in-process callers may hand it work.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=self._run, name="mailtwin", daemon=True)
+
+    def _run(self) -> None:
+        # uvloop where it is installed, as uvicorn's loop="auto" picks.
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(self._serve())
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve()
 
     @property
     def url(self) -> str:
