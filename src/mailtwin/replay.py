@@ -46,14 +46,11 @@ class Replay:
 
 
 def replayable(op: Operation) -> bool:
-    """Whether an operation's GET answers may be replayed: a generic read the engine answers
-    from its own caches (no hook, no declared body), or a hooked one declared `replay: true`.
-    """
+    """Whether an operation's GET answers may be replayed: a read the generic handlers serve
+    (from the store and the request alone), or a hooked one declared `replay: true`."""
     if op.spec.method != "GET" or op.kind not in ("get", "list"):
         return False
-    if op.hook is not None:
-        return bool(op.ext.get("replay"))
-    return op.respond_body is None
+    return op.hook is None or bool(op.ext.get("replay"))
 
 
 def key_of(scope: MutableMapping[str, Any]) -> Key:

@@ -3,7 +3,10 @@ log and signals as the default server."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -14,7 +17,7 @@ from mailtwin.config import Config
 from mailtwin.server import ServeOptions, serve
 from mailtwin.version import version
 
-from .test_serve_process import AUTH, mailing_status, pause_mailing, serving, until
+from .test_serve_process import AUTH, ROOT, mailing_status, pause_mailing, serving, until
 
 GRANIAN = ("--server", "granian")
 
@@ -64,3 +67,12 @@ def test_granian_missing_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
     assert serve(Config(seed=0, providers=("emma",)), options) == 2
     assert capsys.readouterr().err == (
         "mailtwin: --server granian needs granian: pip install 'mailtwin[granian]'\n")
+
+
+def test_an_unknown_server_is_one_line_and_exit_2() -> None:
+    result = subprocess.run([sys.executable, "-m", "mailtwin", "serve"], cwd=ROOT,
+                            env={**os.environ, "MAILTWIN_SERVER": "gunicorn"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("mailtwin: MAILTWIN_SERVER='gunicorn': expected one of uvicorn, "
+                             "granian\n")
