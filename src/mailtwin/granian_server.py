@@ -113,7 +113,7 @@ async def _serve(app: MailtwinApp, host: str, port: int, keeper: StateKeeper | N
     saving: list[asyncio.Task[None]] = []
 
     async def started() -> None:
-        log_banner(app.runtime, stack, host, port, keeper)
+        log_banner(app.runtime, lambda: stack, host, port, keeper)
         warn_if_exposed(app.runtime.config, host, port)
         if keeper is not None and keeper.every > 0:
             saving.append(asyncio.create_task(keeper.run(app.runtime)))

@@ -168,7 +168,7 @@ class _Server(uvicorn.Server):
             return
         # The port actually bound, which differs from the option when that is 0.
         port = self.servers[0].sockets[0].getsockname()[1] if self.servers else self.options.port
-        log_banner(self.app.runtime, http_stack(self.config), self.options.host, port,
+        log_banner(self.app.runtime, lambda: http_stack(self.config), self.options.host, port,
                    self.keeper)
         warn_if_exposed(self.app.runtime.config, self.options.host, port)
         if self.keeper is not None and self.keeper.every > 0:
