@@ -11,8 +11,8 @@ from pathlib import Path
 from bigstore import CREATE, ITEM, LIST, LIST_RARE, StoreResult
 from loadgen import RunResult
 
-MIN_GET_RATIO = 0.8
-MIN_POST_RATIO = 0.8
+MIN_GET_RATIO = 0.85
+MIN_POST_RATIO = 1.2
 MAX_COLD_START_MS = 1000.0
 MAX_LIST_MEDIAN_MS = 5.0
 MAX_RSS_MB = 300.0

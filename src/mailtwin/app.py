@@ -14,6 +14,7 @@ from mailtwin import accesslog
 from mailtwin.clock import Clock
 from mailtwin.config import Config
 from mailtwin.gcpolicy import GcPolicy
+from mailtwin.replay import Replays, key_of
 from mailtwin.request import Request
 from mailtwin.runtime import Outcome, Runtime
 
@@ -44,6 +45,10 @@ class MailtwinApp:
         self.control: ASGIApp | None = None
         # Left as Python has it unless the server installs a policy (see server.serve).
         self.gc = GcPolicy("default")
+        self.replays = Replays()
+        # Run when the server starts and stops serving (the ASGI lifespan).
+        self.on_startup: list[Callable[[], Awaitable[None]]] = []
+        self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
         if runtime.config.control:
             from mailtwin.control.app import control_app
 
@@ -51,20 +56,66 @@ class MailtwinApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
             self.runtime.webhooks.close(wait=1.0)  # attempts in flight may finish
             return
         if scope["type"] != "http":
             return
+        path: str = scope["path"]
+        if scope["method"] == "GET" and await self._replayed(scope, send):
+            return
         if accesslog.enabled():
             await self._logged(scope, receive, send)
             return
-        path: str = scope["path"]
         is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
         if is_control and self.control is not None:
-            await self.control(scope, receive, send)
+            await self._control(self.control, scope, receive, send)
             return
         await self.serve(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for started in self.on_startup:
+                    await started()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for stopping in self.on_shutdown:
+                    await stopping()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _control(self, control: ASGIApp, scope: Scope, receive: Receive,
+                       send: Send) -> None:
+        """The control plane may change anything: answers kept before or during it are stale.
+        """
+        store = self.runtime.store
+        store.generation += 1
+        try:
+            await control(scope, receive, send)
+        finally:
+            store.generation += 1
+
+    async def _replayed(self, scope: Scope, send: Send) -> bool:
+        """Answer a GET with the answer kept for the same request, if it still holds."""
+        started = time.perf_counter()
+        runtime = self.runtime
+        replay = self.replays.find(key_of(scope), runtime.store.generation)
+        if replay is None:
+            return False
+        headers = runtime.replayed(replay)
+        if headers is None:
+            return False
+        await send({"type": "http.response.start", "status": replay.status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": replay.payload})
+        self.gc.after_request()
+        if accesslog.enabled():
+            accesslog.log_request("GET", replay.path, replay.status, replay.provider,
+                                  accesslog.tenant_label(runtime.providers[replay.provider],
+                                                         replay.tenant), started)
+        return True
 
     async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a request and write its line in the request log."""
@@ -81,7 +132,7 @@ class MailtwinApp:
                 await send(message)
 
             try:
-                await self.control(scope, receive, sending)
+                await self._control(self.control, scope, receive, sending)
             finally:
                 accesslog.log_request(scope["method"], path, status, "-", "-", started)
             return
@@ -115,17 +166,14 @@ class MailtwinApp:
                                 for k, v in out_headers]})
         await send({"type": "http.response.body", "body": payload})
         self.gc.after_request()
-        return exchange.outcome
+        outcome = exchange.outcome
+        if outcome.replayable and request.method == "GET":
+            replay = self.runtime.replay_of(request, outcome, out_headers, payload)
+            if replay is not None:
+                self.replays.keep(key_of(scope), replay)
+        return outcome
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

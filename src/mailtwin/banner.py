@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mailtwin.app import CONTROL_PREFIX
@@ -54,10 +55,11 @@ def banner_lines(runtime: Runtime, url: str, stack: str, keeper: StateKeeper | N
     return lines
 
 
-def log_banner(runtime: Runtime, config: uvicorn.Config, host: str, port: int,
+def log_banner(runtime: Runtime, stack: Callable[[], str], host: str, port: int,
                keeper: StateKeeper | None) -> None:
-    """Log the banner at info, one record per line."""
+    """Log the banner at info, one record per line (`stack` names the HTTP stack, asked only
+    when the banner is logged: see http_stack)."""
     if not log.isEnabledFor(logging.INFO):
         return
-    for line in banner_lines(runtime, base_url(host, port), http_stack(config), keeper):
+    for line in banner_lines(runtime, base_url(host, port), stack(), keeper):
         log.info("%s", line)

@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "default info)")
     serve.add_argument("--quiet", action="store_true",
                        help="no request log (MAILTWIN_QUIET=1)")
+    serve.add_argument("--server", type=argument(environment.server), default=None,
+                       metavar="NAME",
+                       help="HTTP server: uvicorn, or granian with the granian extra "
+                            "(pip install 'mailtwin[granian]'; MAILTWIN_SERVER; default "
+                            "uvicorn)")
     sharing.add_options(serve)
 
     routes = sub.add_parser("routes", help="print every route")
@@ -163,7 +168,8 @@ def _serve_options(args: argparse.Namespace) -> ServeOptions:
         host=args.host, port=pick(args.port, "PORT", environment.port, 8040),
         log_level=pick(args.log_level, "LOG_LEVEL", environment.log_level, "info"),
         quiet=args.quiet or from_env("QUIET", environment.flag, False),
-        save_every=pick(args.save_every, "SAVE_EVERY", environment.seconds, 30.0))
+        save_every=pick(args.save_every, "SAVE_EVERY", environment.seconds, 30.0),
+        server=pick(args.server, "SERVER", environment.server, "uvicorn"))
 
 
 def _routes(config: Config) -> int:

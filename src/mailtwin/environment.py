@@ -67,6 +67,17 @@ def log_level(text: str) -> str:
     return level
 
 
+SERVERS = ("uvicorn", "granian")
+
+
+def server(text: str) -> str:
+    """The HTTP server `mailtwin serve` runs the app on."""
+    name = text.strip().lower()
+    if name not in SERVERS:
+        raise ValueError(f"expected one of {', '.join(SERVERS)}")
+    return name
+
+
 def flag(text: str) -> bool:
     """Yes or no, as environment variables spell it."""
     word = text.strip().lower()

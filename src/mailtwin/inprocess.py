@@ -65,6 +65,54 @@ class InProcessTransport(httpx.BaseTransport):
             self._loop = None
 
 
+class LoopTransport(httpx.BaseTransport):
+    """Calls the app on the event loop of a server running in this process (another
+    thread), without a socket: the control plane's answers as that server gives them."""
+
+    def __init__(self, app: MailtwinApp, loop: asyncio.AbstractEventLoop,
+                 timeout: float = 30.0) -> None:
+        self.app = app
+        self.loop = loop
+        self.timeout = timeout
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        url = request.url
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": request.method, "scheme": url.scheme, "path": url.path,
+                 "raw_path": url.raw_path.split(b"?", 1)[0], "query_string": url.query,
+                 "root_path": "", "headers": [(k.lower(), v) for k, v in request.headers.raw],
+                 "server": (url.host, url.port or 80), "client": ("127.0.0.1", 0),
+                 "extensions": {IN_PROCESS: {}}}
+        future = asyncio.run_coroutine_threadsafe(_call(self.app, scope, body), self.loop)
+        status, headers, content = future.result(self.timeout)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+async def _call(app: MailtwinApp, scope: Scope, body: bytes
+                ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """One request through the ASGI app: its status, headers and whole body."""
+    status, headers, chunks = 500, [], []
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status, headers = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return status, headers, b"".join(chunks)
+
+
 def client(app: MailtwinApp, **options: Any) -> httpx.Client:
     """An httpx.Client served in-process by `app` (base URL http://mailtwin.test)."""
     options.setdefault("base_url", "http://mailtwin.test")

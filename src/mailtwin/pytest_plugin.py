@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -21,7 +22,12 @@ from mailtwin.config import Config
 from mailtwin.sandbox import Sandbox, SandboxError
 from mailtwin.webhooks.receiver import WebhookReceiver
 
+if TYPE_CHECKING:
+    from mailtwin.server import ServerThread
+
 MARKER = "mailtwin"
+# The server the plugin started for the session (none with --mailtwin-url).
+SERVER: pytest.StashKey[ServerThread] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,9 +82,11 @@ def mailtwin_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
     app: MailtwinApp = request.getfixturevalue("mailtwin_app")
     server = ServerThread(app).start()
+    request.config.stash[SERVER] = server
     try:
         yield server.url
     finally:
+        del request.config.stash[SERVER]
         server.stop()
 
 
@@ -95,10 +103,18 @@ def mailtwin_token(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def mailtwin_server_sandbox(mailtwin_url: str, mailtwin_token: str | None
-                            ) -> Iterator[Sandbox]:
-    """One control-plane client per session (its connection is kept alive between tests)."""
-    with Sandbox(mailtwin_url, token=mailtwin_token) as sandbox:
+def mailtwin_server_sandbox(request: pytest.FixtureRequest, mailtwin_url: str,
+                            mailtwin_token: str | None) -> Iterator[Sandbox]:
+    """One control-plane client per session. For the server the plugin started, its calls
+    run on that server's event loop without a socket, which makes the per-test reset cheap;
+    any other server is reached over its connection, kept alive between tests."""
+    from mailtwin.inprocess import LoopTransport
+
+    server = request.config.stash.get(SERVER, None)
+    transport = None
+    if server is not None and server.url == mailtwin_url and server.loop is not None:
+        transport = LoopTransport(server.app, server.loop)
+    with Sandbox(mailtwin_url, token=mailtwin_token, transport=transport) as sandbox:
         yield sandbox
 
 

@@ -21,6 +21,7 @@ the message may also name the path's parameters; on a resource, its scope's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,11 +37,16 @@ def values_at(document: Any, pointer: str) -> Iterator[tuple[Location, Any]]:
     `values_at({"a": [{"id": 1}, {"id": 2}]}, "/a/*/id")` yields `(("a", 0, "id"), 1)` and
     `(("a", 1, "id"), 2)`.
     """
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/")]
-    yield from _walk(document, parts, ())
+    yield from _walk(document, _parts(pointer), ())
 
 
-def _walk(node: Any, parts: list[str], at: Location) -> Iterator[tuple[Location, Any]]:
+@functools.lru_cache(maxsize=1024)
+def _parts(pointer: str) -> tuple[str, ...]:
+    """A pointer's keys, unescaped (pointers come from specs: parsed once each)."""
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/"))
+
+
+def _walk(node: Any, parts: tuple[str, ...], at: Location) -> Iterator[tuple[Location, Any]]:
     if not parts:
         yield at, node
         return

@@ -24,10 +24,15 @@ class Reply:
 def without_nulls(value: Any) -> Any:
     """A copy without null members of objects, at any depth (array items are kept)."""
     if isinstance(value, dict):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        # Only containers are walked into: most members are scalars, kept as they are.
+        return {k: without_nulls(v) if type(v) in _CONTAINERS else v
+                for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [without_nulls(v) for v in value]
+        return [without_nulls(v) if type(v) in _CONTAINERS else v for v in value]
     return value
+
+
+_CONTAINERS = frozenset({dict, list})
 
 
 def encode_for(omit_nulls: bool, reply: Reply) -> bytes:

@@ -4,6 +4,7 @@ Config, and the per-request path through them."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,11 +26,13 @@ from mailtwin.handlers import HANDLERS
 from mailtwin.hookset import Hooks, load_hooks
 from mailtwin.journal import Journal
 from mailtwin.lifecycle import LifecycleEngine, Moved
+from mailtwin.oauth2 import TokenStore
 from mailtwin.operation import Operation, compile_operation
 from mailtwin.provider import Provider
 from mailtwin.ratelimit import forget_tenant, rate_limit_headers
 from mailtwin.redaction import PREFIX, bearer_token, redacted
 from mailtwin.references import check_references
+from mailtwin.replay import Replay, replayable
 from mailtwin.reply import Reply, encode_for
 from mailtwin.request import Request
 from mailtwin.router import Router
@@ -49,6 +52,8 @@ class Route:
     op: Operation
     handler: Handler
     generic: Handler | None
+    # Its answers depend on nothing but the store, the request and the clock (see replay.py).
+    replayable: bool = False
 
 
 @dataclass
@@ -59,6 +64,7 @@ class Outcome:
     provider: Provider | None
     op: Operation | None
     tenant: str | None
+    replayable: bool = False
 
 
 class Runtime:
@@ -97,7 +103,8 @@ class Runtime:
                 generic = HANDLERS.get(op.kind)
                 handler = hooks[op.hook] if op.hook is not None else generic
                 assert handler is not None, "compile_operation refuses a hook kind without hook"
-                self.router.add(op_spec.method, op.full_path, Route(op, handler, generic))
+                self.router.add(op_spec.method, op.full_path,
+                                Route(op, handler, generic, replayable(op)))
                 self.operations.append(op)
         limits = Limits(config.max_tenants, config.tenant_idle_seconds, config.max_records)
         self.store = Store({name: self._seeder(p) for name, p in self.providers.items()},
@@ -270,6 +277,7 @@ class Runtime:
         due = self.store.next_due()
         if due is None or due > self.clock.timestamp():
             return []
+        self.store.generation += 1
         return self.engine.fire_due(self.clock.timestamp())
 
     def handle(self, request: Request) -> Outcome:
@@ -281,6 +289,7 @@ class Runtime:
             return Outcome(Reply(404, body), None, None, None)
         op: Operation | None = None
         tenant: str | None = None
+        reads = False
         self._serving = request
         try:
             match = self.router.match(request.method, request.path)
@@ -294,8 +303,9 @@ class Runtime:
                                              "not_found")])
             route = match.target
             op = route.op
+            reads = route.replayable and request.method == "GET"
             tenant = self.tenant_of(provider, op, request)
-            ctx = self._context(request, route, tenant, match.params)
+            ctx = self._context(request, route, tenant, match.params, reads)
             # After the tenant exists: a fresh tenant's timers may already be due.
             self.tick()
             if op.references:
@@ -312,7 +322,9 @@ class Runtime:
             reply = Reply(500, provider.render_error(failure))
         finally:
             self._serving = None
-        return Outcome(reply, provider, op, tenant)
+            if not reads:
+                self.store.generation += 1
+        return Outcome(reply, provider, op, tenant, reads)
 
     def tenant_of(self, provider: Provider, op: Operation, request: Request) -> str:
         """The tenant a request acts as: the provider's `authenticate` hook if it has one,
@@ -331,7 +343,7 @@ class Runtime:
         return scheme(auth) if hook is None else str(hook(auth))
 
     def _context(self, request: Request, route: Route, tenant_name: str,
-                 raw_path: dict[str, str]) -> Context:
+                 raw_path: dict[str, str], reads: bool = False) -> Context:
         """Validate path, query and body; every problem is reported at once."""
         op = route.op
         provider = op.provider
@@ -346,7 +358,7 @@ class Runtime:
         if problems or body_problems:
             place = "query" if problems else "body"
             raise ApiError(provider.validation_status(place), problems + body_problems)
-        tenant = self.store.tenant(provider.name, tenant_name)
+        tenant = self.store.tenant(provider.name, tenant_name, reading=reads)
         return Context(engine=self.parts, styles=self.styles[provider.name], provider=provider,
                        op=op, tenant_name=tenant_name, tenant=tenant, path=path, query=query,
                        body=body, headers=request.headers, base_url=request.base_url,
@@ -420,6 +432,53 @@ class Runtime:
         if request.method == "HEAD":
             payload = b""
         return outcome, headers, payload
+
+    def replay_of(self, request: Request, outcome: Outcome, headers: list[tuple[str, str]],
+                  payload: bytes) -> Replay | None:
+        """What to keep of a served request to replay its answer, if it may be replayed."""
+        provider, op = outcome.provider, outcome.op
+        if (not outcome.replayable or provider is None or op is None or request.body
+                or outcome.reply.status != 200 or self.faults.rules):
+            return None
+        given = outcome.reply.headers
+        counted = provider.spec.ext["conventions"].get("rate_limit") is not None
+        kept = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
+                if not (counted and name.startswith("x-ratelimit-") and name not in given)]
+        return Replay(self.store.generation, self._valid_until(provider, request), 200, kept,
+                      payload, provider.name, outcome.tenant, op.spec.operation_id,
+                      request.path, request.query.decode("latin-1"), request.headers, counted,
+                      dict(given))
+
+    def _valid_until(self, provider: Provider, request: Request) -> float:
+        """Until when (sandbox clock) the request's credentials name the same tenant: the
+        expiry of an OAuth 2 access token the provider issued, else for ever."""
+        token = bearer_token(request.headers) if provider.auth["scheme"] == "oauth2" else None
+        shared = self.store.shared.get(provider.name)
+        if token is None or shared is None or token not in shared.get("tokens", {}):
+            return math.inf
+        grant = TokenStore(shared).find(token)
+        return math.inf if grant is None or grant.expires is None else float(grant.expires)
+
+    def replayed(self, replay: Replay) -> list[tuple[bytes, bytes]] | None:
+        """The headers of a kept answer replayed now (journalled and counted as if served),
+        or None when it may not be: a fault rule is set, a timed move is due or the
+        credentials expired."""
+        now = self.clock.timestamp()
+        due = self.store.next_due()
+        if self.faults.rules or (due is not None and due <= now) or now >= replay.valid_until:
+            return None
+        if replay.tenant is not None:
+            self.store.touch(replay.provider, replay.tenant)
+        self.journal.add(
+            time=now, provider=replay.provider, tenant=replay.tenant, method="GET",
+            path=replay.path, query=replay.query, headers=replay.request_headers, body=b"",
+            status=replay.status, response=replay.payload, operation=replay.operation)
+        if not replay.counted:
+            return replay.headers
+        counted = rate_limit_headers(self.store, self.clock, self.providers[replay.provider],
+                                     replay.tenant, replay.reply_headers)
+        return [*replay.headers, *((name.encode("latin-1"), value.encode("latin-1"))
+                                   for name, value in counted)]
 
     def record(self, outcome: Outcome, request: Request, payload: bytes) -> None:
         """Write a served request into the journal."""

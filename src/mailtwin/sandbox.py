@@ -88,7 +88,8 @@ class Sandbox:
     in-process; `token` is the server's control token, if it has one."""
 
     def __init__(self, url: str | None = None, *, app: MailtwinApp | None = None,
-                 timeout: float = 10.0, token: str | None = None) -> None:
+                 timeout: float = 10.0, token: str | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         if (url is None) == (app is None):
             raise ValueError("give a server URL or an app, not both")
         self.app = app
@@ -104,7 +105,9 @@ class Sandbox:
             self.http: httpx.Client = client(app, base_url=self.url, timeout=timeout,
                                              headers=headers)
         else:
-            self.http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
+            # `transport`: how control calls reach the server (a socket unless given).
+            self.http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers,
+                                     transport=transport)
         self.clock = SandboxClock(self)
         self._mounts: dict[str, str] | None = None
 

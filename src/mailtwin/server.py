@@ -10,7 +10,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -19,7 +19,7 @@ import uvicorn
 from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 
 from mailtwin.app import MailtwinApp, create_app
-from mailtwin.banner import log_banner
+from mailtwin.banner import http_stack, log_banner
 from mailtwin.config import Config
 from mailtwin.gcpolicy import GcPolicy
 from mailtwin.sharing import warn_if_exposed
@@ -40,6 +40,8 @@ class ServeOptions:
     quiet: bool = False
     # Seconds between saves of the state file; 0 saves only at shutdown.
     save_every: float = 30.0
+    # The HTTP server: "uvicorn", or "granian" (the granian extra).
+    server: str = "uvicorn"
 
 
 def serve(config: Config, options: ServeOptions) -> int:
@@ -76,6 +78,19 @@ def _serve(config: Config, options: ServeOptions, keeper: StateKeeper | None,
             return 2
     app.gc = gc
     app.gc.settle()
+    if options.server == "granian":
+        from mailtwin import granian_server
+
+        port = options.port or free_port(options.host)
+        try:
+            granian_server.run(app, options.host, port, keeper,
+                               logging_config(options.log_level, options.quiet))
+        except granian_server.GranianMissing as error:
+            print(f"mailtwin: {error}", file=sys.stderr)
+            return 2
+        if keeper is not None and not keeper.save(app.runtime):
+            return 1
+        return 0
     server = _Server(uvicorn.Config(
         app, host=options.host, port=options.port, loop="auto", http="auto", lifespan="on",
         log_config=logging_config(options.log_level, options.quiet),
@@ -153,7 +168,8 @@ class _Server(uvicorn.Server):
             return
         # The port actually bound, which differs from the option when that is 0.
         port = self.servers[0].sockets[0].getsockname()[1] if self.servers else self.options.port
-        log_banner(self.app.runtime, self.config, self.options.host, port, self.keeper)
+        log_banner(self.app.runtime, lambda: http_stack(self.config), self.options.host, port,
+                   self.keeper)
         warn_if_exposed(self.app.runtime.config, self.options.host, port)
         if self.keeper is not None and self.keeper.every > 0:
             self.saving = asyncio.create_task(self.keeper.run(self.app.runtime))
@@ -183,7 +199,23 @@ class ServerThread:
         config = uvicorn.Config(app, host=self.host, port=self.port, loop="auto", http="auto",
                                 log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="mailtwin", daemon=True)
+        # The server's event loop, once it runs: in-process callers may hand it work.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=self._run, name="mailtwin", daemon=True)
+
+    def _run(self) -> None:
+        # uvloop where it is installed, as uvicorn's loop="auto" picks.
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(self._serve())
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve()
 
     @property
     def url(self) -> str:

@@ -295,6 +295,9 @@ class Store:
         self.shared: dict[str, dict[str, Any]] = {}
         self.timers: list[Timer] = []
         self._seq = 0
+        # Moves on whenever state may have changed: answers replayed from an older
+        # generation are stale (see replay.py).
+        self.generation = 0
 
     @property
     def providers(self) -> tuple[str, ...]:
@@ -311,12 +314,16 @@ class Store:
     def swap_pristine(self, pristine: dict[str, bytes]) -> dict[str, bytes]:
         """Put in other pristine copies (those of another seed); returns the current ones."""
         current, self._pristine = self._pristine, dict(pristine)
+        self.generation += 1
         return current
 
-    def tenant(self, provider: str, name: str) -> Tenant:
-        """The tenant's state, created from the fixtures on first use (making room first)."""
+    def tenant(self, provider: str, name: str, reading: bool = False) -> Tenant:
+        """The tenant's state, created from the fixtures on first use (making room first).
+        Unless the caller is only `reading`, the tenant may change from here on."""
         key = (provider, name)
         found = self.tenants.get(key)
+        if not reading or found is None:
+            self.generation += 1
         if found is None:
             self._make_room(provider)
             found = pickle.loads(self.pristine(provider))
@@ -331,9 +338,15 @@ class Store:
     def peek(self, provider: str, name: str) -> Tenant | None:
         """The tenant's state if it exists, without creating it."""
         found = self.tenants.get((provider, name))
+        self.generation += 1
         if found is not None and self.cuts:
             self._before_change((provider, name), found)
         return found
+
+    def touch(self, provider: str, name: str) -> None:
+        """Count a tenant as used now (an answer replayed to it), which keeps it from
+        eviction as idle."""
+        self._used[(provider, name)] = self._now()
 
     def _before_change(self, key: tuple[str, str], tenant: Tenant) -> None:
         for cut in self.cuts:
@@ -367,6 +380,7 @@ class Store:
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> int:
         """Forget tenants (all, one provider's, or one); they come back from the fixtures."""
+        self.generation += 1
         doomed = [key for key in self.tenants
                   if (provider is None or key[0] == provider)
                   and (tenant is None or key[1] == tenant)]
@@ -415,10 +429,12 @@ class Store:
     def restore(self, blob: bytes) -> None:
         """Put back a state taken by `snapshot`."""
         self.tenants, self.shared, self.timers, self._seq = pickle.loads(blob)
+        self.generation += 1
         self.adopt()
 
     def adopt(self) -> None:
         """Apply the limits to tenants put in place wholesale (a restore, an import)."""
+        self.generation += 1
         for tenant in self.tenants.values():
             tenant.limit_records(self.limits.max_records)
         self._used = {key: used for key, used in self._used.items() if key in self.tenants}

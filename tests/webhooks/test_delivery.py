@@ -21,7 +21,8 @@ def test_an_event_is_posted_signed_with_the_webhooks_key(
     hook = subscribe("List.Created")
     made = new_list(especial)
     result = control.flush_webhooks()
-    assert result["attempted"] == 1 and result["pending"] == 0
+    # The dispatcher may have made the attempt before the flush began: the log tells.
+    assert result["pending"] == 0
     [got] = mailtwin_webhook_receiver.deliveries
     assert got.method == "POST" and got.path == "/hooks"
     assert got.verified is True
@@ -60,12 +61,15 @@ def test_failed_deliveries_are_retried_with_backoff_on_the_sandbox_clock(
     assert (first["pending"], first["next_attempt"]) == (1, "2018-09-16T12:00:10.000000Z")
     control.clock.advance(seconds=9)
     assert control.flush_webhooks()["attempted"] == 0
+    assert len(control.webhook_deliveries()) == 1
     control.clock.advance(seconds=1)
     second = control.flush_webhooks()
-    assert second["attempted"] == 1 and second["next_attempt"] == "2018-09-16T12:00:30.000000Z"
+    assert second["next_attempt"] == "2018-09-16T12:00:30.000000Z"
+    assert len(control.webhook_deliveries()) == 2
     control.clock.advance(seconds=20)
-    assert control.flush_webhooks() == {"attempted": 1, "pending": 0, "unfinished": 0,
-                                        "next_attempt": None}
+    last = control.flush_webhooks()
+    assert (last["pending"], last["unfinished"], last["next_attempt"]) == (0, 0, None)
+    assert len(control.webhook_deliveries()) == 3
     received = mailtwin_webhook_receiver.deliveries
     assert [d.status for d in received] == [503, 503, 200]
     assert len({d.header("x-delivery-id") for d in received}) == 1
