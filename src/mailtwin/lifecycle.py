@@ -300,12 +300,13 @@ class LifecycleEngine:
                      now: datetime) -> None:
         """Plan the timers of every record a fresh tenant holds, each from its own timestamps
         (the tenant's creation is no moment of theirs), and make at once, unobserved, the moves
-        already due by `now`: the tenant starts as its records stand now, with no news."""
-        for (owner, resource), _life in self.lifecycles.items():
-            if owner != provider or resource not in tenant.collections:
-                continue
-            for record in list(tenant.collections[resource].records.values()):
-                self.entered(provider, tenant_name, tenant, resource, record, None)
+        already due by `now`: the tenant starts as its records stand now, with no news.
+
+        The timers come from the fixtures, worked out once per provider, and expect version 0
+        (a record no request has changed), so only the collections a due move changes are
+        materialised."""
+        for due, resource, ident, index in self._fixture_timers(provider):
+            self.store.schedule(due, provider, tenant_name, resource, ident, 0, index)
         observers, self.observers = self.observers, []
         self.quiet = True
         try:
@@ -313,6 +314,22 @@ class LifecycleEngine:
         finally:
             self.observers = observers
             self.quiet = False
+
+    def _fixture_timers(self, provider: str) -> list[tuple[float, str, Any, int]]:
+        """(due, resource, id, move index) of the timed moves of the provider's fixtures."""
+        pristine = self.store.pristine(provider)
+        found: list[tuple[float, str, Any, int]] | None = pristine.derived.get("timers")
+        if found is None:
+            found = []
+            for (owner, resource), life in self.lifecycles.items():
+                if owner != provider or resource not in pristine.blobs:
+                    continue
+                collection = pristine.fresh(resource)
+                for ident, record in collection.records.items():
+                    found.extend((due, resource, ident, index)
+                                 for index, due in life.due_moves(record, None))
+            pristine.derived["timers"] = found
+        return found
 
     def apply(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
               ident: Any, changes: Record, moment: datetime, via: str = "request") -> Record:
@@ -363,7 +380,7 @@ class LifecycleEngine:
     def _fire(self, timer: Timer) -> Moved | None:
         """Make one timed move, if its record is still in the state it was planned from."""
         tenant = self.store.peek(timer.provider, timer.tenant)
-        if tenant is None or tenant.versions.get((timer.resource, timer.ident)) != timer.expect:
+        if tenant is None or tenant.versions.get((timer.resource, timer.ident), 0) != timer.expect:
             return None
         life = self.lifecycles[(timer.provider, timer.resource)]
         record = tenant.collections[timer.resource].get(timer.ident)

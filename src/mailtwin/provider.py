@@ -11,7 +11,7 @@ from mailtwin.errors import ApiError, Location, Problem
 from mailtwin.lifecycle import Lifecycle
 from mailtwin.resource import Resource, reference_problem
 from mailtwin.spec import ProviderSpec
-from mailtwin.store import Collection, Tenant
+from mailtwin.store import Collection, Collections, Tenant
 from mailtwin.yamlsource import SourceError, line_of, pointer_of
 
 # Status of a validation failure by error style and by the place of the problem.
@@ -112,5 +112,5 @@ class Provider:
 
     def empty_tenant(self) -> Tenant:
         """A tenant with an empty collection per resource."""
-        return Tenant({name: Collection(r.id_field, r.indexes)
-                       for name, r in self.resources.items()})
+        return Tenant(Collections.of({name: Collection(r.id_field, r.indexes)
+                                      for name, r in self.resources.items()}))

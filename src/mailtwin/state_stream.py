@@ -113,7 +113,7 @@ def _tenant(cut: Cut, key: Key, shown: Any, secrets: bool) -> Iterator[str]:
         head["credential"] = True
     yield _dumps(head)[:-1] + ',"collections":{'
     for number, cname in enumerate(tenant.collections):
-        collection = tenant.collections[cname]
+        collection = tenant.collections.peek(cname)
         yield ("," if number else "") + _dumps(cname) + ":" + _dumps(
             {"id_field": collection.id_field, "indexes": list(collection.index)})[:-1]
         yield ',"records":['
@@ -124,7 +124,8 @@ def _tenant(cut: Cut, key: Key, shown: Any, secrets: bool) -> Iterator[str]:
             current = cut.tenant(key)
             if current is not source:
                 source = current
-                records = list(current.collections[cname].records.values())
+                # peek: writing out a collection the tenant never touched does not copy it in.
+                records = list(current.collections.peek(cname).records.values())
             batch = records[done:done + BATCH]
             if not batch:
                 break

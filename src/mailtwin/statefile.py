@@ -79,9 +79,8 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
     for (provider, name), tenant in tenants.items():
         rows.append({
             "provider": provider, "tenant": name,
-            "collections": {cname: {"id_field": c.id_field, "indexes": list(c.index),
-                                    "records": list(c.records.values())}
-                            for cname, c in tenant.collections.items()},
+            "collections": {cname: _collection(tenant.collections.peek(cname))
+                            for cname in tenant.collections},
             "counters": dict(tenant.counters), "extra": tenant.extra,
             "outbox": tenant.outbox.as_json(),
             "versions": [[resource, ident, version]
@@ -91,6 +90,11 @@ def _document(tenants: dict[tuple[str, str], Tenant], shared: dict[str, dict[str
     return {"format": FORMAT, "version": VERSION, "seed": seed,
             "clock": {"now": now, "frozen": frozen},
             "tenants": rows, "shared": shared, "timers": timer_rows}
+
+
+def _collection(collection: Collection) -> dict[str, Any]:
+    return {"id_field": collection.id_field, "indexes": list(collection.index),
+            "records": list(collection.records.values())}
 
 
 def timer_row(timer: Timer, tenant: str | None = None) -> dict[str, Any]:
@@ -205,8 +209,9 @@ class _Shapes:
     def of(self, provider: str) -> dict[str, Collection]:
         found = self._known.get(provider)
         if found is None:
-            pristine: Tenant = pickle.loads(self._store.pristine(provider))
-            found = self._known[provider] = pristine.collections
+            pristine = self._store.pristine(provider)
+            found = self._known[provider] = {name: pristine.fresh(name)
+                                             for name in pristine.blobs}
         return found
 
 

@@ -1,13 +1,14 @@
 """In-memory state: collections of records per provider and tenant, with indexes,
-lazy materialisation from fixtures, reset, and snapshot / restore."""
+lazy materialisation from fixtures (a tenant, then each of its collections), reset, and
+snapshot / restore."""
 
 from __future__ import annotations
 
 import heapq
 import pickle
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mailtwin.delivery.outbox import Outbox
@@ -177,11 +178,145 @@ def _key(value: Any) -> Any:
     return value
 
 
+class Collections(MutableMapping[str, Collection]):
+    """A tenant's collections by resource name, each unpickled from its provider's pristine
+    copy on first access (`[name]`, `.values()`, `.items()`), so a tenant costs only what it
+    touched. Names, membership and `count` need no collection to be materialised."""
+
+    __slots__ = ("_held", "_names", "_pristine", "limit")
+
+    def __init__(self, pristine: Pristine | None = None, limit: int = MAX_RECORDS) -> None:
+        self._pristine = pristine
+        self._held: dict[str, Collection] = {}
+        # None while the names are the pristine copy's (shared, not copied per tenant).
+        self._names: dict[str, None] | None = None if pristine is not None else {}
+        self.limit = limit
+
+    @classmethod
+    def of(cls, held: dict[str, Collection]) -> Collections:
+        """Collections all materialised already (a seeded tenant, an import)."""
+        made = cls()
+        for name, collection in held.items():
+            made[name] = collection
+        return made
+
+    def _order(self) -> dict[str, Any]:
+        if self._names is not None:
+            return self._names
+        assert self._pristine is not None
+        return self._pristine.counts
+
+    def __getitem__(self, name: str) -> Collection:
+        found = self._held.get(name)
+        if found is None:
+            if name not in self._order() or self._pristine is None:
+                raise KeyError(name)
+            found = self._held[name] = self._pristine.fresh(name)
+            found.limit = self.limit
+        return found
+
+    def __setitem__(self, name: str, collection: Collection) -> None:
+        if name not in self._order():
+            self._names = {**self._order(), name: None}
+        self._held[name] = collection
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._order():
+            raise KeyError(name)
+        self._names = {n: None for n in self._order() if n != name}
+        self._held.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order())
+
+    def __len__(self) -> int:
+        return len(self._order())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._order()
+
+    def count(self, name: str) -> int:
+        """How many records a collection holds, from the pristine figures when untouched."""
+        found = self._held.get(name)
+        if found is not None:
+            return len(found)
+        if name not in self._order() or self._pristine is None:
+            raise KeyError(name)
+        return self._pristine.counts[name]
+
+    def peek(self, name: str) -> Collection:
+        """A collection to read once (an export): the held one, else a fresh copy of the
+        pristine one that the tenant does not keep."""
+        found = self._held.get(name)
+        if found is not None:
+            return found
+        if name not in self._order() or self._pristine is None:
+            raise KeyError(name)
+        return self._pristine.fresh(name)
+
+    def materialised(self) -> tuple[str, ...]:
+        """The names of the collections this tenant holds a copy of."""
+        return tuple(self._held)
+
+    def limit_records(self, limit: int) -> None:
+        self.limit = limit
+        for collection in self._held.values():
+            collection.limit = limit
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Untouched collections stay a reference to the pristine copy, pickled once per
+        # pickle however many tenants share it.
+        return {"held": self._held, "names": self._names, "pristine": self._pristine}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._held, self._names = state["held"], state["names"]
+        self._pristine = state["pristine"]
+        self.limit = MAX_RECORDS
+
+    def __repr__(self) -> str:
+        return f"Collections({list(self)}, materialised={list(self._held)})"
+
+
+class Pristine:
+    """A provider's fixtures, pickled once: each collection apart, so a tenant unpickles
+    only the collections it touches, and the rest of the tenant (counters, extra) beside
+    them. `derived` keeps what the engine works out from the fixtures once (not pickled)."""
+
+    __slots__ = ("blobs", "counts", "derived", "rest")
+
+    def __init__(self, seeded: Tenant) -> None:
+        held = dict(seeded.collections.items())
+        self.blobs = {name: pickle.dumps(c, pickle.HIGHEST_PROTOCOL)
+                      for name, c in held.items()}
+        self.counts = {name: len(c) for name, c in held.items()}
+        shell = replace(seeded, collections=Collections())
+        self.rest = pickle.dumps(shell, pickle.HIGHEST_PROTOCOL)
+        self.derived: dict[str, Any] = {}
+
+    def fresh(self, name: str) -> Collection:
+        """A new copy of one collection as the fixtures hold it."""
+        found: Collection = pickle.loads(self.blobs[name])
+        return found
+
+    def tenant(self) -> Tenant:
+        """A new tenant as the fixtures hold it, with no collection materialised yet."""
+        made: Tenant = pickle.loads(self.rest)
+        made.collections = Collections(self)
+        return made
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"blobs": self.blobs, "counts": self.counts, "rest": self.rest}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.blobs, self.counts, self.rest = state["blobs"], state["counts"], state["rest"]
+        self.derived = {}
+
+
 @dataclass
 class Tenant:
     """Everything one tenant of one provider holds."""
 
-    collections: dict[str, Collection] = field(default_factory=dict)
+    collections: Collections = field(default_factory=Collections)
     counters: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     versions: dict[tuple[str, Any], int] = field(default_factory=dict)
@@ -190,10 +325,13 @@ class Tenant:
     # The messages the tenant sent, with their events (delivery/).
     outbox: Outbox = field(default_factory=Outbox)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.collections, Collections):
+            self.collections = Collections.of(self.collections)
+
     def limit_records(self, limit: int) -> None:
-        """Cap every collection at `limit` records."""
-        for collection in self.collections.values():
-            collection.limit = limit
+        """Cap every collection at `limit` records (those not materialised yet too)."""
+        self.collections.limit_records(limit)
 
     def where(self, resource: str, **fields: Any) -> list[Record]:
         """The records of a resource whose fields hold the values given, compared as text,
@@ -281,7 +419,7 @@ class Store:
                  limits: Limits | None = None, on_evict: Evicted | None = None,
                  now: Callable[[], float] = time.monotonic) -> None:
         self._seeders = seeders
-        self._pristine: dict[str, bytes] = {}
+        self._pristine: dict[str, Pristine] = {}
         self._on_materialise = on_materialise
         self._on_evict = on_evict
         self.limits = limits or Limits()
@@ -303,15 +441,14 @@ class Store:
     def providers(self) -> tuple[str, ...]:
         return tuple(self._seeders)
 
-    def pristine(self, provider: str) -> bytes:
-        """The provider's fixtures, built once and kept as a pickle for cheap copies."""
-        blob = self._pristine.get(provider)
-        if blob is None:
-            blob = pickle.dumps(self._seeders[provider](), pickle.HIGHEST_PROTOCOL)
-            self._pristine[provider] = blob
-        return blob
+    def pristine(self, provider: str) -> Pristine:
+        """The provider's fixtures, built once and kept pickled for cheap copies."""
+        found = self._pristine.get(provider)
+        if found is None:
+            found = self._pristine[provider] = Pristine(self._seeders[provider]())
+        return found
 
-    def swap_pristine(self, pristine: dict[str, bytes]) -> dict[str, bytes]:
+    def swap_pristine(self, pristine: dict[str, Pristine]) -> dict[str, Pristine]:
         """Put in other pristine copies (those of another seed); returns the current ones."""
         current, self._pristine = self._pristine, dict(pristine)
         self.generation += 1
@@ -326,7 +463,7 @@ class Store:
             self.generation += 1
         if found is None:
             self._make_room(provider)
-            found = pickle.loads(self.pristine(provider))
+            found = self.pristine(provider).tenant()
             found.limit_records(self.limits.max_records)
             self.tenants[key] = found
             self._on_materialise(provider, name, found)

@@ -88,8 +88,8 @@ def test_a_broken_state_file_says_where(mailtwin_app: MailtwinApp, tmp_path: Pat
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["tenants"][0]["versions"].append(["mailing", [1], 1]),
-     "tenants[0].versions[52]: a version is [resource, id, number]"),
+    (lambda d: d["tenants"][0]["versions"].insert(0, ["mailing", [1], 1]),
+     "tenants[0].versions[0]: a version is [resource, id, number]"),
     (lambda d: d["timers"][0].update(ident=[1]), "timers[0].ident: an id is a number or a string"),
     (lambda d: d["tenants"][0]["collections"]["mailing"]["records"].append({"mailing_id": [1]}),
      "tenants[0].collections.mailing.records[52]: unhashable type: 'list'"),

@@ -312,7 +312,7 @@ def list_tenants(rt: Runtime, cs: ControlState, call: Call) -> Any:
     secrets = bool(call.query.get("secrets"))
     rows = [{"provider": provider,
              "tenant": redacted(name) if tenant.credential and not secrets else name,
-             "collections": {c: len(coll) for c, coll in tenant.collections.items()}}
+             "collections": {c: tenant.collections.count(c) for c in tenant.collections}}
             for (provider, name), tenant in rt.store.tenants.items()
             if wanted is None or provider == wanted]
     return {"tenants": sorted(rows, key=lambda r: (r["provider"], r["tenant"]))}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mailtwin.errors import ApiError, Problem
+from mailtwin.store import Pristine
 from mailtwin.validation import MAX_DEPTH, ParameterSet, Schemas, Validator, parse_query
 from mailtwin.yamlsource import load_yaml
 
@@ -35,7 +36,7 @@ class ControlState:
     """What the control plane remembers beside the runtime: the start seed, fixtures by seed."""
 
     start_seed: int
-    pristine_by_seed: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    pristine_by_seed: dict[int, dict[str, Pristine]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def live_timers(rt: Runtime, limit: int, wanted: Callable[[Timer], bool] | None 
         tenant = rt.store.peek(timer.provider, timer.tenant)
         life = rt.engine.lifecycle(timer.provider, timer.resource)
         if (tenant is None or life is None
-                or tenant.versions.get((timer.resource, timer.ident)) != timer.expect
+                or tenant.versions.get((timer.resource, timer.ident), 0) != timer.expect
                 or tenant.collections[timer.resource].get(timer.ident) is None):
             continue
         out.append((timer, life))

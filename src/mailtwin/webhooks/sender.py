@@ -96,7 +96,7 @@ class WebhookSender:
         if resource == subscriptions:
             return True
         held = self.store.peek(provider, tenant)
-        return held is not None and bool(held.collections[subscriptions])
+        return held is not None and held.collections.count(subscriptions) > 0
 
     def on_event(self, event: Event) -> None:
         """Queue a delivery of the event to every active subscription asking for it."""
