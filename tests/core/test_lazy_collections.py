@@ -132,3 +132,11 @@ def test_fixture_timers_copy_nothing_until_due(runtime: Runtime) -> None:
     timer = planned[0]
     runtime.engine.hold(tenant, timer.resource, timer.ident)
     assert tenant.versions[(timer.resource, timer.ident)] == 1
+
+
+def test_copying_a_collection_is_no_change_of_state(runtime: Runtime) -> None:
+    store = runtime.store
+    tenant = store.tenant(PROVIDER, "a")
+    generation = store.generation
+    assert len(tenant.collections["subscriber"]) == tenant.collections.count("subscriber")
+    assert store.generation == generation
