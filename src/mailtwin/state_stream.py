@@ -117,14 +117,14 @@ def _tenant(cut: Cut, key: Key, shown: Any, secrets: bool) -> Iterator[str]:
         yield ("," if number else "") + _dumps(cname) + ":" + _dumps(
             {"id_field": collection.id_field, "indexes": list(collection.index)})[:-1]
         yield ',"records":['
-        done, source = 0, None
-        records: list[Record] = []
+        # peek: writing out a collection the tenant never touched does not copy it in.
+        done, source = 0, tenant
+        records: list[Record] = list(collection.records.values())
         while True:
             # Between pieces a request may have had the tenant copied: read the copy then.
             current = cut.tenant(key)
             if current is not source:
                 source = current
-                # peek: writing out a collection the tenant never touched does not copy it in.
                 records = list(current.collections.peek(cname).records.values())
             batch = records[done:done + BATCH]
             if not batch:

@@ -38,3 +38,15 @@ def test_a_snapshot_restores_a_partly_copied_tenant(sandbox: MailtwinApp,
         reset_sandbox.restore("read")
         assert only_tenant(sandbox).collections.materialised() == copied
         assert http.get("/mailings").json() == before
+
+
+def test_the_state_document_holds_every_collection_and_copies_none(
+        sandbox: MailtwinApp, reset_sandbox: Sandbox) -> None:
+    with client(sandbox, base_url=BASE, auth=("account", "secret")) as http:
+        assert http.get("/mailings").status_code == 200
+    copied = only_tenant(sandbox).collections.materialised()
+    document = reset_sandbox.export_state(secrets=True)
+    (held,) = [t for t in document["tenants"] if t["provider"] == "emailicious"]
+    assert {name: len(c["records"]) for name, c in held["collections"].items()} == (
+        sandbox.runtime.store.pristine("emailicious").counts)
+    assert only_tenant(sandbox).collections.materialised() == copied
