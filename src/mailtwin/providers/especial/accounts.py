@@ -10,6 +10,7 @@ from typing import Any
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
 from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
+from mailtwin.providers.especial.common import in_window, rate
 from mailtwin.providers.especial.reports import counts, rates
 from mailtwin.providers.especial.users import by_email
 
@@ -165,14 +166,9 @@ def _sub_account(ctx: Context) -> Record:
     return record
 
 
-def list_accounts(ctx: Context) -> Reply:
-    """The caller's sub-accounts, each with every field the published schema requires."""
-    complete(ctx)
-    return ctx.proceed()
-
-
-def show_account(ctx: Context) -> Reply:
-    """One account of the caller."""
+def read_accounts(ctx: Context) -> Reply:
+    """The caller's sub-accounts (or one), each with every field the published schema
+    requires."""
     complete(ctx)
     return ctx.proceed()
 
@@ -235,12 +231,7 @@ def resend_account_verification(ctx: Context) -> Reply:
 
 def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
     """Account figures counted from a tenant's contacts, lists, messages and their events."""
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
-
-    def within(moment: Any) -> bool:
-        return isinstance(moment, int) and (start is None or moment >= start) \
-            and (end is None or moment <= end)
-
+    within = in_window(ctx)
     contacts = list(tenant.collections["contact"].records.values())
     active = sum(1 for c in contacts if c.get("status") == "active")
     sends = [m for m in ctx.messages("campaign", tenant=tenant) if within(int(m.created))]
@@ -254,7 +245,7 @@ def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
     limits = record.get("usage_limits") or {}
 
     def share(part: int, whole: Any) -> float:
-        return round(part / whole, 4) if isinstance(whole, int) and whole > 0 else 0.0
+        return rate(part, whole) if isinstance(whole, int) and whole > 0 else 0.0
 
     return {"active_contacts": active, "sent_emails": sent, "sent_campaign_emails": len(sends),
             "sent_action_emails": len(actions), "sent_email_emails": len(emails),
@@ -290,7 +281,7 @@ def account_report(ctx: Context) -> Reply:
     raise not_found("Account", wanted)
 
 
-HOOKS = Hooks.of(list_accounts, show_account, update_sub_account, show_own_account,
+HOOKS = Hooks.of(read_accounts, update_sub_account, show_own_account,
                  update_own_account, convert_own_account, create_account, delete_sub_account,
                  move_sub_account, confirm_account, resend_account_verification,
                  own_account_report, account_report)

@@ -108,7 +108,8 @@ def _grant(ctx: Context, tenant_name: str, seconds: int, login: str) -> Reply:
                        "refresh_token": refresh, "accounts": accounts})
 
 
-def _refresh(ctx: Context) -> Reply:
+def refresh_token(ctx: Context) -> Reply:
+    """Refresh grant: the refresh token for a new pair (it can be used once)."""
     token = ctx.fields().get("refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
@@ -125,7 +126,7 @@ def issue_token(ctx: Context) -> Reply:
     """Password grant (the default) or refresh grant: a new token pair."""
     grant_type = ctx.fields().get("grant_type") or "password"
     if grant_type == "refresh_token":
-        return _refresh(ctx)
+        return refresh_token(ctx)
     if grant_type != "password":
         raise _refused(422, "grant_type must be password or refresh_token",
                        ("body", "grant_type"))
@@ -169,11 +170,6 @@ def token_from_challenge(ctx: Context) -> Reply:
     tenant_name, seconds, login = challenge.redeem(ctx, str(body["challenge"]),
                                                    str(body["code"]))
     return _grant(ctx, tenant_name, seconds, login)
-
-
-def refresh_token(ctx: Context) -> Reply:
-    """Refresh grant: the refresh token for a new pair (it can be used once)."""
-    return _refresh(ctx)
 
 
 HOOKS = Hooks.of(issue_token, refresh_token, token_from_challenge, authenticate=authenticate)

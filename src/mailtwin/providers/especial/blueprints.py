@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial.common import html_page
+from mailtwin.providers.especial.common import content_page
 
 
 def render_campaign_blueprint(ctx: Context) -> Reply:
     """The blueprint's HTML (its text when it has none)."""
-    content = ctx.require("campaign_blueprint").get("content") or {}
-    return html_page(content.get("html") or content.get("text") or "")
+    return content_page(ctx.require("campaign_blueprint").get("content") or {})
 
 
 HOOKS = Hooks.of(render_campaign_blueprint)

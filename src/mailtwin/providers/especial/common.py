@@ -7,10 +7,10 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from mailtwin.hooks import Context, Record, Reply
+from mailtwin.hooks import Context, Move, Record, Reply
 from mailtwin.listing import cached_json
 from mailtwin.rawjson import Raw
 
@@ -66,6 +66,26 @@ def html_page(text: Any) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=str(text).encode("utf-8"))
 
 
+def content_page(content: dict[str, Any], values: dict[str, Any] | None = None) -> Reply:
+    """Some content's HTML (its text when it has none) as a page, merged with `values` when
+    given (placeholders are kept without them)."""
+    text = content.get("html") or content.get("text") or ""
+    return html_page(text if values is None else merge(text, values))
+
+
+def rate(part: int, whole: int) -> float:
+    """`part / whole` to four places; 0.0 of nothing."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+def in_window(ctx: Context) -> Callable[[Any], bool]:
+    """Whether a unix time lies within the request's `start_time` and `end_time` (each
+    optional); a missing time never does."""
+    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
+    return lambda moment: isinstance(moment, int | float) \
+        and (start is None or moment >= start) and (end is None or moment <= end)
+
+
 def csv_text(header: Iterable[Any], lines: Iterable[Iterable[Any]]) -> str:
     """A CSV document with LF line ends: the header row, then the lines."""
     out = io.StringIO()
@@ -89,6 +109,21 @@ def start_task(ctx: Context, kind: str, description: str, payload: dict[str, Any
         # The task schemas type a user id as an integer, whatever the user record holds.
         "requested_by": {"email": owner.get("email"),
                          "id": int(text) if text.isdigit() else owner.get("id")}})
+
+
+def csv_when_ready(write: Callable[[Move], str]) -> Callable[[Move], None]:
+    """A move listener keeping `write(move)` as an export's CSV when the export is ready."""
+    def listener(move: Move) -> None:
+        if move.target == "ready":
+            move.record["csv"] = write(move)
+    return listener
+
+
+def start_export(ctx: Context, kind: str, resource: str, description: str,
+                 scope: dict[str, Any], kept: tuple[str, ...], **fields: Any) -> Record:
+    """An export record whose task the clock finishes: the task's `kept` fields and more."""
+    task = start_task(ctx, kind, description, scope)
+    return ctx.create(resource, {**{name: task[name] for name in kept}, **fields})
 
 
 def link_live(entry: Any, now: float) -> bool:

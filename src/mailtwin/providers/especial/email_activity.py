@@ -17,6 +17,7 @@ from typing import Any
 from mailtwin.conventions.timestamps import iso_z
 from mailtwin.hooks import Context, Hooks, Message, Reply
 from mailtwin.providers.especial import filter_language
+from mailtwin.providers.especial.common import rate
 from mailtwin.reply import without_nulls
 from mailtwin.store import Record
 
@@ -220,10 +221,6 @@ def email_activity_summary(ctx: Context) -> Reply:
     return _page(ctx, rows, selection.parameters(ctx))
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
 def _interval_counts(records: list[Record]) -> dict[str, Any]:
     """The counts and rates of one interval's emails."""
     def count(test: Callable[[Record], bool]) -> int:
@@ -246,12 +243,12 @@ def _interval_counts(records: list[Record]) -> dict[str, Any]:
         "unsubscribe": count(lambda r: bool(r.get("unsubscribed"))),
         "global_unsubscribe": count(lambda r: bool(r.get("global_unsubscribed")))}
     delivered = counts["delivered"]
-    rates = {f"{name}_rate": _rate(counts[name], delivered)
+    rates = {f"{name}_rate": rate(counts[name], delivered)
              for name in ("unique_open", "unique_click", "open", "click", "bounce",
                           "global_unsubscribe", "unsubscribe", "spam")}
-    rates.update({"clickthru_rate": _rate(counts["unique_click"], counts["unique_open"]),
-                  "delivery_rate": _rate(delivered, submitted),
-                  "error_rate": _rate(0, submitted), "reject_rate": _rate(rejected, submitted)})
+    rates.update({"clickthru_rate": rate(counts["unique_click"], counts["unique_open"]),
+                  "delivery_rate": rate(delivered, submitted),
+                  "error_rate": rate(0, submitted), "reject_rate": rate(rejected, submitted)})
     return {**counts, **rates}
 
 

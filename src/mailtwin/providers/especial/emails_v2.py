@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, MessageEvent, Record, Reply, rows
-from mailtwin.providers.especial.common import attributes, html_page, merge
+from mailtwin.providers.especial.common import attributes, content_page, merge
 from mailtwin.providers.especial.suppression import is_suppressed
 
 
@@ -90,8 +90,7 @@ def submit_email(ctx: Context) -> Reply:
 
 def render_email(ctx: Context) -> Reply:
     """A submitted email's HTML (its text when it has none) as it was sent."""
-    content = ctx.require("email").get("content") or {}
-    return html_page(content.get("html") or content.get("text") or "")
+    return content_page(ctx.require("email").get("content") or {})
 
 
 def email_tags(ctx: Context) -> Reply:

@@ -8,6 +8,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Happened, Hooks, Message, Move, Record, Reply, rows
 from mailtwin.providers.especial import links
+from mailtwin.providers.especial.common import in_window, rate
 
 # Message event types as the logs name them (a bounce by its kind); `delivered` is not logged.
 LOG_TYPES = {"sent": "sent", "opened": "open", "clicked": "clickthru", "complained": "spam",
@@ -16,10 +17,6 @@ BOUNCE_TYPES = {"hard": "bounce_hb", "soft": "bounce_sb"}
 ZERO_COUNTS = ("bounces_address_changed", "bounces_challenge_response", "bounces_dns_failure",
                "bounces_full_mailbox", "bounces_mail_blocked", "bounces_transient",
                "forwards", "implied_opens")
-
-
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
 
 
 def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int]:
@@ -56,12 +53,12 @@ def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int
 def rates(found: dict[str, int]) -> dict[str, float]:
     """Rates of counts: bounces over sends, engagement over deliveries."""
     delivered, bounces = found["delivered"], found["bounces_hard"] + found["bounces_soft"]
-    return {"bounce_rate": _rate(bounces, found["sent"]),
-            "open_rate": _rate(found["unique_opens"], delivered),
-            "click_rate": _rate(found["unique_clicks"], delivered),
-            "clickthru_rate": _rate(found["unique_clicks"], found["unique_opens"]),
-            "spam_rate": _rate(found["spams"], delivered),
-            "unsubscribe_rate": _rate(found["unsubscribes"], delivered)}
+    return {"bounce_rate": rate(bounces, found["sent"]),
+            "open_rate": rate(found["unique_opens"], delivered),
+            "click_rate": rate(found["unique_clicks"], delivered),
+            "clickthru_rate": rate(found["unique_clicks"], found["unique_opens"]),
+            "spam_rate": rate(found["spams"], delivered),
+            "unsubscribe_rate": rate(found["unsubscribes"], delivered)}
 
 
 def campaign_report(ctx: Context) -> Reply:
@@ -79,7 +76,7 @@ def campaign_report(ctx: Context) -> Reply:
         "unique_clicks": found["unique_clicks"], "spams": found["spams"],
         "unsubscribes": found["unsubscribes"],
         "unopens": found["delivered"] - found["unique_opens"],
-        "unopen_rate": _rate(found["delivered"] - found["unique_opens"], found["delivered"]),
+        "unopen_rate": rate(found["delivered"] - found["unique_opens"], found["delivered"]),
         **rates(found)})
     return Reply(200, {"data": stats})
 
@@ -100,10 +97,16 @@ def list_report(ctx: Context) -> Reply:
         "sent_emails": found["sent"], **rates(found)}})
 
 
+def log_kind(event: Happened) -> str | None:
+    """A message event's type as the logs name it (a bounce by its kind); None: not logged."""
+    if event.type == "bounced":
+        return BOUNCE_TYPES.get(str(event.detail.get("bounce")))
+    return LOG_TYPES.get(event.type)
+
+
 def log_row(event: Happened) -> Record | None:
     """A message event as the campaign and list logs show it (None: not logged)."""
-    kind = BOUNCE_TYPES.get(str(event.detail.get("bounce"))) if event.type == "bounced" \
-        else LOG_TYPES.get(event.type)
+    kind = log_kind(event)
     if kind is None:
         return None
     meta = event.message.meta or {}
@@ -128,10 +131,8 @@ def events_of(source: Context | Move, campaign: Any = None, list_id: Any = None
 
 def _events(ctx: Context, campaign: Any = None, list_id: Any = None) -> list[Record]:
     """The logged events within the request's start_time and end_time."""
-    events = events_of(ctx, campaign, list_id)
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
-    return [e for e in events if (start is None or e["timestamp"] >= start)
-            and (end is None or e["timestamp"] <= end)]
+    within = in_window(ctx)
+    return [e for e in events_of(ctx, campaign, list_id) if within(e["timestamp"])]
 
 
 def _page(ctx: Context, events: list[Record], fields: tuple[str, ...]) -> Reply:
@@ -171,8 +172,8 @@ def campaign_links_report(ctx: Context) -> Reply:
     return ctx.page(rows({"id": link["id"], "link": link["url"],
                           "unique": len(unique.get(link["url"], ())),
                           "total": total.get(link["url"], 0),
-                          "unique_rate": _rate(len(unique.get(link["url"], ())), delivered),
-                          "total_rate": _rate(total.get(link["url"], 0), delivered)}
+                          "unique_rate": rate(len(unique.get(link["url"], ())), delivered),
+                          "total_rate": rate(total.get(link["url"], 0), delivered)}
                          for link in tracked))
 
 

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, rows
-from mailtwin.providers.especial.common import contact_values, html_page, merge
+from mailtwin.providers.especial.common import contact_values, content_page, in_window
 
 LOCK_SECONDS = 300
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
@@ -99,27 +99,21 @@ def locked_workflow_change(ctx: Context) -> Reply:
 
 
 def lock_workflow(ctx: Context) -> Reply:
-    """Take (or extend) the lock of a workflow with a key."""
+    """Take (or extend) the lock of a workflow with a key, or release it (`/unlock`); a lock
+    held with another key refuses both."""
     workflow = ctx.require("workflow")
     key = str(ctx.body["key"])
     lock = _lock_of(ctx, workflow["id"])
+    locking = not ctx.op.spec.path.endswith("/unlock")
     if lock is not None and lock["key"] != key:
-        raise ctx.refuse(f"workflow {workflow['id']} is already locked with another key",
+        held = "already locked" if locking else "locked"
+        raise ctx.refuse(f"workflow {workflow['id']} is {held} with another key",
                          ("body", "key"))
+    if not locking:
+        ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
+        return Reply(200, {"object": "workflow", "locked": False, "expires_in": 0})
     _locks(ctx)[workflow["id"]] = {"key": key, "until": ctx.now.timestamp() + LOCK_SECONDS}
     return Reply(200, {"object": "workflow", "locked": True, "expires_in": LOCK_SECONDS})
-
-
-def unlock_workflow(ctx: Context) -> Reply:
-    """Release the lock of a workflow; only its key can."""
-    workflow = ctx.require("workflow")
-    key = str(ctx.body["key"])
-    lock = _lock_of(ctx, workflow["id"])
-    if lock is not None and lock["key"] != key:
-        raise ctx.refuse(f"workflow {workflow['id']} is locked with another key",
-                         ("body", "key"))
-    ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
-    return Reply(200, {"object": "workflow", "locked": False, "expires_in": 0})
 
 
 def _action(ctx: Context) -> Record:
@@ -135,9 +129,7 @@ def _content(action: Record) -> dict[str, Any]:
 
 def render_action(ctx: Context) -> Reply:
     """The action's HTML (text when it has none) with a contact's attributes merged in."""
-    content = _content(_action(ctx))
-    values = contact_values(ctx, ctx.query.get("contact_id"))
-    return html_page(merge(content.get("html") or content.get("text") or "", values))
+    return content_page(_content(_action(ctx)), contact_values(ctx, ctx.query.get("contact_id")))
 
 
 def send_test_action(ctx: Context) -> Reply:
@@ -161,11 +153,9 @@ def action_links(ctx: Context) -> Reply:
 
 
 def _sends(ctx: Context, action: Record) -> list[dict[str, Any]]:
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
+    within = in_window(ctx)
     return [s for s in ctx.tenant.extra.get("action_sends", [])
-            if s.get("action_id") == action["id"]
-            and (start is None or s["timestamp"] >= start)
-            and (end is None or s["timestamp"] <= end)]
+            if s.get("action_id") == action["id"] and within(s["timestamp"])]
 
 
 def action_report(ctx: Context) -> Reply:
@@ -194,5 +184,5 @@ def action_logs(ctx: Context) -> Reply:
                          predicates=plan.predicates, order=plan.order))
 
 
-HOOKS = Hooks.of(create_workflow, locked_workflow_change, lock_workflow, unlock_workflow,
+HOOKS = Hooks.of(create_workflow, locked_workflow_change, lock_workflow,
                  render_action, send_test_action, action_links, action_report, action_logs)
