@@ -202,15 +202,7 @@ def move_sub_account(ctx: Context) -> Reply:
 
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
-    code = str(ctx.body["confirmation"])
-    tenant_name, _, record = issued.held_record(ctx, CONFIRM, code, "account",
-                                                ("body", "confirmation"), "confirmation code")
-    if str(record["id"]) != str(ctx.path["account_id"]):
-        raise ctx.refuse(f"the confirmation code is not one of account "
-                         f"{ctx.path['account_id']}", ("body", "confirmation"))
-    # The account may live in another tenant than the caller's: move it there.
-    ctx.move(record, "confirm", "account", tenant=tenant_name)
-    issued.redeem(ctx, CONFIRM, code)
+    _, _, record = issued.confirm(ctx, CONFIRM, "account", "confirmation code")
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
                        "data": ctx.render(record, "account"), "confirmed": True})

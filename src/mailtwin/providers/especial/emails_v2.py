@@ -71,11 +71,6 @@ def submit_email(ctx: Context) -> Reply:
         "tags": list(body.get("tags") or []),
         "sender": {"id": sender["id"], "email": sender.get("email"),
                    "name": body["sender"].get("name") or sender.get("name")}})
-    for flag in ("unsubscribed", "global_unsubscribed", "soft_bounced", "hard_bounced",
-                 "reported_as_spam"):
-        record.setdefault(flag, False)
-    record.setdefault("open", 0)
-    record.setdefault("click", 0)
     ctx.insert("email", record)
     ctx.send_message(
         to=email, mailing=("email", record["email_id"]),

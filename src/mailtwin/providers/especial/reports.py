@@ -19,33 +19,23 @@ ZERO_COUNTS = ("bounces_address_changed", "bounces_challenge_response", "bounces
                "forwards", "implied_opens")
 
 
+# The count each message event type adds to (a bounce: by its kind).
+COUNTED = {"sent": "sent", "delivered": "delivered", "opened": "opens", "clicked": "clicks",
+           "complained": "spams", "unsubscribed": "unsubscribes"}
+
+
 def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int]:
     """What happened to some messages: totals and unique counts by event type."""
-    found: dict[str, int] = dict.fromkeys(("sent", "delivered", "opens", "unique_opens",
-                                           "clicks", "unique_clicks", "bounces_hard",
-                                           "bounces_soft", "spams", "unsubscribes"), 0)
-    opened: set[str] = set()
-    clicked: set[str] = set()
+    found: dict[str, int] = dict.fromkeys((*COUNTED.values(), "bounces_hard", "bounces_soft"), 0)
+    reached: dict[str, set[str]] = {"opened": set(), "clicked": set()}
     for event in events:
-        ident = event.message.id
-        if event.type == "sent":
-            found["sent"] += 1
-        elif event.type == "delivered":
-            found["delivered"] += 1
-        elif event.type == "opened":
-            found["opens"] += 1
-            opened.add(ident)
-        elif event.type == "clicked":
-            found["clicks"] += 1
-            clicked.add(ident)
-        elif event.type == "bounced":
+        if event.type == "bounced":
             found["bounces_hard" if event.detail.get("bounce") == "hard"
                   else "bounces_soft"] += 1
-        elif event.type == "complained":
-            found["spams"] += 1
-        elif event.type == "unsubscribed":
-            found["unsubscribes"] += 1
-    found["unique_opens"], found["unique_clicks"] = len(opened), len(clicked)
+        elif event.type in COUNTED:
+            found[COUNTED[event.type]] += 1
+            reached.get(event.type, set()).add(event.message.id)
+    found["unique_opens"], found["unique_clicks"] = map(len, reached.values())
     found["recipients"] = len(messages)
     return found
 

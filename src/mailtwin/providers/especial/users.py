@@ -12,6 +12,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
+from mailtwin.providers.especial.common import answer
 
 CONFIRM = "user_confirm"
 RESET = "password_reset"
@@ -99,17 +100,9 @@ def delete_user(ctx: Context) -> Reply:
 
 def confirm_user(ctx: Context) -> Reply:
     """Confirm a pending user with the code issued when it was created, and set its password."""
-    body = ctx.fields()
-    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, str(body["confirmation"]),
-                                                     "user", ("body", "confirmation"))
-    if str(record["id"]) != str(ctx.path["user_id"]):
-        raise ctx.refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
-                         ("body", "confirmation"))
-    ctx.move(record, "confirm", "user", tenant=tenant_name)
-    _set_password(ctx, tenant_name, tenant, record, str(body["password"]))
-    issued.redeem(ctx, CONFIRM, str(body["confirmation"]))
-    return Reply(200, {"id": record["id"], "object": "user", "confirmed": True,
-                       "data": ctx.render(record, "user")})
+    tenant_name, tenant, record = issued.confirm(ctx, CONFIRM, "user")
+    _set_password(ctx, tenant_name, tenant, record, str(ctx.body["password"]))
+    return answer(ctx, "user", record, "confirmed")
 
 
 def resend_user_verification(ctx: Context) -> Reply:

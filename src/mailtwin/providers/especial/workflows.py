@@ -10,6 +10,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, rows
 from mailtwin.providers.especial.common import contact_values, content_page, in_window
+from mailtwin.providers.especial.reports import ZERO_COUNTS
 
 LOCK_SECONDS = 300
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
@@ -161,12 +162,9 @@ def _sends(ctx: Context, action: Record) -> list[dict[str, Any]]:
 def action_report(ctx: Context) -> Reply:
     """Figures of an action, counted from its recorded sends."""
     sent = len(_sends(ctx, _action(ctx)))
-    counts = ("bounces", "bounces_address_changed", "bounces_challenge_response",
-              "bounces_dns_failure", "bounces_full_mailbox", "bounces_hard",
-              "bounces_mail_blocked", "bounces_soft", "bounces_transient", "unique_clicks",
-              "forwards", "implied_opens", "unique_opens", "clicks", "opens", "spams",
-              "unsubscribes")
-    stats: dict[str, Any] = dict.fromkeys(counts, 0)
+    stats: dict[str, Any] = dict.fromkeys((*ZERO_COUNTS, "bounces", "bounces_hard",
+                                           "bounces_soft", "unique_clicks", "unique_opens",
+                                           "clicks", "opens", "spams", "unsubscribes"), 0)
     stats.update({"unopens": sent, "sent_emails": sent, "spam_rate": 0.0})
     return Reply(200, {"data": stats})
 
