@@ -9,7 +9,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
-from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
+from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_account
 from mailtwin.providers.especial.common import in_window, rate
 from mailtwin.providers.especial.reports import counts, rates
 from mailtwin.providers.especial.users import by_email
@@ -17,11 +17,6 @@ from mailtwin.providers.especial.users import by_email
 CONFIRM = "account_confirm"
 OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
                 "language", "timezone")
-# Required fields of the published account schemas, with the value an account shows by default.
-NEUTRAL: dict[str, Any] = {
-    "partner": False, "organization": False, "address": {}, "usage_limits": {}, "logo": "",
-    "overrides": {"bypass_recaptcha": False, "inject_address": False,
-                  "inject_unsubscribe_link": False}}
 
 
 def home(ctx: Context) -> tuple[str, Tenant]:
@@ -38,40 +33,8 @@ def _first_user(tenant: Tenant) -> str | None:
     return str(next(iter(users))) if users else None
 
 
-def complete(ctx: Context) -> None:
-    """Give the accounts of the caller the fields every published account shows (records
-    that predate a field take its neutral value once, so every answer carries them)."""
-    base, tenant = home(ctx)
-    for held in (tenant, ctx.tenant) if ctx.tenant is not tenant else (tenant,):
-        _complete(ctx, base, held)
-
-
-def _complete(ctx: Context, base: str, tenant: Tenant) -> None:
-    collection = tenant.collections["account"]
-    for record in list(collection.records.values()):
-        parent = record.get("parent_account_id")
-        changes: Record = {}
-        if not record.get("lineage"):
-            changes["lineage"] = f"{parent}/{record['id']}" if parent else str(record["id"])
-        for name, value in NEUTRAL.items():
-            if record.get(name) is None:
-                changes[name] = dict(value) if isinstance(value, dict) else value
-        if record.get("last_activity_on") is None and record.get("created_on") is not None:
-            changes["last_activity_on"] = record["created_on"]
-        if not isinstance(record.get("account_owner"), dict):
-            # A sub-account's users live in its own state, which starts as the fixtures do.
-            holder = None if parent is None else ctx.peek_tenant(
-                f"{base}{SUB_ACCOUNT}{record['id']}")
-            owner = _first_user(holder or tenant)
-            if owner is not None:
-                changes["account_owner"] = {"user_id": owner}
-        if changes:
-            collection.update(record["id"], changes)
-
-
 def own_account(ctx: Context) -> Record:
     """The account the request acts as."""
-    complete(ctx)
     base, tenant = home(ctx)
     if base == ctx.tenant_name:
         record = root_account(tenant)
@@ -136,8 +99,10 @@ def create_account(ctx: Context) -> Reply:
         user = _owner_user(ctx, sub, owner)
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
+    elif _first_user(ctx.tenant) is not None:
+        # The sub-account's own state starts as the caller's fixtures do: the same first user.
+        record["account_owner"] = {"user_id": _first_user(ctx.tenant)}
     ctx.insert("account", record)
-    complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(201, {"id": record["id"], "object": "account", "email": email,
@@ -158,7 +123,6 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
 
 def _sub_account(ctx: Context) -> Record:
     """The sub-account a path names: one of the caller's, never the caller's own account."""
-    complete(ctx)
     record = ctx.require("account")
     if record["id"] == own_account(ctx)["id"]:
         raise ctx.refuse(f"account {record['id']} is the account the request acts as; use "
@@ -166,16 +130,8 @@ def _sub_account(ctx: Context) -> Record:
     return record
 
 
-def read_accounts(ctx: Context) -> Reply:
-    """The caller's sub-accounts (or one), each with every field the published schema
-    requires."""
-    complete(ctx)
-    return ctx.proceed()
-
-
 def update_sub_account(ctx: Context) -> Reply:
     """Edit a sub-account; a new owner must be one of the sub-account's users."""
-    complete(ctx)
     record = ctx.require("account")
     base, _ = home(ctx)
     users = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{record['id']}")
@@ -266,14 +222,13 @@ def account_report(ctx: Context) -> Reply:
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted and base == ctx.tenant_name:
         return Reply(200, {"data": _stats(ctx, ctx.tenant, root)})
-    for record in sub_accounts(tenant):
-        if str(record["id"]) == wanted:
-            sub = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}")
-            return Reply(200, {"data": _stats(ctx, sub, record)})
-    raise not_found("Account", wanted)
+    record = sub_account(tenant, wanted)
+    if record is None:
+        raise not_found("Account", wanted)
+    return Reply(200, {"data": _stats(ctx, ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}"), record)})
 
 
-HOOKS = Hooks.of(read_accounts, update_sub_account, show_own_account,
+HOOKS = Hooks.of(update_sub_account, show_own_account,
                  update_own_account, convert_own_account, create_account, delete_sub_account,
                  move_sub_account, confirm_account, resend_account_verification,
                  own_account_report, account_report)

@@ -63,10 +63,15 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
             and str(r["parent_account_id"]) == str(root["id"])]
 
 
+def sub_account(tenant: Tenant, ident: object) -> Record | None:
+    """The sub-account of the root account with this id, or None."""
+    return next((r for r in sub_accounts(tenant) if str(r["id"]) == str(ident)), None)
+
+
 def _usable(tenant: Tenant, account: str,
             location: tuple[str, ...] = ("query", "account_id")) -> None:
     """A 403 when the sub-account is suspended (its parent can still unsuspend it)."""
-    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == account), None)
+    chosen = sub_account(tenant, account)
     if chosen is not None and chosen.get("status") in SUSPENDED:
         raise _refused(403, f"account {account} is {chosen['status']}; unsuspend it to act as "
                        "it", location)
@@ -91,8 +96,7 @@ def authenticate(auth: AuthContext) -> str:
     if root is not None and str(root["id"]) == wanted:
         return str(base)
     _usable(tenant, wanted)
-    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == wanted), None)
-    if chosen is not None:
+    if sub_account(tenant, wanted) is not None:
         return f"{base}{SUB_ACCOUNT}{wanted}"
     raise _refused(403, f"account {wanted} is not this user's account or one of its "
                    "sub-accounts", ("query", "account_id"))
@@ -151,7 +155,7 @@ def issue_token(ctx: Context) -> Reply:
     account = ctx.fields().get("account_id")
     if account is not None:
         tenant = ctx.tenant_of(tenant_name)
-        if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
+        if sub_account(tenant, account) is None:
             root = root_account(tenant)
             if root is None or str(root["id"]) != str(account):
                 raise _refused(403, f"account {account} is not one of this user's accounts",

@@ -126,6 +126,16 @@ def start_export(ctx: Context, kind: str, resource: str, description: str,
     return ctx.create(resource, {**{name: task[name] for name in kept}, **fields})
 
 
+def keep_bounded(held: dict[str, Any], key: str, entry: Any, limit: int,
+                 lapsed: Callable[[Any], bool]) -> None:
+    """Keep an entry among at most `limit`: lapsed ones are dropped first, then the oldest."""
+    for gone in [k for k, kept in held.items() if lapsed(kept)]:
+        del held[gone]
+    while len(held) >= limit:
+        del held[next(iter(held))]
+    held[key] = entry
+
+
 def link_live(entry: Any, now: float) -> bool:
     """True while a download link works (links kept from before they expired never do)."""
     return len(entry) > 3 and now < entry[3]
@@ -141,13 +151,9 @@ def download_export(ctx: Context) -> Reply:
     if export.get("status") != "ready":
         raise ctx.refuse(f"export {export['id']} is {export.get('status')}; it can be "
                          "downloaded once ready", ("path", resource.param))
-    files = ctx.shared.setdefault("files", {})
-    now, config = ctx.clock.timestamp(), ctx.config
-    for lapsed in [k for k, entry in files.items() if not link_live(entry, now)]:
-        del files[lapsed]
-    while len(files) >= config.max_links:
-        del files[next(iter(files))]
-    key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds)
+    now, config, key = ctx.clock.timestamp(), ctx.config, secrets.token_urlsafe(16)
+    keep_bounded(ctx.shared.setdefault("files", {}), key,
+                 (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds),
+                 config.max_links, lambda entry: not link_live(entry, now))
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")
     return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})

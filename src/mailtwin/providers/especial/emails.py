@@ -9,7 +9,7 @@ from typing import Any
 from mailtwin.hooks import Context, Happened, Hooks, Record, Reply, rows
 from mailtwin.providers.especial.common import rate
 from mailtwin.providers.especial.reports import BOUNCE_TYPES, log_kind
-from mailtwin.providers.especial.suppression import is_suppressed
+from mailtwin.providers.especial.suppression import refuse_suppressed
 
 DAY = 86400
 MAX_DAYS = 366
@@ -29,16 +29,19 @@ def deliver(ctx: Context, record: Record, **more: Any) -> None:
         meta={"group_id": record.get("group_id"), **more})
 
 
+def refuse_unconfirmed(ctx: Context, sender: Record, location: tuple[str, ...]) -> None:
+    """Refuse a send from a sender that is not confirmed."""
+    if not sender.get("confirmed"):
+        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
+                         location)
+
+
 def send_email(ctx: Context) -> Reply:
     """Send one email now."""
     body = ctx.fields()
     sender = ctx.require("sender", body["sender"]["id"])
-    if not sender.get("confirmed"):
-        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
-                         ("body", "sender", "id"))
-    if is_suppressed(ctx.tenant, str(body["email"])):
-        raise ctx.refuse(f"{body['email']} is suppressed; it receives no email",
-                         ("body", "email"))
+    refuse_unconfirmed(ctx, sender, ("body", "sender", "id"))
+    refuse_suppressed(ctx, str(body["email"]), ("body", "email"))
     content = body.get("content") or {}
     if not (content.get("html") or content.get("text")):
         raise ctx.refuse("the content needs html or text", ("body", "content"))

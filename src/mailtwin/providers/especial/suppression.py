@@ -40,6 +40,12 @@ def is_suppressed(tenant: Tenant, address: str) -> bool:
     return blocked_in(tenant)(address)
 
 
+def refuse_suppressed(ctx: Context, address: str, location: tuple[str, ...]) -> None:
+    """Refuse a send to an address the tenant suppresses."""
+    if is_suppressed(ctx.tenant, address):
+        raise ctx.refuse(f"{address} is suppressed; it receives no email", location)
+
+
 def create_suppressed_email(ctx: Context) -> Reply:
     """Suppress an address or a wildcard; each is held once."""
     body = ctx.fields()
