@@ -62,7 +62,8 @@ class Selection:
 
     def emails(self, ctx: Context) -> list[Record]:
         """The submitted emails in the window that pass the filters, oldest first, each with
-        its status, flags and counters as its message's events say (see `activity`)."""
+        its events (see `_events`); their status, flags and counters are kept as their
+        messages' events happen (`emails_v2.on_email_message`)."""
         messages = {str(m.mailing): m for m in ctx.messages("email")}
         found = []
         for record in ctx.tenant.collections["email"].records.values():
@@ -75,7 +76,7 @@ class Selection:
                     self.providers, {str(record.get("provider"))}):
                 continue
             message = messages.get(str(record["email_id"]))
-            found.append({**record, **activity(message)} if message is not None else record)
+            found.append({**record, "events": _events(record, message)})
         return found
 
     def parameters(self, ctx: Context, **more: Any) -> dict[str, Any]:
@@ -121,29 +122,13 @@ API_TYPES = {"submitted": "submitted", "queued": "queued", "rejected": "rejected
              "bounced": "bounce", "complained": "spam", "unsubscribed": "unsubscribe"}
 
 
-def activity(message: Message) -> Record:
-    """An email's status, flags, counters and events, from what happened to its message."""
-    happened = message.happened()
-    types = [event.type for event in happened]
-    bounces = {str((event.detail or {}).get("bounce")) for event in happened
-               if event.type == "bounced"}
-    status = "rejected" if "rejected" in types else \
-        "delivered" if "delivered" in types else "submitted"
-    return {"status": status, "delivered": "delivered" in types,
-            "open": types.count("opened"), "click": types.count("clicked"),
-            "soft_bounced": "soft" in bounces, "hard_bounced": "hard" in bounces,
-            "reported_as_spam": "complained" in types, "unsubscribed": "unsubscribed" in types,
-            "events": [(API_TYPES[event.type], int(event.at), event.detail or {})
-                       for event in happened if event.type in API_TYPES]}
-
-
-def _events(record: Record) -> list[tuple[str, int, dict[str, Any]]]:
-    """(type, time, details) of an email's events; an email without a message (one the
-    sandbox did not submit) shows its submission only."""
-    found: list[tuple[str, int, dict[str, Any]]] | None = record.get("events")
-    if found is None:
+def _events(record: Record, message: Message | None) -> list[tuple[str, int, dict[str, Any]]]:
+    """(type, time, details) of what happened to an email's message so far; an email without
+    a message (one the sandbox did not submit) shows its submission only."""
+    if message is None:
         return [("submitted", int(record.get("submitted_time") or 0), {})]
-    return found
+    return [(API_TYPES[event.type], int(event.at), event.detail or {})
+            for event in message.happened() if event.type in API_TYPES]
 
 
 def email_activity_logs(ctx: Context) -> Reply:
@@ -155,7 +140,7 @@ def email_activity_logs(ctx: Context) -> Reply:
         if email_id is not None and str(record["email_id"]) != str(email_id):
             continue
         sender = record.get("sender") or {}
-        for number, (kind, when, _) in enumerate(_events(record)):
+        for number, (kind, when, _) in enumerate(record["events"]):
             if wanted not in ("all", kind):
                 continue
             rows.append(without_nulls({
@@ -233,7 +218,7 @@ def _interval_counts(records: list[Record]) -> dict[str, Any]:
     counts = {
         "submitted": submitted, "rejected": rejected, "error": 0,
         "queued": submitted - rejected, "processed": 0,
-        "delivered": count(lambda r: bool(r.get("delivered"))),
+        "delivered": count(lambda r: r.get("status") == "delivered"),
         "unique_open": count(lambda r: bool(r.get("open"))),
         "unique_click": count(lambda r: bool(r.get("click"))),
         "open": sum(int(r.get("open") or 0) for r in records),

@@ -135,14 +135,11 @@ LOG_FIELDS = ("id", "contact_id", "email", "type", "timestamp", "occurrences", "
               "dsn_message")
 
 
-def campaign_logs(ctx: Context) -> Reply:
-    """What happened to each recipient of a campaign."""
-    record = ctx.require("campaign")
-    return _page(ctx, _events(ctx, record["id"]), LOG_FIELDS)
-
-
-def list_logs(ctx: Context) -> Reply:
-    """What happened to the contacts of a list, across campaigns."""
+def activity_logs(ctx: Context) -> Reply:
+    """What happened to each recipient of a campaign, or to the contacts of a list across
+    campaigns (the resource the path names)."""
+    if "campaign_id" in ctx.path:
+        return _page(ctx, _events(ctx, ctx.require("campaign")["id"]), LOG_FIELDS)
     chosen = ctx.require("list")
     return _page(ctx, _events(ctx, list_id=chosen["id"]), (*LOG_FIELDS, "campaign_id"))
 
@@ -167,4 +164,4 @@ def campaign_links_report(ctx: Context) -> Reply:
                          for link in tracked))
 
 
-HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, campaign_logs, list_logs)
+HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, activity_logs)

@@ -76,27 +76,21 @@ def _list_log_csv(move: Move) -> str:
     return _log_csv((*LOG_COLUMNS, "campaign_id"), events_of(move, list_id=move.record["list_id"]))
 
 
-def create_campaign_log_export(ctx: Context) -> Reply:
-    """Start exporting a campaign's activity log."""
-    campaign = ctx.require("campaign")
-    description = str(ctx.fields().get("description") or ctx.query.get("description")
-                      or f"Activity of campaign {campaign['id']}")
-    return _log_export(ctx, "campaignlogexport", "campaign_log_export", description,
-                       {"campaign_id": campaign["id"]})
+# What the path names -> the kind of task and the export resource of its activity log.
+LOG_EXPORTS = {"campaign": ("campaignlogexport", "campaign_log_export"),
+               "list": ("listlogsexport", "list_log_export")}
 
 
-def create_list_log_export(ctx: Context) -> Reply:
-    """Start exporting the activity log of a list's contacts."""
-    chosen = ctx.require("list")
-    description = str(ctx.fields().get("description") or f"Activity of list {chosen['id']}")
-    return _log_export(ctx, "listlogsexport", "list_log_export", description,
-                       {"list_id": chosen["id"]})
-
-
-def _log_export(ctx: Context, kind: str, resource: str, description: str,
-                scope: dict[str, Any]) -> Reply:
-    """A log export record and the task that finishes it on the clock."""
-    record = start_export(ctx, kind, resource, description, scope,
+def create_log_export(ctx: Context) -> Reply:
+    """Start exporting the activity log of a campaign or of a list's contacts (a campaign's
+    description may also come in the query)."""
+    named = "campaign" if "campaign_id" in ctx.path else "list"
+    owner = ctx.require(named)
+    asked = ctx.query.get("description") if named == "campaign" else None
+    description = str(ctx.fields().get("description") or asked
+                      or f"Activity of {named} {owner['id']}")
+    kind, resource = LOG_EXPORTS[named]
+    record = start_export(ctx, kind, resource, description, {f"{named}_id": owner["id"]},
                           ("id", "description", "progress", "requested_by", "expires_on"))
     return answer(ctx, resource, record, "created", 201, obj="task")
 
@@ -180,7 +174,7 @@ def _import_done(move: Move) -> None:
 
 
 HOOKS = Hooks.of(create_contacts_export, download_file, import_contacts,
-                 create_campaign_log_export, create_list_log_export, create_campaigns_export,
+                 create_log_export, create_campaigns_export,
                  download_export,
                  moves={"contacts_export": [csv_when_ready(_contacts_csv)],
                         "campaign_log_export": [csv_when_ready(_campaign_log_csv)],

@@ -113,11 +113,6 @@ def resend_user_verification(ctx: Context) -> Reply:
     return Reply(200, {"object": "user", "confirmation_resent": True})
 
 
-def _reset_sent(ctx: Context, tenant_name: str, record: Record) -> Reply:
-    issued.issue(ctx, RESET, tenant_name, record["id"])
-    return Reply(200, {"email": record.get("email"), "object": "user", "reset_link_sent": True})
-
-
 def forgot_password(ctx: Context) -> Reply:
     """Issue a reset token to the user with this address (the answer is the same without one)."""
     email = str(ctx.body["email"])
@@ -134,18 +129,18 @@ def forgot_password(ctx: Context) -> Reply:
     return Reply(200, {"email": email, "object": "user", "reset_link_sent": True})
 
 
-def reset_own_password(ctx: Context) -> Reply:
-    """Issue a reset token to the user logged in."""
-    return _reset_sent(ctx, ctx.tenant_name, current_user(ctx))
-
-
-def reset_user_password(ctx: Context) -> Reply:
-    """Issue a reset token to a user; `invalidate_current_password` drops the current one."""
-    record = ctx.require("user")
-    ctx.plan(record, "reset_password", "user")
-    if ctx.fields().get("invalidate_current_password"):
-        _drop_password(ctx, record)
-    return _reset_sent(ctx, ctx.tenant_name, record)
+def reset_password(ctx: Context) -> Reply:
+    """Issue a reset token to a user, or to the user logged in (`self`); for a user named by
+    id, `invalidate_current_password` drops the current one."""
+    if "user_id" not in ctx.path:
+        record = current_user(ctx)
+    else:
+        record = ctx.require("user")
+        ctx.plan(record, "reset_password", "user")
+        if ctx.fields().get("invalidate_current_password"):
+            _drop_password(ctx, record)
+    issued.issue(ctx, RESET, ctx.tenant_name, record["id"])
+    return Reply(200, {"email": record.get("email"), "object": "user", "reset_link_sent": True})
 
 
 def confirm_password_reset(ctx: Context) -> Reply:
@@ -162,4 +157,4 @@ def confirm_password_reset(ctx: Context) -> Reply:
 
 
 HOOKS = Hooks.of(create_user, show_self_user, delete_user, confirm_user, resend_user_verification,
-                 forgot_password, reset_own_password, reset_user_password, confirm_password_reset)
+                 forgot_password, reset_password, confirm_password_reset)
