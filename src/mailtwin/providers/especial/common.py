@@ -66,11 +66,9 @@ def html_page(text: Any) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=str(text).encode("utf-8"))
 
 
-def content_page(content: dict[str, Any], values: dict[str, Any] | None = None) -> Reply:
-    """Some content's HTML (its text when it has none) as a page, merged with `values` when
-    given (placeholders are kept without them)."""
-    text = content.get("html") or content.get("text") or ""
-    return html_page(text if values is None else merge(text, values))
+def content_page(content: dict[str, Any], values: dict[str, Any]) -> Reply:
+    """Some content's HTML (its text when it has none) merged with `values`, as a page."""
+    return html_page(merge(content.get("html") or content.get("text") or "", values))
 
 
 def rate(part: int, whole: int) -> float:

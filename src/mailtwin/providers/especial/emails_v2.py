@@ -2,7 +2,7 @@
 suppressed; they name their address or a contact, may use a template whose placeholders take
 the given custom attributes, carry tags (listed by /email-tags) and render as sent. Each is a
 message of the delivery engine (`submitted`, then `queued` and the rest of its events, or
-`rejected`)."""
+`rejected`). Its page (`/render`) is the spec's `respond: {page: ...}`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, MessageEvent, Record, Reply, rows
-from mailtwin.providers.especial.common import attributes, content_page, merge
+from mailtwin.providers.especial.common import attributes, merge
 from mailtwin.providers.especial.suppression import is_suppressed
 
 
@@ -83,11 +83,6 @@ def submit_email(ctx: Context) -> Reply:
                        "data": {"id": record["email_id"], "status": status}})
 
 
-def render_email(ctx: Context) -> Reply:
-    """A submitted email's HTML (its text when it has none) as it was sent."""
-    return content_page(ctx.require("email").get("content") or {})
-
-
 def email_tags(ctx: Context) -> Reply:
     """The tags submitted emails carry, optionally those starting with `name`."""
     prefix = str(ctx.query.get("name") or "")
@@ -120,5 +115,5 @@ def on_email_message(event: MessageEvent) -> None:
         event.apply("email", record, changes)
 
 
-HOOKS = Hooks.of(submit_email, render_email, email_tags,
+HOOKS = Hooks.of(submit_email, email_tags,
                  messages={"email": [on_email_message]})
