@@ -32,7 +32,7 @@ def create_contacts_export(ctx: Context) -> Reply:
     audience.readable(ctx, {k: query[k] for k in ("fiql", "query") if query.get(k)}, "query")
     description = str(query.get("description") or f"Contacts of list {chosen['id']}")
     record = start_export(ctx, "contactsexport", "contacts_export", description,
-                          {"list_id": chosen["id"]}, ("id", "description"),
+                          {"list_id": chosen["id"]}, ("id", "description", "expires_on"),
                           segment_id=query.get("segment_id"), filter=query.get("filter"),
                           query=query.get("query"), fiql=query.get("fiql"), json=None,
                           progress=0)
