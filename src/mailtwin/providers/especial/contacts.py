@@ -35,6 +35,13 @@ def by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
     return None
 
 
+def _refuse_taken(ctx: Context, list_id: Any, email: str, contact: Any = None) -> None:
+    """Refuse an address another contact of the list holds."""
+    other = by_email(ctx, list_id, email)
+    if other is not None and other["id"] != contact:
+        raise ctx.refuse(f"{email} is already a contact of list {list_id}", ("body", "email"))
+
+
 def _merge_attributes(old: list[Any], new: list[Any]) -> list[Any]:
     merged = {str(a.get("name")): a for a in old if isinstance(a, dict)}
     for item in new:
@@ -56,8 +63,7 @@ def create_contact(ctx: Context) -> Reply:
                 "custom_attributes": _merge_attributes(existing.get("custom_attributes") or [],
                                                      body.get("custom_attributes") or [])})
             return answer(ctx, "contact", existing, "created", 201)
-        raise ctx.refuse(f"{body['email']} is already a contact of list {chosen['id']}",
-                         ("body", "email"))
+        _refuse_taken(ctx, chosen["id"], str(body["email"]))
     record = subscribe(ctx, {"email": body["email"],
                              "custom_attributes": body.get("custom_attributes") or []})
     return answer(ctx, "contact", record, "created", 201)
@@ -77,12 +83,8 @@ def update_contact(ctx: Context) -> Reply:
     contact = ctx.require("contact")
     body = ctx.fields()
     check_fields(ctx, chosen["id"], body)
-    email = body.get("email")
-    if email is not None:
-        other = by_email(ctx, chosen["id"], str(email))
-        if other is not None and other["id"] != contact["id"]:
-            raise ctx.refuse(f"{email} is already a contact of list {chosen['id']}",
-                             ("body", "email"))
+    if body.get("email") is not None:
+        _refuse_taken(ctx, chosen["id"], str(body["email"]), contact["id"])
     fields: Record = {k: v for k, v in body.items() if k != "custom_attributes"}
     if "custom_attributes" in body:
         fields["custom_attributes"] = _merge_attributes(contact.get("custom_attributes") or [],

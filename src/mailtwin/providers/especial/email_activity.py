@@ -208,25 +208,23 @@ def email_activity_summary(ctx: Context) -> Reply:
 
 def _interval_counts(records: list[Record]) -> dict[str, Any]:
     """The counts and rates of one interval's emails."""
-    def count(test: Callable[[Record], bool]) -> int:
-        return sum(1 for r in records if test(r))
+    def count(field: str) -> int:
+        return sum(1 for r in records if r.get(field))
 
-    submitted = len(records)
-    rejected = count(lambda r: r.get("status") == "rejected")
-    soft, hard = count(lambda r: bool(r.get("soft_bounced"))), \
-        count(lambda r: bool(r.get("hard_bounced")))
+    def status(name: str) -> int:
+        return sum(1 for r in records if r.get("status") == name)
+
+    submitted, rejected = len(records), status("rejected")
+    soft, hard = count("soft_bounced"), count("hard_bounced")
     counts = {
         "submitted": submitted, "rejected": rejected, "error": 0,
-        "queued": submitted - rejected, "processed": 0,
-        "delivered": count(lambda r: r.get("status") == "delivered"),
-        "unique_open": count(lambda r: bool(r.get("open"))),
-        "unique_click": count(lambda r: bool(r.get("click"))),
+        "queued": submitted - rejected, "processed": 0, "delivered": status("delivered"),
+        "unique_open": count("open"), "unique_click": count("click"),
         "open": sum(int(r.get("open") or 0) for r in records),
         "click": sum(int(r.get("click") or 0) for r in records),
         "bounce": soft + hard, "hard_bounce": hard, "soft_bounce": soft,
-        "spam": count(lambda r: bool(r.get("reported_as_spam"))),
-        "unsubscribe": count(lambda r: bool(r.get("unsubscribed"))),
-        "global_unsubscribe": count(lambda r: bool(r.get("global_unsubscribed")))}
+        "spam": count("reported_as_spam"), "unsubscribe": count("unsubscribed"),
+        "global_unsubscribe": count("global_unsubscribed")}
     delivered = counts["delivered"]
     rates = {f"{name}_rate": rate(counts[name], delivered)
              for name in ("unique_open", "unique_click", "open", "click", "bounce",
