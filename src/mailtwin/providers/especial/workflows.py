@@ -5,15 +5,14 @@ segments, blueprints, senders and parent actions a body names are declared refer
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, rows
 from mailtwin.providers.especial.common import contact_values, content_page, in_window
+from mailtwin.providers.especial.links import urls_in
 from mailtwin.providers.especial.reports import ZERO_COUNTS
 
 LOCK_SECONDS = 300
-_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 def _locks(ctx: Context) -> dict[Any, dict[str, Any]]:
@@ -148,7 +147,7 @@ def send_test_action(ctx: Context) -> Reply:
 
 def action_links(ctx: Context) -> Reply:
     """The links of an action's HTML, in order of appearance."""
-    urls = dict.fromkeys(_HREF.findall(str(_content(_action(ctx)).get("html") or "")))
+    urls = urls_in(_content(_action(ctx)).get("html"))
     return ctx.page(rows({"id": number, "status": "active", "link_to": url}
                          for number, url in enumerate(urls, 1)))
 
