@@ -77,6 +77,19 @@ def _usable(tenant: Tenant, account: str,
                        "it", location)
 
 
+def _acting_as(tenant: Tenant, base: str, account: str, location: tuple[str, ...],
+               refusal: str) -> str:
+    """The tenant name of acting as one of the user's accounts: its own (`base`) or a usable
+    sub-account; a 403 with `refusal` for any other."""
+    root = root_account(tenant)
+    if root is not None and str(root["id"]) == account:
+        return base
+    _usable(tenant, account, location)
+    if sub_account(tenant, account) is None:
+        raise _refused(403, refusal, location)
+    return f"{base}{SUB_ACCOUNT}{account}"
+
+
 def authenticate(auth: AuthContext) -> str:
     """The tenant of a request: its token's account (the `oauth2` convention), or the
     sub-account it asks for."""
@@ -91,15 +104,8 @@ def authenticate(auth: AuthContext) -> str:
     if not INTEGER.fullmatch(wanted):
         message = f"{shown(wanted)} is not of type \"integer\""
         raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
-    tenant = auth.tenant_of(base)
-    root = root_account(tenant)
-    if root is not None and str(root["id"]) == wanted:
-        return str(base)
-    _usable(tenant, wanted)
-    if sub_account(tenant, wanted) is not None:
-        return f"{base}{SUB_ACCOUNT}{wanted}"
-    raise _refused(403, f"account {wanted} is not this user's account or one of its "
-                   "sub-accounts", ("query", "account_id"))
+    return _acting_as(auth.tenant_of(base), str(base), wanted, ("query", "account_id"),
+                      f"account {wanted} is not this user's account or one of its sub-accounts")
 
 
 def _grant(ctx: Context, tenant_name: str, seconds: int, login: str) -> Reply:
@@ -154,16 +160,8 @@ def issue_token(ctx: Context) -> Reply:
     tenant_name = base
     account = ctx.fields().get("account_id")
     if account is not None:
-        tenant = ctx.tenant_of(tenant_name)
-        if sub_account(tenant, account) is None:
-            root = root_account(tenant)
-            if root is None or str(root["id"]) != str(account):
-                raise _refused(403, f"account {account} is not one of this user's accounts",
-                               ("body", "account_id"))
-            account = None
-        if account is not None:
-            _usable(tenant, str(account), ("body", "account_id"))
-            tenant_name = f"{tenant_name}{SUB_ACCOUNT}{account}"
+        tenant_name = _acting_as(ctx.tenant_of(base), base, str(account), ("body", "account_id"),
+                                 f"account {account} is not one of this user's accounts")
     pending = challenge.challenge_for(ctx, login, base, tenant_name, seconds)
     return pending or _grant(ctx, tenant_name, seconds, login)
 
