@@ -391,6 +391,9 @@ class Context:
         """The operation's declared answer (`respond`), or the envelope's default one."""
         resource = self.resource()
         status = self.op.respond_status or default_status
+        if self.op.respond_page and record is not None:
+            return Reply(status, media_type="text/html; charset=utf-8",
+                         raw=str(_first_text(record, self.op.respond_page)).encode("utf-8"))
         template = self.op.respond_body
         if template is None:
             if default is not None:
@@ -507,3 +510,14 @@ class AuthContext:
     def tenant_of(self, name: str) -> Tenant:
         """A tenant of this provider by name, created from the fixtures on first use."""
         return self._engine.store.tenant(self.provider.name, name)
+
+
+def _first_text(record: Record, pointers: tuple[str, ...]) -> Any:
+    """The first non-empty value the pointers name in a record (`/content/html`), else ""."""
+    for pointer in pointers:
+        node: Any = record
+        for part in pointer.strip("/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node:
+            return node
+    return ""

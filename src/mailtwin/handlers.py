@@ -138,7 +138,7 @@ def get(ctx: Context) -> Reply:
     """One record; its JSON is cached on the collection until the record changes."""
     resource = ctx.resource()
     record = ctx.require()
-    if ctx.op.respond_body is not None:
+    if ctx.op.respond_body is not None or ctx.op.respond_page:
         return ctx.respond(record)
     # The answer depends only on the record, the operation, the query and the server's
     # address: it is kept, as bytes, until the record changes.

@@ -28,6 +28,8 @@ class Operation:
     respond_status: int | None
     respond_body: Any
     needs_auth: bool
+    # Pointers into the record whose first non-empty value is the answer, as an HTML page.
+    respond_page: tuple[str, ...] = ()
     # Body and query pointers whose values must name existing records (see references.py).
     references: tuple[dict[str, Any], ...] = ()
 
@@ -113,5 +115,6 @@ def compile_operation(provider: Provider, spec: OperationSpec, schemas: Schemas,
         body=BodyParser(spec, provider.spec.document, schemas),
         hook=hook_name, respond_status=respond.get("status"), respond_body=respond.get("body"),
         needs_auth=ext.get("auth", "required") == "required",
+        respond_page=tuple(respond.get("page", ())),
         references=(*(resource.references if resource is not None and kind in REFERRING
                       else ()), *ext.get("references", ())))

@@ -172,3 +172,10 @@ def test_a_basic_scheme_challenges_with_its_declared_realm(tmp_path: Path) -> No
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"] == 'Basic realm="shelf"'
         assert http.get("/books/1", auth=("reader", "secret")).status_code == 200
+
+
+def test_a_page_answer_is_the_first_pointer_naming_a_value(shelf: httpx.Client) -> None:
+    page = shelf.get("/books/1/page")
+    assert (page.status_code, page.headers["content-type"], page.text) == (
+        200, "text/html; charset=utf-8", "Emma")
+    assert shelf.get("/books/9/page").status_code == 404

@@ -90,6 +90,16 @@ def test_deleting_a_task_answers_it(especial: httpx.Client) -> None:
     assert especial.get(f"/tasks/{ident}").status_code == 404
 
 
+def test_every_export_shows_when_its_download_expires(especial: httpx.Client) -> None:
+    made = {"contacts": especial.post("/lists/1/exports").json()["data"],
+            "list log": especial.post("/logs/lists/1/exports", json={}).json()["data"],
+            "campaign log": especial.post("/logs/campaigns/1/exports", json={}).json()["data"]}
+    listed = especial.get("/lists/1/exports").json()["data"]
+    assert all(isinstance(export["expires_on"], int) for export in (*made.values(), *listed))
+    task = especial.get(f"/tasks/{made['contacts']['id']}").json()["data"]
+    assert made["contacts"]["expires_on"] == task["expires_on"]
+
+
 def test_a_campaigns_report_export_is_a_task_of_its_own_type(
         especial: httpx.Client, clock: Clock) -> None:
     made = especial.post("/reports/campaigns-exports", json={"description": "Q1"})

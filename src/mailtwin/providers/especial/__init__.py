@@ -13,7 +13,7 @@ from mailtwin.hooks import Hooks
 MODULES = ("auth", "campaigns", "delivery", "lists", "contacts", "senders", "templates",
            "tasks", "reports",
            "users", "accounts", "workflows", "tags", "attributes", "brand", "forms",
-           "suppression", "emails", "blueprints", "automation",
+           "suppression", "emails", "automation",
            "emails_v2", "mfa", "links", "campaigns_exports",
            "template_sends", "email_activity", "engagement")
 

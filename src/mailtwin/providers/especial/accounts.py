@@ -9,18 +9,14 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
-from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_accounts
+from mailtwin.providers.especial.auth import SUB_ACCOUNT, root_account, sub_account
+from mailtwin.providers.especial.common import in_window, rate
 from mailtwin.providers.especial.reports import counts, rates
 from mailtwin.providers.especial.users import by_email
 
 CONFIRM = "account_confirm"
 OWNER_FIELDS = ("first_name", "last_name", "title", "office_phone", "mobile_phone",
                 "language", "timezone")
-# Required fields of the published account schemas, with the value an account shows by default.
-NEUTRAL: dict[str, Any] = {
-    "partner": False, "organization": False, "address": {}, "usage_limits": {}, "logo": "",
-    "overrides": {"bypass_recaptcha": False, "inject_address": False,
-                  "inject_unsubscribe_link": False}}
 
 
 def home(ctx: Context) -> tuple[str, Tenant]:
@@ -37,40 +33,8 @@ def _first_user(tenant: Tenant) -> str | None:
     return str(next(iter(users))) if users else None
 
 
-def complete(ctx: Context) -> None:
-    """Give the accounts of the caller the fields every published account shows (records
-    that predate a field take its neutral value once, so every answer carries them)."""
-    base, tenant = home(ctx)
-    for held in (tenant, ctx.tenant) if ctx.tenant is not tenant else (tenant,):
-        _complete(ctx, base, held)
-
-
-def _complete(ctx: Context, base: str, tenant: Tenant) -> None:
-    collection = tenant.collections["account"]
-    for record in list(collection.records.values()):
-        parent = record.get("parent_account_id")
-        changes: Record = {}
-        if not record.get("lineage"):
-            changes["lineage"] = f"{parent}/{record['id']}" if parent else str(record["id"])
-        for name, value in NEUTRAL.items():
-            if record.get(name) is None:
-                changes[name] = dict(value) if isinstance(value, dict) else value
-        if record.get("last_activity_on") is None and record.get("created_on") is not None:
-            changes["last_activity_on"] = record["created_on"]
-        if not isinstance(record.get("account_owner"), dict):
-            # A sub-account's users live in its own state, which starts as the fixtures do.
-            holder = None if parent is None else ctx.peek_tenant(
-                f"{base}{SUB_ACCOUNT}{record['id']}")
-            owner = _first_user(holder or tenant)
-            if owner is not None:
-                changes["account_owner"] = {"user_id": owner}
-        if changes:
-            collection.update(record["id"], changes)
-
-
 def own_account(ctx: Context) -> Record:
     """The account the request acts as."""
-    complete(ctx)
     base, tenant = home(ctx)
     if base == ctx.tenant_name:
         record = root_account(tenant)
@@ -135,8 +99,10 @@ def create_account(ctx: Context) -> Reply:
         user = _owner_user(ctx, sub, owner)
         record["account_owner"] = {"user_id": user["id"]}
         record["owner_email"] = user["email"]
+    elif _first_user(ctx.tenant) is not None:
+        # The sub-account's own state starts as the caller's fixtures do: the same first user.
+        record["account_owner"] = {"user_id": _first_user(ctx.tenant)}
     ctx.insert("account", record)
-    complete(ctx)
     if status == "pending":
         issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(201, {"id": record["id"], "object": "account", "email": email,
@@ -157,7 +123,6 @@ def _owner_user(ctx: Context, tenant: Tenant, owner: dict[str, Any]) -> Record:
 
 def _sub_account(ctx: Context) -> Record:
     """The sub-account a path names: one of the caller's, never the caller's own account."""
-    complete(ctx)
     record = ctx.require("account")
     if record["id"] == own_account(ctx)["id"]:
         raise ctx.refuse(f"account {record['id']} is the account the request acts as; use "
@@ -165,21 +130,8 @@ def _sub_account(ctx: Context) -> Record:
     return record
 
 
-def list_accounts(ctx: Context) -> Reply:
-    """The caller's sub-accounts, each with every field the published schema requires."""
-    complete(ctx)
-    return ctx.proceed()
-
-
-def show_account(ctx: Context) -> Reply:
-    """One account of the caller."""
-    complete(ctx)
-    return ctx.proceed()
-
-
 def update_sub_account(ctx: Context) -> Reply:
     """Edit a sub-account; a new owner must be one of the sub-account's users."""
-    complete(ctx)
     record = ctx.require("account")
     base, _ = home(ctx)
     users = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{record['id']}")
@@ -206,15 +158,7 @@ def move_sub_account(ctx: Context) -> Reply:
 
 def confirm_account(ctx: Context) -> Reply:
     """Confirm a pending sub-account with the code recorded when it was created."""
-    code = str(ctx.body["confirmation"])
-    tenant_name, _, record = issued.held_record(ctx, CONFIRM, code, "account",
-                                                ("body", "confirmation"), "confirmation code")
-    if str(record["id"]) != str(ctx.path["account_id"]):
-        raise ctx.refuse(f"the confirmation code is not one of account "
-                         f"{ctx.path['account_id']}", ("body", "confirmation"))
-    # The account may live in another tenant than the caller's: move it there.
-    ctx.move(record, "confirm", "account", tenant=tenant_name)
-    issued.redeem(ctx, CONFIRM, code)
+    _, _, record = issued.confirm(ctx, CONFIRM, "account", "confirmation code")
     return Reply(200, {"id": record["id"], "object": "account",
                        "email": record.get("owner_email"), "metadata": "",
                        "data": ctx.render(record, "account"), "confirmed": True})
@@ -235,12 +179,7 @@ def resend_account_verification(ctx: Context) -> Reply:
 
 def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
     """Account figures counted from a tenant's contacts, lists, messages and their events."""
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
-
-    def within(moment: Any) -> bool:
-        return isinstance(moment, int) and (start is None or moment >= start) \
-            and (end is None or moment <= end)
-
+    within = in_window(ctx)
     contacts = list(tenant.collections["contact"].records.values())
     active = sum(1 for c in contacts if c.get("status") == "active")
     sends = [m for m in ctx.messages("campaign", tenant=tenant) if within(int(m.created))]
@@ -254,7 +193,7 @@ def _stats(ctx: Context, tenant: Tenant, record: Record) -> dict[str, Any]:
     limits = record.get("usage_limits") or {}
 
     def share(part: int, whole: Any) -> float:
-        return round(part / whole, 4) if isinstance(whole, int) and whole > 0 else 0.0
+        return rate(part, whole) if isinstance(whole, int) and whole > 0 else 0.0
 
     return {"active_contacts": active, "sent_emails": sent, "sent_campaign_emails": len(sends),
             "sent_action_emails": len(actions), "sent_email_emails": len(emails),
@@ -283,14 +222,13 @@ def account_report(ctx: Context) -> Reply:
     root = root_account(tenant)
     if root is not None and str(root["id"]) == wanted and base == ctx.tenant_name:
         return Reply(200, {"data": _stats(ctx, ctx.tenant, root)})
-    for record in sub_accounts(tenant):
-        if str(record["id"]) == wanted:
-            sub = ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}")
-            return Reply(200, {"data": _stats(ctx, sub, record)})
-    raise not_found("Account", wanted)
+    record = sub_account(tenant, wanted)
+    if record is None:
+        raise not_found("Account", wanted)
+    return Reply(200, {"data": _stats(ctx, ctx.tenant_of(f"{base}{SUB_ACCOUNT}{wanted}"), record)})
 
 
-HOOKS = Hooks.of(list_accounts, show_account, update_sub_account, show_own_account,
+HOOKS = Hooks.of(update_sub_account, show_own_account,
                  update_own_account, convert_own_account, create_account, delete_sub_account,
                  move_sub_account, confirm_account, resend_account_verification,
                  own_account_report, account_report)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Reply
-from mailtwin.providers.especial.contacts import chosen_contacts
+from mailtwin.providers.especial.contacts import check_fields, chosen_contacts
 from mailtwin.store import Record
 
 # Contact fields a custom attribute may not shadow.
@@ -97,35 +97,19 @@ def delete_interest(ctx: Context) -> Reply:
     return ctx.respond(record)
 
 
-def _interests(ctx: Context, list_id: Any) -> list[str]:
-    names = [str(n) for n in ctx.body["interests"]]
-    declared = {str(r["name"]) for r in ctx.records("interest", list_id=list_id)}
-    for index, name in enumerate(names):
-        if name not in declared:
-            raise ctx.refuse(f"list {list_id} has no interest {name!r}",
-                             ("body", "interests", index))
-    return names
-
-
-def add_interests(ctx: Context) -> Reply:
-    """Give interests the list declares to many of its contacts."""
+def change_interests(ctx: Context) -> Reply:
+    """Give interests the list declares to many of its contacts (`/add-interests`), or take
+    them away (`/remove-interests`)."""
     chosen = ctx.require("list")
-    names = _interests(ctx, chosen["id"])
+    names = [str(n) for n in ctx.body["interests"]]
+    check_fields(ctx, chosen["id"], {"interests": names})
+    adding = ctx.op.spec.path.endswith("/add-interests")
     for contact in chosen_contacts(ctx, chosen["id"]):
         held = list(contact.get("interests") or [])
-        ctx.apply("contact", contact, {"interests": held + [n for n in names
-                                                            if n not in held]})
-    return Reply(200, {"object": "interests", "added": True})
-
-
-def remove_interests(ctx: Context) -> Reply:
-    """Take interests away from many contacts of a list."""
-    chosen = ctx.require("list")
-    names = _interests(ctx, chosen["id"])
-    for contact in chosen_contacts(ctx, chosen["id"]):
-        ctx.apply("contact", contact, {"interests": [n for n in contact.get("interests") or []
-                                                     if n not in names]})
-    return Reply(200, {"object": "interests", "removed": True})
+        kept = held + [n for n in names if n not in held] if adding \
+            else [n for n in held if n not in names]
+        ctx.apply("contact", contact, {"interests": kept})
+    return Reply(200, {"object": "interests", "added" if adding else "removed": True})
 
 
 def interest_usage(ctx: Context, record: Record) -> Any:
@@ -142,4 +126,4 @@ def show_interest(ctx: Context) -> Reply:
 
 
 HOOKS = Hooks.of(show_interest, create_custom_attribute, delete_custom_attribute, create_interest,
-                 update_interest, delete_interest, add_interests, remove_interests)
+                 update_interest, delete_interest, change_interests)

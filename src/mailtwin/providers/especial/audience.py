@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mailtwin.hooks import Context
 from mailtwin.providers.especial.common import attributes
 from mailtwin.providers.especial.suppression import blocked_in
 from mailtwin.store import Record, Tenant
@@ -120,6 +121,15 @@ def problem_of(segment: Record) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def readable(ctx: Context, segment: Record, where: str, prefix: str = "") -> Test:
+    """The test of a selection, refused at its first key (at `where`) when unreadable."""
+    try:
+        return selection(segment)
+    except ValueError as exc:
+        location = (where,) if where == "path" else (where, next(iter(segment)))
+        raise ctx.refuse(f"{prefix}{exc}", location) from None
 
 
 def members(tenant: Tenant, list_id: Any, segment: Record | None) -> list[Record]:

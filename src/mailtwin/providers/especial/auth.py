@@ -63,13 +63,31 @@ def sub_accounts(tenant: Tenant) -> list[Record]:
             and str(r["parent_account_id"]) == str(root["id"])]
 
 
+def sub_account(tenant: Tenant, ident: object) -> Record | None:
+    """The sub-account of the root account with this id, or None."""
+    return next((r for r in sub_accounts(tenant) if str(r["id"]) == str(ident)), None)
+
+
 def _usable(tenant: Tenant, account: str,
             location: tuple[str, ...] = ("query", "account_id")) -> None:
     """A 403 when the sub-account is suspended (its parent can still unsuspend it)."""
-    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == account), None)
+    chosen = sub_account(tenant, account)
     if chosen is not None and chosen.get("status") in SUSPENDED:
         raise _refused(403, f"account {account} is {chosen['status']}; unsuspend it to act as "
                        "it", location)
+
+
+def _acting_as(tenant: Tenant, base: str, account: str, location: tuple[str, ...],
+               refusal: str) -> str:
+    """The tenant name of acting as one of the user's accounts: its own (`base`) or a usable
+    sub-account; a 403 with `refusal` for any other."""
+    root = root_account(tenant)
+    if root is not None and str(root["id"]) == account:
+        return base
+    _usable(tenant, account, location)
+    if sub_account(tenant, account) is None:
+        raise _refused(403, refusal, location)
+    return f"{base}{SUB_ACCOUNT}{account}"
 
 
 def authenticate(auth: AuthContext) -> str:
@@ -86,16 +104,8 @@ def authenticate(auth: AuthContext) -> str:
     if not INTEGER.fullmatch(wanted):
         message = f"{shown(wanted)} is not of type \"integer\""
         raise ApiError(422, [Problem(("query", "account_id"), message, "type_error")])
-    tenant = auth.tenant_of(base)
-    root = root_account(tenant)
-    if root is not None and str(root["id"]) == wanted:
-        return str(base)
-    _usable(tenant, wanted)
-    chosen = next((r for r in sub_accounts(tenant) if str(r["id"]) == wanted), None)
-    if chosen is not None:
-        return f"{base}{SUB_ACCOUNT}{wanted}"
-    raise _refused(403, f"account {wanted} is not this user's account or one of its "
-                   "sub-accounts", ("query", "account_id"))
+    return _acting_as(auth.tenant_of(base), str(base), wanted, ("query", "account_id"),
+                      f"account {wanted} is not this user's account or one of its sub-accounts")
 
 
 def _grant(ctx: Context, tenant_name: str, seconds: int, login: str) -> Reply:
@@ -108,7 +118,8 @@ def _grant(ctx: Context, tenant_name: str, seconds: int, login: str) -> Reply:
                        "refresh_token": refresh, "accounts": accounts})
 
 
-def _refresh(ctx: Context) -> Reply:
+def refresh_token(ctx: Context) -> Reply:
+    """Refresh grant: the refresh token for a new pair (it can be used once)."""
     token = ctx.fields().get("refresh_token")
     if not token:
         raise _refused(422, "field required", ("body", "refresh_token"))
@@ -125,7 +136,7 @@ def issue_token(ctx: Context) -> Reply:
     """Password grant (the default) or refresh grant: a new token pair."""
     grant_type = ctx.fields().get("grant_type") or "password"
     if grant_type == "refresh_token":
-        return _refresh(ctx)
+        return refresh_token(ctx)
     if grant_type != "password":
         raise _refused(422, "grant_type must be password or refresh_token",
                        ("body", "grant_type"))
@@ -149,16 +160,8 @@ def issue_token(ctx: Context) -> Reply:
     tenant_name = base
     account = ctx.fields().get("account_id")
     if account is not None:
-        tenant = ctx.tenant_of(tenant_name)
-        if not any(str(r["id"]) == str(account) for r in sub_accounts(tenant)):
-            root = root_account(tenant)
-            if root is None or str(root["id"]) != str(account):
-                raise _refused(403, f"account {account} is not one of this user's accounts",
-                               ("body", "account_id"))
-            account = None
-        if account is not None:
-            _usable(tenant, str(account), ("body", "account_id"))
-            tenant_name = f"{tenant_name}{SUB_ACCOUNT}{account}"
+        tenant_name = _acting_as(ctx.tenant_of(base), base, str(account), ("body", "account_id"),
+                                 f"account {account} is not one of this user's accounts")
     pending = challenge.challenge_for(ctx, login, base, tenant_name, seconds)
     return pending or _grant(ctx, tenant_name, seconds, login)
 
@@ -169,11 +172,6 @@ def token_from_challenge(ctx: Context) -> Reply:
     tenant_name, seconds, login = challenge.redeem(ctx, str(body["challenge"]),
                                                    str(body["code"]))
     return _grant(ctx, tenant_name, seconds, login)
-
-
-def refresh_token(ctx: Context) -> Reply:
-    """Refresh grant: the refresh token for a new pair (it can be used once)."""
-    return _refresh(ctx)
 
 
 HOOKS = Hooks.of(issue_token, refresh_token, token_from_challenge, authenticate=authenticate)

@@ -110,23 +110,14 @@ def show_system_emails(ctx: Context) -> Reply:
     return Reply(200, {"data": _system_emails(ctx)})
 
 
-def _store_system_emails(ctx: Context, replace: bool) -> Reply:
+def store_system_emails(ctx: Context) -> Reply:
+    """Replace the system emails configuration (PUT), or change the kinds the body names."""
     # Members the schema does not name are ignored, as the schema leaves them open.
     given = {kind: value for kind, value in ctx.fields().items() if kind in SYSTEM_EMAILS}
-    current = {} if replace else _system_emails(ctx)
+    current = {} if ctx.op.spec.method == "PUT" else _system_emails(ctx)
     _brand(ctx)
     ctx.tenant.collections["brand"].update(BRAND, {"system_emails": {**current, **given}})
     return Reply(200, {"object": "systememails", "updated": True, "data": _system_emails(ctx)})
-
-
-def set_system_emails(ctx: Context) -> Reply:
-    """Replace the system emails configuration."""
-    return _store_system_emails(ctx, replace=True)
-
-
-def update_system_emails(ctx: Context) -> Reply:
-    """Change the kinds of system email the body names."""
-    return _store_system_emails(ctx, replace=False)
 
 
 def _image(ctx: Context, text: str) -> tuple[bytes, str]:
@@ -161,4 +152,4 @@ def remove_logo(ctx: Context) -> Reply:
 
 
 HOOKS = Hooks.of(upload_logo, remove_logo, create_dkim_key, show_domains, change_domains,
-                 validate_domains, show_system_emails, set_system_emails, update_system_emails)
+                 validate_domains, show_system_emails, store_system_emails)

@@ -6,11 +6,10 @@ download answers its link (`common.download_export`).
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from mailtwin.hooks import Hooks, Move
+from mailtwin.providers.especial.common import csv_text, csv_when_ready
 from mailtwin.providers.especial.reports import counts, rates
 from mailtwin.store import Record
 
@@ -39,19 +38,10 @@ def _row(move: Move, campaign: Record) -> list[Any]:
 def reports_csv(move: Move) -> str:
     """The CSV of every sent campaign's report figures, as they are now."""
     sent = {str(m.mailing) for m in move.messages("campaign")}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for campaign in move.tenant.collections["campaign"].records.values():
-        if _was_sent(campaign, sent):
-            writer.writerow(["" if v is None else v for v in _row(move, campaign)])
-    return out.getvalue()
+    return csv_text(COLUMNS, (_row(move, campaign)
+                              for campaign in move.tenant.collections["campaign"].records.values()
+                              if _was_sent(campaign, sent)))
 
 
-def _export_ready(move: Move) -> None:
-    if move.target == "ready":
-        move.record["csv"] = reports_csv(move)
-
-
-HOOKS = Hooks(moves={"campaigns_export": [_export_ready]})
+HOOKS = Hooks(moves={"campaigns_export": [csv_when_ready(reports_csv)]})
 

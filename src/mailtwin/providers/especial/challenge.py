@@ -24,7 +24,8 @@ from typing import Any
 
 from mailtwin.errors import ApiError, Problem
 from mailtwin.hooks import Context, Reply
-from mailtwin.providers.especial.mfa import STEP, totp
+from mailtwin.providers.especial.common import keep_bounded
+from mailtwin.providers.especial.mfa import totp_matches
 from mailtwin.providers.especial.users import by_email
 from mailtwin.store import Record, Tenant
 
@@ -61,15 +62,10 @@ def challenge_for(ctx: Context, login: str, home: str, tenant_name: str, seconds
     user = _login_user(tenant, login)
     if user is None or not _active_secrets(tenant, user):
         return None
-    ident = secrets.token_urlsafe(24)
-    held = _challenges(ctx)
-    now = ctx.clock.timestamp()
-    for lapsed in [k for k, entry in held.items() if entry["expires"] <= now]:
-        del held[lapsed]
-    while len(held) >= LIMIT:
-        del held[next(iter(held))]
-    held[ident] = {"login": login, "home": home, "user_id": user["id"], "tenant": tenant_name,
-                   "seconds": seconds, "expires": now + LIFETIME}
+    ident, now = secrets.token_urlsafe(24), ctx.clock.timestamp()
+    keep_bounded(_challenges(ctx), ident, {
+        "login": login, "home": home, "user_id": user["id"], "tenant": tenant_name,
+        "seconds": seconds, "expires": now + LIFETIME}, LIMIT, lambda held: held["expires"] <= now)
     return Reply(401, {"detail": [{"msg": "multi-factor authentication required: send the "
                                           "challenge and a code to /token/challenge",
                                    "type": "unauthorized"}],
@@ -78,10 +74,9 @@ def challenge_for(ctx: Context, login: str, home: str, tenant_name: str, seconds
 
 def _code_matches(ctx: Context, tenant: Tenant, user: Record, code: str) -> bool:
     """A current TOTP code of an active method, or a recovery code (used up)."""
-    now = ctx.now.timestamp()
-    for secret in _active_secrets(tenant, user):
-        if code in {totp(secret, now + drift) for drift in (-STEP, 0, STEP)}:
-            return True
+    if any(totp_matches(secret, code, ctx.now.timestamp())
+           for secret in _active_secrets(tenant, user)):
+        return True
     recovery: list[str] = tenant.extra.get("recovery_codes", {}).get(user["id"], [])
     if code.lower() in recovery:
         recovery.remove(code.lower())

@@ -7,10 +7,10 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from mailtwin.hooks import Context, Record, Reply
+from mailtwin.hooks import Context, Move, Record, Reply
 from mailtwin.listing import cached_json
 from mailtwin.rawjson import Raw
 
@@ -66,6 +66,24 @@ def html_page(text: Any) -> Reply:
     return Reply(200, media_type="text/html; charset=utf-8", raw=str(text).encode("utf-8"))
 
 
+def content_page(content: dict[str, Any], values: dict[str, Any]) -> Reply:
+    """Some content's HTML (its text when it has none) merged with `values`, as a page."""
+    return html_page(merge(content.get("html") or content.get("text") or "", values))
+
+
+def rate(part: int, whole: int) -> float:
+    """`part / whole` to four places; 0.0 of nothing."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+def in_window(ctx: Context) -> Callable[[Any], bool]:
+    """Whether a unix time lies within the request's `start_time` and `end_time` (each
+    optional); a missing time never does."""
+    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
+    return lambda moment: isinstance(moment, int | float) \
+        and (start is None or moment >= start) and (end is None or moment <= end)
+
+
 def csv_text(header: Iterable[Any], lines: Iterable[Iterable[Any]]) -> str:
     """A CSV document with LF line ends: the header row, then the lines."""
     out = io.StringIO()
@@ -91,6 +109,31 @@ def start_task(ctx: Context, kind: str, description: str, payload: dict[str, Any
                          "id": int(text) if text.isdigit() else owner.get("id")}})
 
 
+def csv_when_ready(write: Callable[[Move], str]) -> Callable[[Move], None]:
+    """A move listener keeping `write(move)` as an export's CSV when the export is ready."""
+    def listener(move: Move) -> None:
+        if move.target == "ready":
+            move.record["csv"] = write(move)
+    return listener
+
+
+def start_export(ctx: Context, kind: str, resource: str, description: str,
+                 scope: dict[str, Any], kept: tuple[str, ...], **fields: Any) -> Record:
+    """An export record whose task the clock finishes: the task's `kept` fields and more."""
+    task = start_task(ctx, kind, description, scope)
+    return ctx.create(resource, {**{name: task[name] for name in kept}, **fields})
+
+
+def keep_bounded(held: dict[str, Any], key: str, entry: Any, limit: int,
+                 lapsed: Callable[[Any], bool]) -> None:
+    """Keep an entry among at most `limit`: lapsed ones are dropped first, then the oldest."""
+    for gone in [k for k, kept in held.items() if lapsed(kept)]:
+        del held[gone]
+    while len(held) >= limit:
+        del held[next(iter(held))]
+    held[key] = entry
+
+
 def link_live(entry: Any, now: float) -> bool:
     """True while a download link works (links kept from before they expired never do)."""
     return len(entry) > 3 and now < entry[3]
@@ -106,13 +149,9 @@ def download_export(ctx: Context) -> Reply:
     if export.get("status") != "ready":
         raise ctx.refuse(f"export {export['id']} is {export.get('status')}; it can be "
                          "downloaded once ready", ("path", resource.param))
-    files = ctx.shared.setdefault("files", {})
-    now, config = ctx.clock.timestamp(), ctx.config
-    for lapsed in [k for k, entry in files.items() if not link_live(entry, now)]:
-        del files[lapsed]
-    while len(files) >= config.max_links:
-        del files[next(iter(files))]
-    key = secrets.token_urlsafe(16)
-    files[key] = (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds)
+    now, config, key = ctx.clock.timestamp(), ctx.config, secrets.token_urlsafe(16)
+    keep_bounded(ctx.shared.setdefault("files", {}), key,
+                 (ctx.tenant_name, resource.name, export["id"], now + config.link_seconds),
+                 config.max_links, lambda entry: not link_live(entry, now))
     url = ctx.url(f"{ctx.provider.mount}/files/{key}")
     return Reply(200, {"data": {"expires_on": export.get("expires_on"), "url": url}})

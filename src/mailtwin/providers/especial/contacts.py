@@ -35,6 +35,13 @@ def by_email(ctx: Context, list_id: Any, email: str) -> Record | None:
     return None
 
 
+def _refuse_taken(ctx: Context, list_id: Any, email: str, contact: Any = None) -> None:
+    """Refuse an address another contact of the list holds."""
+    other = by_email(ctx, list_id, email)
+    if other is not None and other["id"] != contact:
+        raise ctx.refuse(f"{email} is already a contact of list {list_id}", ("body", "email"))
+
+
 def _merge_attributes(old: list[Any], new: list[Any]) -> list[Any]:
     merged = {str(a.get("name")): a for a in old if isinstance(a, dict)}
     for item in new:
@@ -56,8 +63,7 @@ def create_contact(ctx: Context) -> Reply:
                 "custom_attributes": _merge_attributes(existing.get("custom_attributes") or [],
                                                      body.get("custom_attributes") or [])})
             return answer(ctx, "contact", existing, "created", 201)
-        raise ctx.refuse(f"{body['email']} is already a contact of list {chosen['id']}",
-                         ("body", "email"))
+        _refuse_taken(ctx, chosen["id"], str(body["email"]))
     record = subscribe(ctx, {"email": body["email"],
                              "custom_attributes": body.get("custom_attributes") or []})
     return answer(ctx, "contact", record, "created", 201)
@@ -77,12 +83,8 @@ def update_contact(ctx: Context) -> Reply:
     contact = ctx.require("contact")
     body = ctx.fields()
     check_fields(ctx, chosen["id"], body)
-    email = body.get("email")
-    if email is not None:
-        other = by_email(ctx, chosen["id"], str(email))
-        if other is not None and other["id"] != contact["id"]:
-            raise ctx.refuse(f"{email} is already a contact of list {chosen['id']}",
-                             ("body", "email"))
+    if body.get("email") is not None:
+        _refuse_taken(ctx, chosen["id"], str(body["email"]), contact["id"])
     fields: Record = {k: v for k, v in body.items() if k != "custom_attributes"}
     if "custom_attributes" in body:
         fields["custom_attributes"] = _merge_attributes(contact.get("custom_attributes") or [],
@@ -91,7 +93,15 @@ def update_contact(ctx: Context) -> Reply:
     return answer(ctx, "contact", contact, "updated")
 
 
-def _retag(ctx: Context, contacts: list[Record], tags: list[str], add: bool) -> None:
+def retag_contacts(ctx: Context) -> Reply:
+    """Add tags to (`/tag`) or remove them from (`/untag`) one contact of a list (the path
+    names it) or many (the body names them)."""
+    chosen = ctx.require("list")
+    if "contact_id" in ctx.path:
+        contacts = [ctx.require("contact")]
+    else:
+        contacts = chosen_contacts(ctx, chosen["id"])
+    tags, add = list(ctx.body["tags"]), ctx.op.spec.path.endswith("/tag")
     for contact in contacts:
         current = list(contact.get("tags") or [])
         if add:
@@ -99,22 +109,7 @@ def _retag(ctx: Context, contacts: list[Record], tags: list[str], add: bool) -> 
         else:
             current = [t for t in current if t not in tags]
         ctx.apply("contact", contact, {"tags": current})
-
-
-def tag_contact(ctx: Context) -> Reply:
-    """Add tags to one contact."""
-    ctx.require("list")
-    contact = ctx.require("contact")
-    _retag(ctx, [contact], list(ctx.body["tags"]), add=True)
-    return Reply(200, {"tagged": True})
-
-
-def untag_contact(ctx: Context) -> Reply:
-    """Remove tags from one contact."""
-    ctx.require("list")
-    contact = ctx.require("contact")
-    _retag(ctx, [contact], list(ctx.body["tags"]), add=False)
-    return Reply(200, {"untagged": True})
+    return Reply(200, {"tagged": True} if add else {"untagged": True})
 
 
 def chosen_contacts(ctx: Context, list_id: Any) -> list[Record]:
@@ -131,34 +126,15 @@ def chosen_contacts(ctx: Context, list_id: Any) -> list[Record]:
     if not selection:
         raise ctx.refuse("name the contacts with contact_ids, query, fiql or json",
                          ("body", "contact_ids"))
-    problem = audience.problem_of(selection)
-    if problem:
-        raise ctx.refuse(problem, ("body", next(iter(selection))))
-    test = audience.selection(selection)
+    test = audience.readable(ctx, selection, "body")
     return [c for c in contacts if test(c)]
-
-
-def tag_contacts(ctx: Context) -> Reply:
-    """Add tags to many contacts of a list."""
-    chosen = ctx.require("list")
-    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(ctx.body["tags"]), add=True)
-    return Reply(200, {"tagged": True})
-
-
-def untag_contacts(ctx: Context) -> Reply:
-    """Remove tags from many contacts of a list."""
-    chosen = ctx.require("list")
-    _retag(ctx, chosen_contacts(ctx, chosen["id"]), list(ctx.body["tags"]), add=False)
-    return Reply(200, {"untagged": True})
 
 
 def segment_contacts(ctx: Context) -> Reply:
     """The contacts of a list that a segment selects, a page at a time."""
     chosen = ctx.require("list")
     segment = ctx.require("segment")
-    problem = audience.problem_of(segment)
-    if problem:
-        raise ctx.refuse(f"segment {segment['id']} cannot be evaluated: {problem}", ("path",))
+    audience.readable(ctx, segment, "path", f"segment {segment['id']} cannot be evaluated: ")
     members = audience.members(ctx.tenant, chosen["id"], segment)
     ids = [c["id"] for c in members]
     resource = ctx.resource("contact")
@@ -168,5 +144,4 @@ def segment_contacts(ctx: Context) -> Reply:
     return ctx.page(found)
 
 
-HOOKS = Hooks.of(create_contact, update_contact, tag_contact, untag_contact,
-                 tag_contacts, untag_contacts, segment_contacts)
+HOOKS = Hooks.of(create_contact, update_contact, retag_contacts, segment_contacts)

@@ -17,6 +17,7 @@ from typing import Any
 from mailtwin.conventions.timestamps import iso_z
 from mailtwin.hooks import Context, Hooks, Message, Reply
 from mailtwin.providers.especial import filter_language
+from mailtwin.providers.especial.common import rate
 from mailtwin.reply import without_nulls
 from mailtwin.store import Record
 
@@ -61,7 +62,8 @@ class Selection:
 
     def emails(self, ctx: Context) -> list[Record]:
         """The submitted emails in the window that pass the filters, oldest first, each with
-        its status, flags and counters as its message's events say (see `activity`)."""
+        its events (see `_events`); their status, flags and counters are kept as their
+        messages' events happen (`emails_v2.on_email_message`)."""
         messages = {str(m.mailing): m for m in ctx.messages("email")}
         found = []
         for record in ctx.tenant.collections["email"].records.values():
@@ -74,7 +76,7 @@ class Selection:
                     self.providers, {str(record.get("provider"))}):
                 continue
             message = messages.get(str(record["email_id"]))
-            found.append({**record, **activity(message)} if message is not None else record)
+            found.append({**record, "events": _events(record, message)})
         return found
 
     def parameters(self, ctx: Context, **more: Any) -> dict[str, Any]:
@@ -120,29 +122,13 @@ API_TYPES = {"submitted": "submitted", "queued": "queued", "rejected": "rejected
              "bounced": "bounce", "complained": "spam", "unsubscribed": "unsubscribe"}
 
 
-def activity(message: Message) -> Record:
-    """An email's status, flags, counters and events, from what happened to its message."""
-    happened = message.happened()
-    types = [event.type for event in happened]
-    bounces = {str((event.detail or {}).get("bounce")) for event in happened
-               if event.type == "bounced"}
-    status = "rejected" if "rejected" in types else \
-        "delivered" if "delivered" in types else "submitted"
-    return {"status": status, "delivered": "delivered" in types,
-            "open": types.count("opened"), "click": types.count("clicked"),
-            "soft_bounced": "soft" in bounces, "hard_bounced": "hard" in bounces,
-            "reported_as_spam": "complained" in types, "unsubscribed": "unsubscribed" in types,
-            "events": [(API_TYPES[event.type], int(event.at), event.detail or {})
-                       for event in happened if event.type in API_TYPES]}
-
-
-def _events(record: Record) -> list[tuple[str, int, dict[str, Any]]]:
-    """(type, time, details) of an email's events; an email without a message (one the
-    sandbox did not submit) shows its submission only."""
-    found: list[tuple[str, int, dict[str, Any]]] | None = record.get("events")
-    if found is None:
+def _events(record: Record, message: Message | None) -> list[tuple[str, int, dict[str, Any]]]:
+    """(type, time, details) of what happened to an email's message so far; an email without
+    a message (one the sandbox did not submit) shows its submission only."""
+    if message is None:
         return [("submitted", int(record.get("submitted_time") or 0), {})]
-    return found
+    return [(API_TYPES[event.type], int(event.at), event.detail or {})
+            for event in message.happened() if event.type in API_TYPES]
 
 
 def email_activity_logs(ctx: Context) -> Reply:
@@ -154,7 +140,7 @@ def email_activity_logs(ctx: Context) -> Reply:
         if email_id is not None and str(record["email_id"]) != str(email_id):
             continue
         sender = record.get("sender") or {}
-        for number, (kind, when, _) in enumerate(_events(record)):
+        for number, (kind, when, _) in enumerate(record["events"]):
             if wanted not in ("all", kind):
                 continue
             rows.append(without_nulls({
@@ -220,38 +206,32 @@ def email_activity_summary(ctx: Context) -> Reply:
     return _page(ctx, rows, selection.parameters(ctx))
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
 def _interval_counts(records: list[Record]) -> dict[str, Any]:
     """The counts and rates of one interval's emails."""
-    def count(test: Callable[[Record], bool]) -> int:
-        return sum(1 for r in records if test(r))
+    def count(field: str) -> int:
+        return sum(1 for r in records if r.get(field))
 
-    submitted = len(records)
-    rejected = count(lambda r: r.get("status") == "rejected")
-    soft, hard = count(lambda r: bool(r.get("soft_bounced"))), \
-        count(lambda r: bool(r.get("hard_bounced")))
+    def status(name: str) -> int:
+        return sum(1 for r in records if r.get("status") == name)
+
+    submitted, rejected = len(records), status("rejected")
+    soft, hard = count("soft_bounced"), count("hard_bounced")
     counts = {
         "submitted": submitted, "rejected": rejected, "error": 0,
-        "queued": submitted - rejected, "processed": 0,
-        "delivered": count(lambda r: bool(r.get("delivered"))),
-        "unique_open": count(lambda r: bool(r.get("open"))),
-        "unique_click": count(lambda r: bool(r.get("click"))),
+        "queued": submitted - rejected, "processed": 0, "delivered": status("delivered"),
+        "unique_open": count("open"), "unique_click": count("click"),
         "open": sum(int(r.get("open") or 0) for r in records),
         "click": sum(int(r.get("click") or 0) for r in records),
         "bounce": soft + hard, "hard_bounce": hard, "soft_bounce": soft,
-        "spam": count(lambda r: bool(r.get("reported_as_spam"))),
-        "unsubscribe": count(lambda r: bool(r.get("unsubscribed"))),
-        "global_unsubscribe": count(lambda r: bool(r.get("global_unsubscribed")))}
+        "spam": count("reported_as_spam"), "unsubscribe": count("unsubscribed"),
+        "global_unsubscribe": count("global_unsubscribed")}
     delivered = counts["delivered"]
-    rates = {f"{name}_rate": _rate(counts[name], delivered)
+    rates = {f"{name}_rate": rate(counts[name], delivered)
              for name in ("unique_open", "unique_click", "open", "click", "bounce",
                           "global_unsubscribe", "unsubscribe", "spam")}
-    rates.update({"clickthru_rate": _rate(counts["unique_click"], counts["unique_open"]),
-                  "delivery_rate": _rate(delivered, submitted),
-                  "error_rate": _rate(0, submitted), "reject_rate": _rate(rejected, submitted)})
+    rates.update({"clickthru_rate": rate(counts["unique_click"], counts["unique_open"]),
+                  "delivery_rate": rate(delivered, submitted),
+                  "error_rate": rate(0, submitted), "reject_rate": rate(rejected, submitted)})
     return {**counts, **rates}
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from mailtwin.hooks import Context, Happened, Hooks, Record, Reply, rows
-from mailtwin.providers.especial.suppression import is_suppressed
+from mailtwin.providers.especial.common import rate
+from mailtwin.providers.especial.reports import BOUNCE_TYPES, log_kind
+from mailtwin.providers.especial.suppression import refuse_suppressed
 
 DAY = 86400
 MAX_DAYS = 366
 LOG_FIELDS = ("type", "timestamp", "email", "email_id", "group_id", "clickthru_url",
               "dsn_message")
-# Message event types as the logs name them; `log_type=bounce` takes both kinds of bounce.
-LOG_TYPES = {"sent": "sent", "opened": "open", "clicked": "clickthru", "complained": "spam",
-             "unsubscribed": "unsubscribe"}
-BOUNCES = {"hard": "bounce_hb", "soft": "bounce_sb"}
 
 
 def deliver(ctx: Context, record: Record, **more: Any) -> None:
@@ -31,16 +29,19 @@ def deliver(ctx: Context, record: Record, **more: Any) -> None:
         meta={"group_id": record.get("group_id"), **more})
 
 
+def refuse_unconfirmed(ctx: Context, sender: Record, location: tuple[str, ...]) -> None:
+    """Refuse a send from a sender that is not confirmed."""
+    if not sender.get("confirmed"):
+        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
+                         location)
+
+
 def send_email(ctx: Context) -> Reply:
     """Send one email now."""
     body = ctx.fields()
     sender = ctx.require("sender", body["sender"]["id"])
-    if not sender.get("confirmed"):
-        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
-                         ("body", "sender", "id"))
-    if is_suppressed(ctx.tenant, str(body["email"])):
-        raise ctx.refuse(f"{body['email']} is suppressed; it receives no email",
-                         ("body", "email"))
+    refuse_unconfirmed(ctx, sender, ("body", "sender", "id"))
+    refuse_suppressed(ctx, str(body["email"]), ("body", "email"))
     content = body.get("content") or {}
     if not (content.get("html") or content.get("text")):
         raise ctx.refuse("the content needs html or text", ("body", "content"))
@@ -68,8 +69,7 @@ def _events(ctx: Context) -> list[Happened]:
 
 
 def _row(event: Happened) -> Record | None:
-    kind = BOUNCES.get(str(event.detail.get("bounce"))) if event.type == "bounced" \
-        else LOG_TYPES.get(event.type)
+    kind = log_kind(event)
     if kind is None:
         return None
     return {"type": kind,
@@ -80,19 +80,16 @@ def _row(event: Happened) -> Record | None:
 
 
 def email_logs(ctx: Context) -> Reply:
-    """The events of transactional emails (`log_type`: one kind, or all)."""
+    """The events of transactional emails (`log_type`: one kind, all, or `bounce` for both
+    kinds of bounce)."""
     wanted = ctx.query.get("log_type")
     found = [row for row in map(_row, _events(ctx)) if row is not None and (
         wanted == "all" or row["type"] == wanted
-        or (wanted == "bounce" and row["type"] in BOUNCES.values()))]
+        or (wanted == "bounce" and row["type"] in BOUNCE_TYPES.values()))]
     return ctx.page(rows(({"id": n, **row} for n, row in enumerate(found, 1)),
                          render=lambda r: {k: r[k] for k in LOG_FIELDS
                                            if r.get(k) is not None},
                          predicates=ctx.query_plan().predicates))
-
-
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
 
 
 def email_report(ctx: Context) -> Reply:
@@ -113,10 +110,10 @@ def email_report(ctx: Context) -> Reply:
         kinds = per_day.get(day, {})
         sent, delivered = len(kinds.get("sent", ())), len(kinds.get("delivered", ()))
         out.append({"date": day, "sent_emails": sent,
-                    "open_rate": _rate(len(kinds.get("opened", ())), delivered),
-                    "bounce_rate": _rate(len(kinds.get("bounced", ())), sent),
-                    "click_rate": _rate(len(kinds.get("clicked", ())), delivered),
-                    "spam_rate": _rate(len(kinds.get("complained", ())), delivered)})
+                    "open_rate": rate(len(kinds.get("opened", ())), delivered),
+                    "bounce_rate": rate(len(kinds.get("bounced", ())), sent),
+                    "click_rate": rate(len(kinds.get("clicked", ())), delivered),
+                    "spam_rate": rate(len(kinds.get("complained", ())), delivered)})
     return Reply(200, {"data": out})
 
 

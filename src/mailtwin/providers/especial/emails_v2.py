@@ -2,7 +2,7 @@
 suppressed; they name their address or a contact, may use a template whose placeholders take
 the given custom attributes, carry tags (listed by /email-tags) and render as sent. Each is a
 message of the delivery engine (`submitted`, then `queued` and the rest of its events, or
-`rejected`)."""
+`rejected`). Its page (`/render`) is the spec's `respond: {page: ...}`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, MessageEvent, Record, Reply, rows
-from mailtwin.providers.especial.common import attributes, html_page, merge
+from mailtwin.providers.especial.common import attributes, merge
 from mailtwin.providers.especial.suppression import is_suppressed
 
 
@@ -71,11 +71,6 @@ def submit_email(ctx: Context) -> Reply:
         "tags": list(body.get("tags") or []),
         "sender": {"id": sender["id"], "email": sender.get("email"),
                    "name": body["sender"].get("name") or sender.get("name")}})
-    for flag in ("unsubscribed", "global_unsubscribed", "soft_bounced", "hard_bounced",
-                 "reported_as_spam"):
-        record.setdefault(flag, False)
-    record.setdefault("open", 0)
-    record.setdefault("click", 0)
     ctx.insert("email", record)
     ctx.send_message(
         to=email, mailing=("email", record["email_id"]),
@@ -86,12 +81,6 @@ def submit_email(ctx: Context) -> Reply:
         deliver=status == "queued", skip_suppressed=False)
     return Reply(201, {"email": email, "object": "email", "submitted": True,
                        "data": {"id": record["email_id"], "status": status}})
-
-
-def render_email(ctx: Context) -> Reply:
-    """A submitted email's HTML (its text when it has none) as it was sent."""
-    content = ctx.require("email").get("content") or {}
-    return html_page(content.get("html") or content.get("text") or "")
 
 
 def email_tags(ctx: Context) -> Reply:
@@ -126,5 +115,5 @@ def on_email_message(event: MessageEvent) -> None:
         event.apply("email", record, changes)
 
 
-HOOKS = Hooks.of(submit_email, render_email, email_tags,
+HOOKS = Hooks.of(submit_email, email_tags,
                  messages={"email": [on_email_message]})

@@ -45,6 +45,21 @@ def held_record(ctx: Context, purpose: str, code: str, resource: str, where: tup
     return str(held["tenant"]), tenant, record
 
 
+def confirm(ctx: Context, purpose: str, resource: str, what: str = "code"
+            ) -> tuple[str, Tenant, Record]:
+    """Confirm the record the body's `confirmation` code names, which must be the one the
+    path's `<resource>_id` names, by its `confirm` action (in the tenant holding it); the code
+    is used up. Its tenant (name and state) and record."""
+    code, where, ident = str(ctx.body["confirmation"]), ("body", "confirmation"), \
+        ctx.path[f"{resource}_id"]
+    tenant_name, tenant, record = held_record(ctx, purpose, code, resource, where, what)
+    if str(record["id"]) != str(ident):
+        raise ctx.refuse(f"the confirmation code is not one of {resource} {ident}", where)
+    ctx.move(record, "confirm", resource, tenant=tenant_name)
+    redeem(ctx, purpose, code)
+    return tenant_name, tenant, record
+
+
 def forget(ctx: Context, purpose: str, tenant_name: str, ident: Any) -> None:
     """Use up every code of a record and purpose."""
     codes = _codes(ctx, purpose)

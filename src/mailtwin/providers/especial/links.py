@@ -21,8 +21,12 @@ STATUS = "active"
 
 def hrefs(record: Record) -> list[str]:
     """The distinct hrefs of a campaign's HTML, in the order they first appear."""
-    html = str((record.get("content") or {}).get("html") or "")
-    return list(dict.fromkeys(_HREF.findall(html)))
+    return urls_in((record.get("content") or {}).get("html"))
+
+
+def urls_in(html: Any) -> list[str]:
+    """The distinct hrefs of some HTML (none without any), in the order they first appear."""
+    return list(dict.fromkeys(_HREF.findall(str(html or ""))))
 
 
 def _issued(tenant: Tenant) -> list[dict[str, Any]]:

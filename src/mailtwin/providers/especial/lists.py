@@ -43,34 +43,26 @@ def store_list(ctx: Context) -> Reply:
     return ctx.proceed()
 
 
-def _check_selection(ctx: Context) -> None:
+def store_segment(ctx: Context) -> Reply:
+    """Create or edit a segment; its selection must be readable."""
+    ctx.require("list")
     body = ctx.fields()
-    selection = {k: body[k] for k in ("fiql", "query", "json") if body.get(k)}
-    problem = audience.problem_of(selection)
-    if problem:
-        raise ctx.refuse(problem, ("body", next(iter(selection))))
-
-
-def create_segment(ctx: Context) -> Reply:
-    """A new segment whose selection can be read."""
-    ctx.require("list")
-    _check_selection(ctx)
-    return ctx.proceed()
-
-
-def update_segment(ctx: Context) -> Reply:
-    """Edit a segment; its new selection must be readable."""
-    ctx.require("list")
-    _check_selection(ctx)
+    audience.readable(ctx, {k: body[k] for k in ("fiql", "query", "json") if body.get(k)},
+                      "body")
     return ctx.proceed()
 
 
 CONTENT_KEYS = ("type", "subject", "html", "json")
 
 
-def _template_fields(ctx: Context, old: Record | None) -> None:
-    """A transactional template names an existing sender (stored as its name and address) and
-    holds its content: given, copied from a template (`template_id`), or merged into the old."""
+def store_transactional_template(ctx: Context) -> Reply:
+    """Create or edit a transactional email template of a list: it names an existing sender
+    (stored as its name and address) and holds its content: given, copied from a template
+    (`template_id`), or merged into the old."""
+    ctx.require("list")
+    old = None
+    if "transactional_email_template_id" in ctx.path:
+        old = ctx.require("transactional_email_template")
     body = _as_sender(ctx, "sender")
     given = body.get("content")
     if isinstance(given, dict):
@@ -83,22 +75,7 @@ def _template_fields(ctx: Context, old: Record | None) -> None:
         content.update({k: given[k] for k in CONTENT_KEYS if k in given})
         body["content"] = content
     ctx.body = body
-
-
-def create_transactional_template(ctx: Context) -> Reply:
-    """A new transactional email template of a list."""
-    ctx.require("list")
-    _template_fields(ctx, None)
     return ctx.proceed()
 
 
-def update_transactional_template(ctx: Context) -> Reply:
-    """Edit a transactional email template; a new sender or source template must exist."""
-    ctx.require("list")
-    old = ctx.require("transactional_email_template")
-    _template_fields(ctx, old)
-    return ctx.proceed()
-
-
-HOOKS = Hooks.of(delete_list, store_list, create_segment, update_segment,
-                 create_transactional_template, update_transactional_template)
+HOOKS = Hooks.of(delete_list, store_list, store_segment, store_transactional_template)

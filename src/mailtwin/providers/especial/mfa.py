@@ -28,6 +28,11 @@ def totp(secret: str, moment: float) -> str:
     return f"{number % 1_000_000:06d}"
 
 
+def totp_matches(secret: str, code: str, moment: float) -> bool:
+    """Whether a code is the secret's at a moment, one step of drift allowed either way."""
+    return code in {totp(secret, moment + drift) for drift in (-STEP, 0, STEP)}
+
+
 def create_mfa(ctx: Context) -> Reply:
     """A new, inactive TOTP method with its secret and provisioning URI."""
     user = current_user(ctx)
@@ -48,9 +53,7 @@ def activate_mfa(ctx: Context) -> Reply:
     record = ctx.require("mfa_method")
     if record.get("active"):
         raise ctx.refuse(f"MFA method {record['id']} is already active", ("path", "mfa_id"))
-    now = ctx.now.timestamp()
-    valid = {totp(str(record["secret"]), now + drift) for drift in (-STEP, 0, STEP)}
-    if str(ctx.body["code"]) not in valid:
+    if not totp_matches(str(record["secret"]), str(ctx.body["code"]), ctx.now.timestamp()):
         raise ctx.refuse("the code does not match the authenticator's current code",
                          ("body", "code"))
     ctx.tenant.collections["mfa_method"].update(record["id"], {"active": True})

@@ -8,6 +8,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Happened, Hooks, Message, Move, Record, Reply, rows
 from mailtwin.providers.especial import links
+from mailtwin.providers.especial.common import in_window, rate
 
 # Message event types as the logs name them (a bounce by its kind); `delivered` is not logged.
 LOG_TYPES = {"sent": "sent", "opened": "open", "clicked": "clickthru", "complained": "spam",
@@ -18,37 +19,23 @@ ZERO_COUNTS = ("bounces_address_changed", "bounces_challenge_response", "bounces
                "forwards", "implied_opens")
 
 
-def _rate(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
+# The count each message event type adds to (a bounce: by its kind).
+COUNTED = {"sent": "sent", "delivered": "delivered", "opened": "opens", "clicked": "clicks",
+           "complained": "spams", "unsubscribed": "unsubscribes"}
 
 
 def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int]:
     """What happened to some messages: totals and unique counts by event type."""
-    found: dict[str, int] = dict.fromkeys(("sent", "delivered", "opens", "unique_opens",
-                                           "clicks", "unique_clicks", "bounces_hard",
-                                           "bounces_soft", "spams", "unsubscribes"), 0)
-    opened: set[str] = set()
-    clicked: set[str] = set()
+    found: dict[str, int] = dict.fromkeys((*COUNTED.values(), "bounces_hard", "bounces_soft"), 0)
+    reached: dict[str, set[str]] = {"opened": set(), "clicked": set()}
     for event in events:
-        ident = event.message.id
-        if event.type == "sent":
-            found["sent"] += 1
-        elif event.type == "delivered":
-            found["delivered"] += 1
-        elif event.type == "opened":
-            found["opens"] += 1
-            opened.add(ident)
-        elif event.type == "clicked":
-            found["clicks"] += 1
-            clicked.add(ident)
-        elif event.type == "bounced":
+        if event.type == "bounced":
             found["bounces_hard" if event.detail.get("bounce") == "hard"
                   else "bounces_soft"] += 1
-        elif event.type == "complained":
-            found["spams"] += 1
-        elif event.type == "unsubscribed":
-            found["unsubscribes"] += 1
-    found["unique_opens"], found["unique_clicks"] = len(opened), len(clicked)
+        elif event.type in COUNTED:
+            found[COUNTED[event.type]] += 1
+            reached.get(event.type, set()).add(event.message.id)
+    found["unique_opens"], found["unique_clicks"] = map(len, reached.values())
     found["recipients"] = len(messages)
     return found
 
@@ -56,12 +43,12 @@ def counts(messages: list[Message], events: Iterable[Happened]) -> dict[str, int
 def rates(found: dict[str, int]) -> dict[str, float]:
     """Rates of counts: bounces over sends, engagement over deliveries."""
     delivered, bounces = found["delivered"], found["bounces_hard"] + found["bounces_soft"]
-    return {"bounce_rate": _rate(bounces, found["sent"]),
-            "open_rate": _rate(found["unique_opens"], delivered),
-            "click_rate": _rate(found["unique_clicks"], delivered),
-            "clickthru_rate": _rate(found["unique_clicks"], found["unique_opens"]),
-            "spam_rate": _rate(found["spams"], delivered),
-            "unsubscribe_rate": _rate(found["unsubscribes"], delivered)}
+    return {"bounce_rate": rate(bounces, found["sent"]),
+            "open_rate": rate(found["unique_opens"], delivered),
+            "click_rate": rate(found["unique_clicks"], delivered),
+            "clickthru_rate": rate(found["unique_clicks"], found["unique_opens"]),
+            "spam_rate": rate(found["spams"], delivered),
+            "unsubscribe_rate": rate(found["unsubscribes"], delivered)}
 
 
 def campaign_report(ctx: Context) -> Reply:
@@ -79,7 +66,7 @@ def campaign_report(ctx: Context) -> Reply:
         "unique_clicks": found["unique_clicks"], "spams": found["spams"],
         "unsubscribes": found["unsubscribes"],
         "unopens": found["delivered"] - found["unique_opens"],
-        "unopen_rate": _rate(found["delivered"] - found["unique_opens"], found["delivered"]),
+        "unopen_rate": rate(found["delivered"] - found["unique_opens"], found["delivered"]),
         **rates(found)})
     return Reply(200, {"data": stats})
 
@@ -100,10 +87,16 @@ def list_report(ctx: Context) -> Reply:
         "sent_emails": found["sent"], **rates(found)}})
 
 
+def log_kind(event: Happened) -> str | None:
+    """A message event's type as the logs name it (a bounce by its kind); None: not logged."""
+    if event.type == "bounced":
+        return BOUNCE_TYPES.get(str(event.detail.get("bounce")))
+    return LOG_TYPES.get(event.type)
+
+
 def log_row(event: Happened) -> Record | None:
     """A message event as the campaign and list logs show it (None: not logged)."""
-    kind = BOUNCE_TYPES.get(str(event.detail.get("bounce"))) if event.type == "bounced" \
-        else LOG_TYPES.get(event.type)
+    kind = log_kind(event)
     if kind is None:
         return None
     meta = event.message.meta or {}
@@ -128,10 +121,8 @@ def events_of(source: Context | Move, campaign: Any = None, list_id: Any = None
 
 def _events(ctx: Context, campaign: Any = None, list_id: Any = None) -> list[Record]:
     """The logged events within the request's start_time and end_time."""
-    events = events_of(ctx, campaign, list_id)
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
-    return [e for e in events if (start is None or e["timestamp"] >= start)
-            and (end is None or e["timestamp"] <= end)]
+    within = in_window(ctx)
+    return [e for e in events_of(ctx, campaign, list_id) if within(e["timestamp"])]
 
 
 def _page(ctx: Context, events: list[Record], fields: tuple[str, ...]) -> Reply:
@@ -144,14 +135,11 @@ LOG_FIELDS = ("id", "contact_id", "email", "type", "timestamp", "occurrences", "
               "dsn_message")
 
 
-def campaign_logs(ctx: Context) -> Reply:
-    """What happened to each recipient of a campaign."""
-    record = ctx.require("campaign")
-    return _page(ctx, _events(ctx, record["id"]), LOG_FIELDS)
-
-
-def list_logs(ctx: Context) -> Reply:
-    """What happened to the contacts of a list, across campaigns."""
+def activity_logs(ctx: Context) -> Reply:
+    """What happened to each recipient of a campaign, or to the contacts of a list across
+    campaigns (the resource the path names)."""
+    if "campaign_id" in ctx.path:
+        return _page(ctx, _events(ctx, ctx.require("campaign")["id"]), LOG_FIELDS)
     chosen = ctx.require("list")
     return _page(ctx, _events(ctx, list_id=chosen["id"]), (*LOG_FIELDS, "campaign_id"))
 
@@ -171,9 +159,9 @@ def campaign_links_report(ctx: Context) -> Reply:
     return ctx.page(rows({"id": link["id"], "link": link["url"],
                           "unique": len(unique.get(link["url"], ())),
                           "total": total.get(link["url"], 0),
-                          "unique_rate": _rate(len(unique.get(link["url"], ())), delivered),
-                          "total_rate": _rate(total.get(link["url"], 0), delivered)}
+                          "unique_rate": rate(len(unique.get(link["url"], ())), delivered),
+                          "total_rate": rate(total.get(link["url"], 0), delivered)}
                          for link in tracked))
 
 
-HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, campaign_logs, list_logs)
+HOOKS = Hooks.of(campaign_links_report, campaign_report, list_report, activity_logs)

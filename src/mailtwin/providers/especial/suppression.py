@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from mailtwin.hooks import Context, Hooks, Move, Reply, Tenant
-from mailtwin.providers.especial.common import csv_text, start_task
+from mailtwin.providers.especial.common import csv_text, csv_when_ready, start_export
 
 _FORMS = re.compile(r"^(\*@[^@*]+\.[^@*]+|[^@*]+@\*|[^@*]+@[^@*]+\.[^@*]+)$")
 
@@ -40,6 +40,12 @@ def is_suppressed(tenant: Tenant, address: str) -> bool:
     return blocked_in(tenant)(address)
 
 
+def refuse_suppressed(ctx: Context, address: str, location: tuple[str, ...]) -> None:
+    """Refuse a send to an address the tenant suppresses."""
+    if is_suppressed(ctx.tenant, address):
+        raise ctx.refuse(f"{address} is suppressed; it receives no email", location)
+
+
 def create_suppressed_email(ctx: Context) -> Reply:
     """Suppress an address or a wildcard; each is held once."""
     body = ctx.fields()
@@ -56,19 +62,18 @@ def create_suppressed_email(ctx: Context) -> Reply:
 def create_suppressed_export(ctx: Context) -> Reply:
     """Start exporting the suppressed addresses: a task that is ready on the clock."""
     description = str(ctx.query.get("description") or "Suppressed emails")
-    task = start_task(ctx, "suppressedemailsexport", description, {})
-    record = ctx.create("suppressed_emails_export", {name: task[name] for name in (
-        "id", "type", "description", "payload", "progress", "expires_on", "requested_by")})
+    record = start_export(ctx, "suppressedemailsexport", "suppressed_emails_export",
+                          description, {}, ("id", "type", "description", "payload", "progress",
+                                            "expires_on", "requested_by"))
     return ctx.respond(record, 201)
 
 
-def _export_ready(move: Move) -> None:
-    """A finished export holds the CSV of the addresses suppressed at that moment."""
-    if move.target == "ready":
-        entries = move.tenant.collections["suppressed_email"].records.values()
-        move.record["csv"] = csv_text(["email", "source", "created_on"], (
-            [e.get("email"), e.get("source"), e.get("created_on")] for e in entries))
+def suppressed_csv(move: Move) -> str:
+    """The CSV of the addresses suppressed now."""
+    entries = move.tenant.collections["suppressed_email"].records.values()
+    return csv_text(["email", "source", "created_on"], (
+        [e.get("email"), e.get("source"), e.get("created_on")] for e in entries))
 
 
 HOOKS = Hooks.of(create_suppressed_email, create_suppressed_export,
-                 moves={"suppressed_emails_export": [_export_ready]})
+                 moves={"suppressed_emails_export": [csv_when_ready(suppressed_csv)]})

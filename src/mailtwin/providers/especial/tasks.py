@@ -9,7 +9,15 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Move, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import audience
-from mailtwin.providers.especial.common import csv_text, download_export, link_live, start_task
+from mailtwin.providers.especial.common import (
+    answer,
+    csv_text,
+    csv_when_ready,
+    download_export,
+    link_live,
+    start_export,
+    start_task,
+)
 from mailtwin.providers.especial.contacts import check_fields
 from mailtwin.providers.especial.reports import events_of
 
@@ -21,22 +29,19 @@ def create_contacts_export(ctx: Context) -> Reply:
     """Start exporting a list's contacts (all, a segment's, or a selection's)."""
     chosen = ctx.require("list")
     query = ctx.query
-    selection = {k: query[k] for k in ("fiql", "query") if query.get(k)}
-    problem = audience.problem_of(selection)
-    if problem:
-        raise ctx.refuse(problem, ("query", next(iter(selection))))
+    audience.readable(ctx, {k: query[k] for k in ("fiql", "query") if query.get(k)}, "query")
     description = str(query.get("description") or f"Contacts of list {chosen['id']}")
-    task = start_task(ctx, "contactsexport", description, {"list_id": chosen["id"]})
-    record = ctx.create("contacts_export", {
-        "id": task["id"], "description": description, "segment_id": query.get("segment_id"),
-        "filter": query.get("filter"), "query": query.get("query"), "fiql": query.get("fiql"),
-        "json": None, "progress": 0, "expires_on": task["expires_on"]})
-    return Reply(201, {"id": record["id"], "object": "task", "created": True,
-                       "data": ctx.render(record, "contacts_export")})
+    record = start_export(ctx, "contactsexport", "contacts_export", description,
+                          {"list_id": chosen["id"]}, ("id", "description", "expires_on"),
+                          segment_id=query.get("segment_id"), filter=query.get("filter"),
+                          query=query.get("query"), fiql=query.get("fiql"), json=None,
+                          progress=0)
+    return answer(ctx, "contacts_export", record, "created", 201, obj="task")
 
 
-def _contacts_csv(tenant: Tenant, export: Record) -> str:
+def _contacts_csv(move: Move) -> str:
     """The CSV of the contacts an export selects, as they are now."""
+    tenant, export = move.tenant, move.record
     segment = None
     if export.get("segment_id") is not None:
         segment = tenant.collections["segment"].get(export["segment_id"])
@@ -59,61 +64,43 @@ def _contacts_csv(tenant: Tenant, export: Record) -> str:
     return csv_text([*BASE_COLUMNS, *names], map(line, contacts))
 
 
-def _contacts_ready(move: Move) -> None:
-    if move.target == "ready":
-        move.record["csv"] = _contacts_csv(move.tenant, move.record)
+def _log_csv(columns: tuple[str, ...], events: list[Record]) -> str:
+    return csv_text(columns, ([e.get(n) for n in columns] for e in events))
 
 
-def _campaign_log_ready(move: Move) -> None:
-    if move.target == "ready":
-        events = events_of(move, move.record["campaign_id"])
-        move.record["csv"] = csv_text(LOG_COLUMNS, ([e.get(n) for n in LOG_COLUMNS]
-                                                   for e in events))
+def _campaign_log_csv(move: Move) -> str:
+    return _log_csv(LOG_COLUMNS, events_of(move, move.record["campaign_id"]))
 
 
-def _list_log_ready(move: Move) -> None:
-    if move.target == "ready":
-        columns = (*LOG_COLUMNS, "campaign_id")
-        events = events_of(move, list_id=move.record["list_id"])
-        move.record["csv"] = csv_text(columns, ([e.get(n) for n in columns] for e in events))
+def _list_log_csv(move: Move) -> str:
+    return _log_csv((*LOG_COLUMNS, "campaign_id"), events_of(move, list_id=move.record["list_id"]))
 
 
-def create_campaign_log_export(ctx: Context) -> Reply:
-    """Start exporting a campaign's activity log."""
-    campaign = ctx.require("campaign")
-    description = str(ctx.fields().get("description") or ctx.query.get("description")
-                      or f"Activity of campaign {campaign['id']}")
-    return _log_export(ctx, "campaignlogexport", "campaign_log_export", description,
-                       {"campaign_id": campaign["id"]})
+# What the path names -> the kind of task and the export resource of its activity log.
+LOG_EXPORTS = {"campaign": ("campaignlogexport", "campaign_log_export"),
+               "list": ("listlogsexport", "list_log_export")}
 
 
-def create_list_log_export(ctx: Context) -> Reply:
-    """Start exporting the activity log of a list's contacts."""
-    chosen = ctx.require("list")
-    description = str(ctx.fields().get("description") or f"Activity of list {chosen['id']}")
-    return _log_export(ctx, "listlogsexport", "list_log_export", description,
-                       {"list_id": chosen["id"]})
-
-
-def _log_export(ctx: Context, kind: str, resource: str, description: str,
-                scope: dict[str, Any]) -> Reply:
-    """A log export record and the task that finishes it on the clock."""
-    task = start_task(ctx, kind, description, scope)
-    record = ctx.create(resource, {
-        "id": task["id"], "description": description, "progress": 0,
-        "requested_by": task["requested_by"], "expires_on": task["expires_on"]})
-    return Reply(201, {"id": record["id"], "object": "task", "created": True,
-                       "data": ctx.render(record, resource)})
+def create_log_export(ctx: Context) -> Reply:
+    """Start exporting the activity log of a campaign or of a list's contacts (a campaign's
+    description may also come in the query)."""
+    named = "campaign" if "campaign_id" in ctx.path else "list"
+    owner = ctx.require(named)
+    asked = ctx.query.get("description") if named == "campaign" else None
+    description = str(ctx.fields().get("description") or asked
+                      or f"Activity of {named} {owner['id']}")
+    kind, resource = LOG_EXPORTS[named]
+    record = start_export(ctx, kind, resource, description, {f"{named}_id": owner["id"]},
+                          ("id", "description", "progress", "requested_by", "expires_on"))
+    return answer(ctx, resource, record, "created", 201, obj="task")
 
 
 def create_campaigns_export(ctx: Context) -> Reply:
     """Start exporting the account's campaign reports."""
     description = str(ctx.fields().get("description") or "Campaign reports")
-    task = start_task(ctx, "campaignsreportsexport", description, {})
-    record = ctx.create("campaigns_export", {
-        "id": task["id"], "type": "campaignsreportsexport", "description": description,
-        "progress": 0, "payload": {}, "requested_by": task["requested_by"],
-        "expires_on": task["expires_on"]})
+    record = start_export(ctx, "campaignsreportsexport", "campaigns_export", description, {},
+                          ("id", "type", "description", "progress", "payload", "requested_by",
+                           "expires_on"))
     return Reply(201, {"data": ctx.render(record, "campaigns_export")})
 
 
@@ -187,8 +174,9 @@ def _import_done(move: Move) -> None:
 
 
 HOOKS = Hooks.of(create_contacts_export, download_file, import_contacts,
-                 create_campaign_log_export, create_list_log_export, create_campaigns_export,
+                 create_log_export, create_campaigns_export,
                  download_export,
-                 moves={"contacts_export": [_contacts_ready],
-                        "campaign_log_export": [_campaign_log_ready],
-                        "list_log_export": [_list_log_ready], "task": [_import_done]})
+                 moves={"contacts_export": [csv_when_ready(_contacts_csv)],
+                        "campaign_log_export": [csv_when_ready(_campaign_log_csv)],
+                        "list_log_export": [csv_when_ready(_list_log_csv)],
+                        "task": [_import_done]})

@@ -15,8 +15,8 @@ from typing import Any
 from mailtwin.hooks import Context, Hooks, Record, Reply
 from mailtwin.providers.especial.common import attributes, html_page, merge
 from mailtwin.providers.especial.contacts import by_email, subscribe
-from mailtwin.providers.especial.emails import deliver
-from mailtwin.providers.especial.suppression import is_suppressed
+from mailtwin.providers.especial.emails import deliver, refuse_unconfirmed
+from mailtwin.providers.especial.suppression import refuse_suppressed
 
 
 def _template(ctx: Context, *, active: bool) -> tuple[Record, Record]:
@@ -43,9 +43,7 @@ def _sender(ctx: Context, template: Record, named: Any) -> Record:
     if sender is None:
         raise ctx.refuse(f"transactional email template {template['id']} has no existing "
                          "sender; name one", location)
-    if not sender.get("confirmed"):
-        raise ctx.refuse(f"sender {sender['id']} ({sender.get('email')}) is not confirmed",
-                         location)
+    refuse_unconfirmed(ctx, sender, location)
     return sender
 
 
@@ -60,9 +58,7 @@ def _recipient(ctx: Context, list_id: Any, body: dict[str, Any]) -> tuple[Record
     """The contact a send goes to and where a refusal about it points."""
     if "contact_id" in body:
         return ctx.require("contact", body["contact_id"]), "contact_id"
-    if is_suppressed(ctx.tenant, str(body["email"])):  # checked before the list gains it
-        raise ctx.refuse(f"{body['email']} is suppressed; it receives no email",
-                         ("body", "email"))
+    refuse_suppressed(ctx, str(body["email"]), ("body", "email"))  # before the list gains it
     return _contact_by_address(ctx, list_id, str(body["email"])), "email"
 
 
@@ -91,8 +87,7 @@ def send_transactional_template(ctx: Context) -> Reply:
     sender = _sender(ctx, template, body.get("sender"))
     contact, by = _recipient(ctx, chosen["id"], body)
     email = str(contact["email"])
-    if is_suppressed(ctx.tenant, email):
-        raise ctx.refuse(f"{email} is suppressed; it receives no email", ("body", by))
+    refuse_suppressed(ctx, email, ("body", by))
     if contact.get("status") == "unsubscribed":
         if not body.get("resubscribe"):
             raise ctx.refuse(f"contact {contact['id']} ({email}) is unsubscribed; send "
@@ -117,8 +112,7 @@ def send_test_transactional_template(ctx: Context) -> Reply:
         raise ctx.refuse(f"transactional email template {template['id']} has no subject or HTML "
                          "to test", ("path", "transactional_email_template_id"))
     email = str(ctx.body["email"])
-    if is_suppressed(ctx.tenant, email):
-        raise ctx.refuse(f"{email} is suppressed; it receives no email", ("body", "email"))
+    refuse_suppressed(ctx, email, ("body", "email"))
     ctx.tenant.extra.setdefault("template_test_sends", []).append(
         {"transactional_email_template_id": template["id"], "list_id": template.get("list_id"),
          "email": email, "timestamp": ctx.stamp()})

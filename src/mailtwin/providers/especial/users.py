@@ -12,6 +12,7 @@ from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, Tenant, not_found
 from mailtwin.providers.especial import issued
+from mailtwin.providers.especial.common import answer
 
 CONFIRM = "user_confirm"
 RESET = "password_reset"
@@ -99,17 +100,9 @@ def delete_user(ctx: Context) -> Reply:
 
 def confirm_user(ctx: Context) -> Reply:
     """Confirm a pending user with the code issued when it was created, and set its password."""
-    body = ctx.fields()
-    tenant_name, tenant, record = issued.held_record(ctx, CONFIRM, str(body["confirmation"]),
-                                                     "user", ("body", "confirmation"))
-    if str(record["id"]) != str(ctx.path["user_id"]):
-        raise ctx.refuse(f"the confirmation code is not one of user {ctx.path['user_id']}",
-                         ("body", "confirmation"))
-    ctx.move(record, "confirm", "user", tenant=tenant_name)
-    _set_password(ctx, tenant_name, tenant, record, str(body["password"]))
-    issued.redeem(ctx, CONFIRM, str(body["confirmation"]))
-    return Reply(200, {"id": record["id"], "object": "user", "confirmed": True,
-                       "data": ctx.render(record, "user")})
+    tenant_name, tenant, record = issued.confirm(ctx, CONFIRM, "user")
+    _set_password(ctx, tenant_name, tenant, record, str(ctx.body["password"]))
+    return answer(ctx, "user", record, "confirmed")
 
 
 def resend_user_verification(ctx: Context) -> Reply:
@@ -118,11 +111,6 @@ def resend_user_verification(ctx: Context) -> Reply:
     ctx.plan(record, "resend_verification_email", "user")
     issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
     return Reply(200, {"object": "user", "confirmation_resent": True})
-
-
-def _reset_sent(ctx: Context, tenant_name: str, record: Record) -> Reply:
-    issued.issue(ctx, RESET, tenant_name, record["id"])
-    return Reply(200, {"email": record.get("email"), "object": "user", "reset_link_sent": True})
 
 
 def forgot_password(ctx: Context) -> Reply:
@@ -141,18 +129,18 @@ def forgot_password(ctx: Context) -> Reply:
     return Reply(200, {"email": email, "object": "user", "reset_link_sent": True})
 
 
-def reset_own_password(ctx: Context) -> Reply:
-    """Issue a reset token to the user logged in."""
-    return _reset_sent(ctx, ctx.tenant_name, current_user(ctx))
-
-
-def reset_user_password(ctx: Context) -> Reply:
-    """Issue a reset token to a user; `invalidate_current_password` drops the current one."""
-    record = ctx.require("user")
-    ctx.plan(record, "reset_password", "user")
-    if ctx.fields().get("invalidate_current_password"):
-        _drop_password(ctx, record)
-    return _reset_sent(ctx, ctx.tenant_name, record)
+def reset_password(ctx: Context) -> Reply:
+    """Issue a reset token to a user, or to the user logged in (`self`); for a user named by
+    id, `invalidate_current_password` drops the current one."""
+    if "user_id" not in ctx.path:
+        record = current_user(ctx)
+    else:
+        record = ctx.require("user")
+        ctx.plan(record, "reset_password", "user")
+        if ctx.fields().get("invalidate_current_password"):
+            _drop_password(ctx, record)
+    issued.issue(ctx, RESET, ctx.tenant_name, record["id"])
+    return Reply(200, {"email": record.get("email"), "object": "user", "reset_link_sent": True})
 
 
 def confirm_password_reset(ctx: Context) -> Reply:
@@ -169,4 +157,4 @@ def confirm_password_reset(ctx: Context) -> Reply:
 
 
 HOOKS = Hooks.of(create_user, show_self_user, delete_user, confirm_user, resend_user_verification,
-                 forgot_password, reset_own_password, reset_user_password, confirm_password_reset)
+                 forgot_password, reset_password, confirm_password_reset)

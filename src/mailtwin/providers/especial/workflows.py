@@ -5,14 +5,14 @@ segments, blueprints, senders and parent actions a body names are declared refer
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mailtwin.hooks import Context, Hooks, Record, Reply, rows
-from mailtwin.providers.especial.common import contact_values, html_page, merge
+from mailtwin.providers.especial.common import contact_values, content_page, in_window
+from mailtwin.providers.especial.links import urls_in
+from mailtwin.providers.especial.reports import ZERO_COUNTS
 
 LOCK_SECONDS = 300
-_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 def _locks(ctx: Context) -> dict[Any, dict[str, Any]]:
@@ -99,27 +99,21 @@ def locked_workflow_change(ctx: Context) -> Reply:
 
 
 def lock_workflow(ctx: Context) -> Reply:
-    """Take (or extend) the lock of a workflow with a key."""
+    """Take (or extend) the lock of a workflow with a key, or release it (`/unlock`); a lock
+    held with another key refuses both."""
     workflow = ctx.require("workflow")
     key = str(ctx.body["key"])
     lock = _lock_of(ctx, workflow["id"])
+    locking = not ctx.op.spec.path.endswith("/unlock")
     if lock is not None and lock["key"] != key:
-        raise ctx.refuse(f"workflow {workflow['id']} is already locked with another key",
+        held = "already locked" if locking else "locked"
+        raise ctx.refuse(f"workflow {workflow['id']} is {held} with another key",
                          ("body", "key"))
+    if not locking:
+        ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
+        return Reply(200, {"object": "workflow", "locked": False, "expires_in": 0})
     _locks(ctx)[workflow["id"]] = {"key": key, "until": ctx.now.timestamp() + LOCK_SECONDS}
     return Reply(200, {"object": "workflow", "locked": True, "expires_in": LOCK_SECONDS})
-
-
-def unlock_workflow(ctx: Context) -> Reply:
-    """Release the lock of a workflow; only its key can."""
-    workflow = ctx.require("workflow")
-    key = str(ctx.body["key"])
-    lock = _lock_of(ctx, workflow["id"])
-    if lock is not None and lock["key"] != key:
-        raise ctx.refuse(f"workflow {workflow['id']} is locked with another key",
-                         ("body", "key"))
-    ctx.tenant.extra.get("workflow_locks", {}).pop(workflow["id"], None)
-    return Reply(200, {"object": "workflow", "locked": False, "expires_in": 0})
 
 
 def _action(ctx: Context) -> Record:
@@ -135,9 +129,7 @@ def _content(action: Record) -> dict[str, Any]:
 
 def render_action(ctx: Context) -> Reply:
     """The action's HTML (text when it has none) with a contact's attributes merged in."""
-    content = _content(_action(ctx))
-    values = contact_values(ctx, ctx.query.get("contact_id"))
-    return html_page(merge(content.get("html") or content.get("text") or "", values))
+    return content_page(_content(_action(ctx)), contact_values(ctx, ctx.query.get("contact_id")))
 
 
 def send_test_action(ctx: Context) -> Reply:
@@ -155,28 +147,23 @@ def send_test_action(ctx: Context) -> Reply:
 
 def action_links(ctx: Context) -> Reply:
     """The links of an action's HTML, in order of appearance."""
-    urls = dict.fromkeys(_HREF.findall(str(_content(_action(ctx)).get("html") or "")))
+    urls = urls_in(_content(_action(ctx)).get("html"))
     return ctx.page(rows({"id": number, "status": "active", "link_to": url}
                          for number, url in enumerate(urls, 1)))
 
 
 def _sends(ctx: Context, action: Record) -> list[dict[str, Any]]:
-    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
+    within = in_window(ctx)
     return [s for s in ctx.tenant.extra.get("action_sends", [])
-            if s.get("action_id") == action["id"]
-            and (start is None or s["timestamp"] >= start)
-            and (end is None or s["timestamp"] <= end)]
+            if s.get("action_id") == action["id"] and within(s["timestamp"])]
 
 
 def action_report(ctx: Context) -> Reply:
     """Figures of an action, counted from its recorded sends."""
     sent = len(_sends(ctx, _action(ctx)))
-    counts = ("bounces", "bounces_address_changed", "bounces_challenge_response",
-              "bounces_dns_failure", "bounces_full_mailbox", "bounces_hard",
-              "bounces_mail_blocked", "bounces_soft", "bounces_transient", "unique_clicks",
-              "forwards", "implied_opens", "unique_opens", "clicks", "opens", "spams",
-              "unsubscribes")
-    stats: dict[str, Any] = dict.fromkeys(counts, 0)
+    stats: dict[str, Any] = dict.fromkeys((*ZERO_COUNTS, "bounces", "bounces_hard",
+                                           "bounces_soft", "unique_clicks", "unique_opens",
+                                           "clicks", "opens", "spams", "unsubscribes"), 0)
     stats.update({"unopens": sent, "sent_emails": sent, "spam_rate": 0.0})
     return Reply(200, {"data": stats})
 
@@ -194,5 +181,5 @@ def action_logs(ctx: Context) -> Reply:
                          predicates=plan.predicates, order=plan.order))
 
 
-HOOKS = Hooks.of(create_workflow, locked_workflow_change, lock_workflow, unlock_workflow,
+HOOKS = Hooks.of(create_workflow, locked_workflow_change, lock_workflow,
                  render_action, send_test_action, action_links, action_report, action_logs)
