@@ -4,7 +4,7 @@ the engagement of a mailing's messages over time."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +61,33 @@ def _nice(value: float) -> int:
     return next(int(step * power) for step in (1, 2, 5, 10) if step * power >= value)
 
 
+def _stacked_columns(columns: list[dict[str, int]], kinds: Iterable[str],
+                     title: Callable[[int, str, int], str]
+                     ) -> tuple[list[Bar], list[Tick], float]:
+    """Columns of counts stacked by kind over the standard plot, with the value axis' ticks;
+    `title(index, kind, n)` names each bar. Answers the bars, the ticks and a column's
+    width."""
+    kinds = tuple(kinds)
+    top = _nice(max((sum(c.values()) for c in columns), default=0))
+    x0, y0 = LEFT, TOP
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot_w = plot_w / max(len(columns), 1)
+    bars = []
+    for index, column in enumerate(columns):
+        base: float = y0 + plot_h
+        for kind in kinds:
+            n = column[kind]
+            if not n:
+                continue
+            h = plot_h * n / top
+            base -= h
+            bars.append(Bar(x0 + index * slot_w + 1, base, max(slot_w - 2, 1), h, kind,
+                            title(index, kind, n)))
+    marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
+    ticks = [Tick(v, x0, y0 + plot_h - plot_h * v / top) for v in marks]
+    return bars, ticks, slot_w
+
+
 def requests_per_second(entries: Iterable[Entry], now: float) -> BarChart:
     """Requests received in each of the last 60 seconds (wall clock), stacked by status."""
     counts = [dict.fromkeys(CLASSES, 0) for _ in range(WINDOW)]
@@ -69,24 +96,10 @@ def requests_per_second(entries: Iterable[Entry], now: float) -> BarChart:
         slot = math.floor(entry.received) - start
         if 0 <= slot < WINDOW:
             counts[slot][status_class(entry.status)] += 1
-    top = _nice(max((sum(c.values()) for c in counts), default=0))
     x0, y0 = LEFT, TOP
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot_w = plot_w / WINDOW
-    bars = []
-    for index, slot_counts in enumerate(counts):
-        base: float = y0 + plot_h
-        ago = WINDOW - 1 - index
-        for kind in CLASSES:
-            n = slot_counts[kind]
-            if not n:
-                continue
-            h = plot_h * n / top
-            base -= h
-            bars.append(Bar(x0 + index * slot_w + 1, base, slot_w - 2, h, kind,
-                            f"{n} {kind} {ago} s ago"))
-    marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
-    ticks = [Tick(v, x0, y0 + plot_h - plot_h * v / top) for v in marks]
+    bars, ticks, slot_w = _stacked_columns(
+        counts, CLASSES, lambda index, kind, n: f"{n} {kind} {WINDOW - 1 - index} s ago")
     labels = [(x0 + i * slot_w + slot_w / 2, f"-{WINDOW - 1 - i} s" if i < WINDOW - 1
                else "now") for i in (0, 15, 30, 45, WINDOW - 1)]
     total = sum(sum(c.values()) for c in counts)
@@ -129,24 +142,11 @@ def engagement(mailing: dict[str, Any]) -> BarChart:
     start = datetime.fromisoformat(mailing["start"].replace("Z", "+00:00")).timestamp()
     columns = [{kind: series.get(kind, [0] * count)[i] for kind in ENGAGEMENT}
                for i in range(count)]
-    top = _nice(max((sum(c.values()) for c in columns), default=0))
     x0, y0 = LEFT, TOP
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot_w = plot_w / count
-    bars = []
-    for index, column in enumerate(columns):
-        base: float = y0 + plot_h
-        when = _moment_label(start + index * step, step)
-        for kind in ENGAGEMENT:
-            n = column[kind]
-            if not n:
-                continue
-            h = plot_h * n / top
-            base -= h
-            bars.append(Bar(x0 + index * slot_w + 1, base, max(slot_w - 2, 1), h, kind,
-                            f"{n} {kind} from {when}"))
-    marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
-    ticks = [Tick(v, x0, y0 + plot_h - plot_h * v / top) for v in marks]
+    bars, ticks, slot_w = _stacked_columns(
+        columns, ENGAGEMENT,
+        lambda index, kind, n: f"{n} {kind} from {_moment_label(start + index * step, step)}")
     # Three labels at most, none at the right edge where it would be cut.
     shown = sorted({0, count // 3, 2 * count // 3}) if count > 3 else range(count)
     labels = [(x0 + i * slot_w + slot_w / 2, _moment_label(start + i * step, step))
