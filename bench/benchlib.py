@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import yaml
@@ -168,3 +170,12 @@ def _checked(schema: Any, registry: Registry[Any] | None = None) -> Draft202012V
     if registry is None:
         return Draft202012Validator(schema)
     return Draft202012Validator(schema, registry=registry)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_servers_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so the servers a run started are stopped in `finally`."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -18,11 +18,7 @@ import argparse
 import gc
 import http.client
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +29,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+
+from shared_load import free_port, start_server, stop_server  # noqa: E402
 
 from mailtwin import Clock, Config, create_app  # noqa: E402
 from mailtwin.app import MailtwinApp  # noqa: E402
@@ -127,40 +125,6 @@ def in_process(contacts: int) -> dict[str, Any]:
 # -- a server under GET load while it sends ------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mailtwin", "serve", "--host", HOST, "--port", str(port),
-         "--quiet", "--log-level", "warning"], env=env, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    _stop(process)
-    raise RuntimeError("the server did not start in time")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 def _call(port: int, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=120)
     try:
@@ -192,8 +156,8 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 def under_load(contacts: int, clients: int, seconds: float) -> dict[str, Any]:
     """GET p50 / p99 alone, then while the server sends and fires a week of events."""
     document = export_state(prepared(contacts).runtime)
-    port = _free_port()
-    process = _start(port)
+    port = free_port()
+    process = start_server(port, REPO / "src", "--quiet", timeout=START_TIMEOUT_S)
     try:
         status, answer = _call(port, "PUT", "/__mailtwin/state", document)
         assert status == 200, answer[:300]
@@ -232,7 +196,7 @@ def under_load(contacts: int, clients: int, seconds: float) -> dict[str, Any]:
         status, answer = _call(port, "GET", "/__mailtwin/outbox?provider=especial&limit=1")
         sent = json.loads(answer)["count"]
     finally:
-        _stop(process)
+        stop_server(process)
     quiet_p50, quiet_p99 = _percentiles(quiet)
     busy_p50, busy_p99 = _percentiles(busy)
     return {"clients": clients, "seconds": seconds, "messages_sent": sent,

@@ -29,7 +29,6 @@ import datetime
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import yaml
@@ -54,6 +52,7 @@ from benchlib import (
     _inline_refs,
     _resolve_pointer,
     load_targets,
+    stop_servers_on_sigterm,
 )
 from gates import machine
 from loadgen import HOST, RunResult, ensure_wrk, run_wrk, wrk_script
@@ -359,13 +358,10 @@ def run(opts: Options, procs: Processes, work: Path) -> int:
     return 0
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    stop_servers_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="mailtwin-peers-") as tmp:
         procs = Processes(Path(tmp))
         try:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from benchlib import (
@@ -34,6 +32,7 @@ from benchlib import (
     Target,
     compile_validator,
     load_targets,
+    stop_servers_on_sigterm,
 )
 from bigstore import STORE_SIZE, StoreResult, measure_store
 from gates import Row, gates, machine, render_gates, render_store, update_readme
@@ -525,15 +524,11 @@ def check_replay(port: int, targets: list[Target], captured: dict[str, dict[str,
             )
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """Turn SIGTERM into SystemExit so the servers are stopped in `finally`."""
-    raise SystemExit(128 + signum)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the benchmark, always stopping the servers it started."""
     opts = parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    stop_servers_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="mailtwin-bench-") as tmp:
         procs = Processes(Path(tmp))
         try:

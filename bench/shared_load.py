@@ -72,12 +72,14 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def start_server(port: int, src: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, src: Path, *options: str,
+                 timeout: float = START_TIMEOUT_S) -> subprocess.Popen[bytes]:
+    """`mailtwin serve` from `src` on 127.0.0.1:port (with more `options`), once it listens."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     process = subprocess.Popen(
         [sys.executable, "-m", "mailtwin", "serve", "--host", HOST, "--port", str(port),
-         "--log-level", "warning"], env=env, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + START_TIMEOUT_S
+         "--log-level", "warning", *options], env=env, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}")
