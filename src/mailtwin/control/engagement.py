@@ -7,7 +7,8 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mailtwin.control.validation import Call, problem
+from mailtwin.control.outbox import chosen
+from mailtwin.control.validation import Call
 from mailtwin.delivery.message import EVENT_TYPES, Message
 from mailtwin.runtime import Runtime
 
@@ -58,22 +59,10 @@ def mailing_engagement(messages: list[Message], buckets: int) -> dict[str, Any]:
 
 def engagement(rt: Runtime, cs: ControlState, call: Call) -> Any:
     q = call.query
-    provider, tenant = q.get("provider"), q.get("tenant")
-    if provider is not None and provider not in rt.providers:
-        raise problem(f"no provider named {provider!r}", ("query", "provider"), 404)
-    if tenant is not None:
-        tenant = rt.tenant_named(provider, tenant)
-    resource, mailing = q.get("resource"), q.get("mailing")
     grouped: dict[tuple[str, str, str, str], list[Message]] = {}
-    for (owner, name), held in list(rt.store.tenants.items()):
-        if (provider is not None and owner != provider) or (tenant is not None
-                                                            and name != tenant):
-            continue
-        for message in held.outbox:
-            if (resource is None or message.resource == resource) and (
-                    mailing is None or str(message.mailing) == mailing):
-                key = (owner, name, message.resource, str(message.mailing))
-                grouped.setdefault(key, []).append(message)
+    for message in chosen(rt, q):
+        key = (message.provider, message.tenant, message.resource, str(message.mailing))
+        grouped.setdefault(key, []).append(message)
     newest_first = sorted(grouped.items(), key=lambda item: max(
         (m.created, m.seq) for m in item[1]), reverse=True)
     buckets = q.get("buckets", 24)

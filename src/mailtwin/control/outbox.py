@@ -46,7 +46,7 @@ def detail(rt: Runtime, message: Message) -> dict[str, Any]:
             "pending": len(message.timeline) - message.fired}
 
 
-def _chosen(rt: Runtime, query: dict[str, Any]) -> list[Message]:
+def chosen(rt: Runtime, query: dict[str, Any]) -> list[Message]:
     """The messages a query's filters keep, newest first."""
     provider, tenant = query.get("provider"), query.get("tenant")
     if provider is not None and provider not in rt.providers:
@@ -76,7 +76,7 @@ def _chosen(rt: Runtime, query: dict[str, Any]) -> list[Message]:
 
 def list_outbox(rt: Runtime, cs: ControlState, call: Call) -> Any:
     q = call.query
-    found = _chosen(rt, q)
+    found = chosen(rt, q)
     offset, limit = q.get("offset", 0), q.get("limit", 50)
     return {"count": len(found), "offset": offset, "limit": limit,
             "messages": [summary(rt, m) for m in found[offset:offset + limit]]}
