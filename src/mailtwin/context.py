@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from secrets import token_urlsafe
 from typing import Any
 
 from mailtwin.clock import Clock
@@ -73,6 +72,15 @@ class Engine:
     # (provider, tenant, resource, created|updated|deleted) -> whether anyone (a webhook
     # subscription) wants that change on the event bus as `record.<change>`.
     watches: Callable[[str, str, str, str], bool] = lambda *_: False
+
+    def changed(self, provider: str, tenant: str, spec: Resource, change: str, record: Record,
+                moment: datetime) -> None:
+        """Put a record's change on the event bus (`record.created`, `record.updated`,
+        `record.deleted`) when someone (a webhook subscription) wants it."""
+        if self.watches(provider, tenant, spec.name, change):
+            self.events.emit(f"record.{change}", provider, tenant, moment.timestamp(),
+                             {"resource": spec.name, "id": record.get(spec.id_field),
+                              "record": spec.render(record)})
 
     def tokens(self, provider: Provider) -> TokenStore:
         """The OAuth 2 tokens a provider issued, with its declared lifetimes and the bound."""
@@ -216,21 +224,9 @@ class Context:
         """A record from the resource's defaults, the path's scope and the fields, with an
         id, stamps and the initial state; not stored yet (see insert)."""
         spec = self.resource(resource)
-        record: Record = dict(spec.defaults)
-        for param, name in spec.scope.items():
-            if param in self.path:
-                record[name] = self.path[param]
-        record.update(fields)
-        for name in spec.secrets:
-            record[name] = token_urlsafe(24)
-        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
-            record[spec.id_field] = spec.next_ident(self.tenant)
-        for stamped in (spec.created, spec.updated):
-            if stamped:
-                record[stamped] = self.stamp()
-        if spec.lifecycle is not None and spec.lifecycle.field not in record:
-            record[spec.lifecycle.field] = spec.lifecycle.initial
-        return record
+        scoped = {name: self.path[param] for param, name in spec.scope.items()
+                  if param in self.path}
+        return spec.new_record(self.tenant, {**scoped, **fields}, self.stamp())
 
     def insert(self, resource: str | None, record: Record) -> Record:
         """Store a new record and plan its timed moves."""
@@ -295,13 +291,7 @@ class Context:
         self._changed("deleted", spec, record, self.tenant_name)
 
     def _changed(self, change: str, spec: Resource, record: Record, tenant: str) -> None:
-        """Put a record's change on the event bus (`record.created`, ...) when someone
-        wants it."""
-        if self._engine.watches(self.provider.name, tenant, spec.name, change):
-            self._engine.events.emit(f"record.{change}", self.provider.name, tenant,
-                                     self.now.timestamp(),
-                                     {"resource": spec.name, "id": record.get(spec.id_field),
-                                      "record": spec.render(record)})
+        self._engine.changed(self.provider.name, tenant, spec, change, record, self.now)
 
     # -- tenants ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from secrets import token_urlsafe
 from string import Formatter
 from typing import Any
 
@@ -49,6 +50,21 @@ class Resource:
             value = coerce(text, ["integer"])
             return value if isinstance(value, int) else None
         return text
+
+    def new_record(self, tenant: Tenant, fields: Mapping[str, Any], stamp: Any) -> Record:
+        """A record from the defaults and the fields, with fresh secrets, an id, its stamps
+        and the initial state; not stored yet."""
+        record: Record = {**self.defaults, **fields}
+        for name in self.secrets:
+            record[name] = token_urlsafe(24)
+        if self.id_type == "integer" or record.get(self.id_field) in (None, ""):
+            record[self.id_field] = self.next_ident(tenant)
+        for stamped in (self.created, self.updated):
+            if stamped:
+                record[stamped] = stamp
+        if self.lifecycle is not None and self.lifecycle.field not in record:
+            record[self.lifecycle.field] = self.lifecycle.initial
+        return record
 
     def next_ident(self, tenant: Tenant) -> Any:
         """A new id for a record of this resource in a tenant."""

@@ -184,31 +184,30 @@ class Runtime:
 
     def _create_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
                        fields: dict[str, Any], moment: datetime) -> dict[str, Any]:
-        """A new record made by the engine (a suppression): the resource's defaults, an id,
-        its stamps and initial state, stored, its timed moves planned."""
+        """A new record made by the engine (a suppression), made, stored and announced as a
+        request's `ctx.create` does."""
         spec = self.providers[provider].resources[resource]
-        record: dict[str, Any] = {**spec.defaults, **fields}
-        if spec.id_type == "integer" or record.get(spec.id_field) in (None, ""):
-            record[spec.id_field] = spec.next_ident(tenant)
-        stamp = self.providers[provider].style.format(moment)
-        for stamped in (spec.created, spec.updated):
-            if stamped:
-                record[stamped] = stamp
-        if spec.lifecycle is not None and spec.lifecycle.field not in record:
-            record[spec.lifecycle.field] = spec.lifecycle.initial
+        record = spec.new_record(tenant, fields, self.providers[provider].style.format(moment))
         tenant.collections[resource].insert(record)
         self.engine.entered(provider, tenant_name, tenant, resource, record, moment)
+        self.parts.changed(provider, tenant_name, spec, "created", record, moment)
         return record
 
     def _apply_record(self, provider: str, tenant_name: str, tenant: Tenant, resource: str,
                       ident: Any, changes: dict[str, Any], moment: datetime) -> dict[str, Any]:
-        """Changes to a record made by the engine (a message listener's), stamped and moved
-        as a request's are."""
+        """Changes to a record made by the engine (a message listener's), stamped, moved and
+        announced as a request's `ctx.apply` does."""
         spec = self.providers[provider].resources[resource]
         if spec.updated:
             changes[spec.updated] = self.providers[provider].style.format(moment)
-        return self.engine.apply(provider, tenant_name, tenant, resource, ident, changes,
-                                 moment, via="clock")
+        state = spec.lifecycle.field if spec.lifecycle is not None else None
+        held = tenant.collections[resource].get(ident)
+        before = held.get(state) if held is not None and state else None
+        updated = self.engine.apply(provider, tenant_name, tenant, resource, ident, changes,
+                                    moment, via="clock")
+        if state is None or updated.get(state) == before:  # a move is an event of its own
+            self.parts.changed(provider, tenant_name, spec, "updated", updated, moment)
+        return updated
 
     def _follow(self, event: Event) -> None:
         """Live followers see what hooks emit and the record changes webhooks watch, secrets

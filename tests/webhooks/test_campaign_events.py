@@ -28,9 +28,8 @@ def _send_campaign_2_to(especial: httpx.Client, control: Sandbox, *addresses: st
 
 
 def test_message_events_of_a_campaign_are_delivered_as_email_events(
-        especial: httpx.Client, control: Subscribe | Sandbox, subscribe: Subscribe,
+        especial: httpx.Client, control: Sandbox, subscribe: Subscribe,
         mailtwin_webhook_receiver: WebhookReceiver) -> None:
-    assert isinstance(control, Sandbox)
     receiver = mailtwin_webhook_receiver
     for event in ("Email.Bounced", "Email.Clicked", "Email.ReportedAsSpam"):
         subscribe(event)
@@ -67,3 +66,18 @@ def test_message_events_of_a_campaign_are_delivered_as_email_events(
     # The outbox holds the same messages the events speak of.
     [bounced] = control.outbox("especial", to="bounce@example.com", mailing=2)
     assert "bounced" in bounced["events"]
+
+
+def test_a_suppression_made_by_a_hard_bounce_is_delivered_as_suppressed_email_added(
+        especial: httpx.Client, control: Sandbox, subscribe: Subscribe,
+        mailtwin_webhook_receiver: WebhookReceiver) -> None:
+    subscribe("SuppressedEmail.Added")
+    _send_campaign_2_to(especial, control, "bounce@example.com")
+    control.clock.advance(seconds=WEEK)
+    control.flush_webhooks()
+
+    added = [d.json["data"] for d in mailtwin_webhook_receiver.deliveries
+             if d.json["event"] == "SuppressedEmail.Added"]
+    assert [(data["email"], data["source"]) for data in added
+            if data["email"] == "bounce@example.com"] == [("bounce@example.com", "hard_bounce")]
+    assert all(d.verified for d in mailtwin_webhook_receiver.deliveries)
