@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -70,38 +69,35 @@ async def _call(app: MailtwinApp, scope: dict[str, Any], body: bytes = b"",
 def test_the_export_streams_and_never_holds_the_loop_long() -> None:
     app = _app(150)
 
-    async def scenario() -> tuple[float, float, int, int]:
-        gaps: list[float] = []
-        chunks = 0
+    async def scenario() -> list[str]:
+        order: list[str] = []
         done = False
 
         async def ticker() -> None:
-            last = time.perf_counter()
             while not done:
                 await asyncio.sleep(0)
-                now = time.perf_counter()
-                gaps.append(now - last)
-                last = now
+                if order and order[-1] != "tick":
+                    order.append("tick")
 
         async def counted(chunk: bytes) -> None:
-            nonlocal chunks
-            chunks += 1
+            order.append("chunk")
 
         ticking = asyncio.create_task(ticker())
-        started = time.perf_counter()
+        await asyncio.sleep(0)
         status, body = await _call(app, _scope("GET", "/__mailtwin/state"), on_chunk=counted)
-        took = time.perf_counter() - started
         done = True
         await ticking
         assert status == 200
         assert len(json.loads(body)["tenants"]) == 150
-        return took, max(gaps), chunks, len(gaps)
+        return order
 
-    took, longest, chunks, ticks = asyncio.run(scenario())
+    order = asyncio.run(scenario())
+    chunks = order.count("chunk")
     assert chunks > 10, chunks
-    assert ticks > chunks
-    # The loop is handed back every few milliseconds, however long the export takes.
-    assert longest < max(0.25, took / 5), (longest, took)
+    # Another task runs between every two chunks: the loop is handed back after each one
+    # (how often a chunk is cut is a time slice; bench/ measures the latency it gives).
+    between = "".join("c" if step == "chunk" else "t" for step in order)
+    assert "cc" not in between, between
 
 
 def test_the_export_is_the_state_at_the_moment_it_was_asked_for() -> None:
