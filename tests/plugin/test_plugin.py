@@ -176,3 +176,27 @@ def test_external(mailtwin):
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.mailtwin(seed=None, providers=None, *"])
+
+
+def test_each_folder_gets_the_sandbox_of_its_own_config(pytester: pytest.Pytester) -> None:
+    """pytest builds a session fixture once; a folder's `mailtwin_config` still decides the
+    sandbox of that folder's tests, whichever folder runs first."""
+    served = '''
+def test_served(mailtwin, mailtwin_inprocess):
+    for sandbox in (mailtwin, mailtwin_inprocess):
+        assert sorted(sandbox.health()["mounts"]) == {expected!r}
+'''
+    pytester.makepyfile(**{"a_all/test_all": served.format(
+        expected=sorted(("emailicious", "emma", "especial", "outreach")))})
+    pytester.makepyfile(**{"b_emma/test_emma": served.format(expected=["emma"])})
+    (pytester.path / "b_emma" / "conftest.py").write_text('''
+import pytest
+from mailtwin import Config
+
+@pytest.fixture(scope="session")
+def mailtwin_config():
+    return Config(providers=("emma",))
+''')
+    for order in (["a_all", "b_emma"], ["b_emma", "a_all"]):
+        result = pytester.runpytest(*order, "-p", "no:cacheprovider", "-p", "no:randomly")
+        result.assert_outcomes(passed=2)
