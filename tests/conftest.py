@@ -20,6 +20,13 @@ SEED_TIME = datetime(2018, 9, 16, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
+def mailtwin_config() -> Config:
+    """The plugin's session sandbox for every folder (pytest builds it once): Emma alone,
+    seed 0, which is all the control-plane, dashboard and README example tests need."""
+    return Config(seed=0, providers=("emma",))
+
+
+@pytest.fixture(scope="session")
 def app() -> MailtwinApp:
     config = Config(seed=0)
     return create_app(config, Clock(frozen_at=SEED_TIME))

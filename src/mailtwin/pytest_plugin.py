@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 MARKER = "mailtwin"
 # The server the plugin started for the session (none with --mailtwin-url).
 SERVER: pytest.StashKey[ServerThread] = pytest.StashKey()
-# The config each app the plugin's own `mailtwin_app` built came from, by the app's id.
+# The config each app the plugin's own `mailtwin_app` built came from, by the app's id (an
+# app from a project's own `mailtwin_app` fixture is taken as it is).
 BUILT_FROM: pytest.StashKey[dict[int, Config]] = pytest.StashKey()
 
 
@@ -159,59 +160,19 @@ def prepare(sandbox: Sandbox, request: pytest.FixtureRequest) -> Sandbox:
     return sandbox
 
 
-class Elsewhere:
-    """Sandboxes for the configs that conftest.py files nearer some tests give
-    `mailtwin_config`. pytest builds a session fixture once, from the first config it meets,
-    so without these a folder's tests would run on whichever folder's sandbox came first."""
-
-    def __init__(self) -> None:
-        self.apps: dict[int, tuple[Config, MailtwinApp]] = {}
-        self.sandboxes: dict[tuple[int, bool], Sandbox] = {}
-        self.servers: list[ServerThread] = []
-
-    def sandbox(self, config: Config, served: bool) -> Sandbox:
-        key = (id(config), served)
-        if key not in self.sandboxes:
-            if id(config) not in self.apps:
-                self.apps[id(config)] = (config, create_app(config))
-            app = self.apps[id(config)][1]
-            self.sandboxes[key] = self._served(app) if served else Sandbox(app=app)
-        return self.sandboxes[key]
-
-    def _served(self, app: MailtwinApp) -> Sandbox:
-        from mailtwin.inprocess import LoopTransport
-        from mailtwin.server import ServerThread
-
-        server = ServerThread(app).start()
-        self.servers.append(server)
-        transport = LoopTransport(app, server.loop) if server.loop is not None else None
-        return Sandbox(server.url, token=app.runtime.config.control_token, transport=transport)
-
-    def close(self) -> None:
-        for sandbox in self.sandboxes.values():
-            sandbox.close()
-        for server in self.servers:
-            server.stop()
-        self.sandboxes.clear()
-        self.servers.clear()
-        self.apps.clear()
-
-
-ELSEWHERE: pytest.StashKey[Elsewhere] = pytest.StashKey()
-
-
-def nearest(request: pytest.FixtureRequest, sandbox: Sandbox, app: MailtwinApp | None,
-            config: Config, served: bool) -> Sandbox:
-    """The session's sandbox, or the one of the `mailtwin_config` a nearer conftest.py gives
-    this test. An app from a project's own `mailtwin_app` fixture, or a --mailtwin-url
-    server, is used as it is."""
+def checked(request: pytest.FixtureRequest, sandbox: Sandbox, app: MailtwinApp | None,
+            config: Config) -> Sandbox:
+    """The session's sandbox, once it is sure to be the one this test's `mailtwin_config`
+    describes: pytest builds a session fixture once, from the first config it meets, so a
+    conftest.py nearer some tests that gives another one would otherwise go unheard."""
     built_from = request.config.stash.get(BUILT_FROM, {}).get(id(app))
-    if app is None or built_from is None or built_from is config:
-        return sandbox
-    if ELSEWHERE not in request.config.stash:
-        elsewhere = request.config.stash[ELSEWHERE] = Elsewhere()
-        request.config.add_cleanup(elsewhere.close)
-    return request.config.stash[ELSEWHERE].sandbox(config, served)
+    if built_from is not None and built_from != config:
+        pytest.fail("mailtwin: this test's `mailtwin_config` (from a conftest.py nearer to it) "
+                    "is not the one the session's sandbox was built from, and pytest builds "
+                    "session fixtures once. Give `mailtwin_config` in one conftest.py for the "
+                    "whole session, and choose per test with @pytest.mark.mailtwin(seed=..., "
+                    "snapshot=..., clock=...).", pytrace=False)
+    return sandbox
 
 
 @pytest.fixture
@@ -220,16 +181,15 @@ def mailtwin(request: pytest.FixtureRequest, mailtwin_server_sandbox: Sandbox,
     """A fresh sandbox on the session's server (see the `mailtwin` marker)."""
     server = request.config.stash.get(SERVER, None)
     app = server.app if server is not None and server.url == mailtwin_url else None
-    return prepare(nearest(request, mailtwin_server_sandbox, app, mailtwin_config, True),
-                   request)
+    return prepare(checked(request, mailtwin_server_sandbox, app, mailtwin_config), request)
 
 
 @pytest.fixture
 def mailtwin_inprocess(request: pytest.FixtureRequest, mailtwin_local_sandbox: Sandbox,
                        mailtwin_config: Config) -> Sandbox:
     """A fresh sandbox served in this process, no socket."""
-    return prepare(nearest(request, mailtwin_local_sandbox, mailtwin_local_sandbox.app,
-                           mailtwin_config, False), request)
+    return prepare(checked(request, mailtwin_local_sandbox, mailtwin_local_sandbox.app,
+                           mailtwin_config), request)
 
 
 @pytest.fixture

@@ -8,15 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mailtwin import Config, Sandbox
+from mailtwin import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 START = "2018-09-16T12:00:00Z"
-
-
-@pytest.fixture(scope="session")
-def mailtwin_config() -> Config:
-    return Config(seed=0, providers=("emma",))
 
 
 @pytest.fixture

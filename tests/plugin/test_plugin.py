@@ -178,13 +178,17 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["@pytest.mark.mailtwin(seed=None, providers=None, *"])
 
 
-def test_each_folder_gets_the_sandbox_of_its_own_config(pytester: pytest.Pytester) -> None:
-    """pytest builds a session fixture once; a folder's `mailtwin_config` still decides the
-    sandbox of that folder's tests, whichever folder runs first."""
+def test_a_folder_config_unlike_the_session_one_is_said_not_ignored(
+        pytester: pytest.Pytester) -> None:
+    """pytest builds a session fixture once, from the first `mailtwin_config` it meets; a
+    test whose nearer conftest.py gives another one fails saying so, whichever runs first,
+    instead of running on a sandbox its config does not describe."""
     served = '''
-def test_served(mailtwin, mailtwin_inprocess):
-    for sandbox in (mailtwin, mailtwin_inprocess):
-        assert sorted(sandbox.health()["mounts"]) == {expected!r}
+def test_served(mailtwin):
+    assert sorted(mailtwin.health()["mounts"]) == {expected!r}
+
+def test_inprocess(mailtwin_inprocess):
+    assert sorted(mailtwin_inprocess.health()["mounts"]) == {expected!r}
 '''
     pytester.makepyfile(**{"a_all/test_all": served.format(
         expected=sorted(("emailicious", "emma", "especial", "outreach")))})
@@ -199,4 +203,8 @@ def mailtwin_config():
 ''')
     for order in (["a_all", "b_emma"], ["b_emma", "a_all"]):
         result = pytester.runpytest(*order, "-p", "no:cacheprovider", "-p", "no:randomly")
-        result.assert_outcomes(passed=2)
+        result.assert_outcomes(passed=2, errors=2)
+        result.stdout.fnmatch_lines(["*mailtwin: this test's `mailtwin_config` (from a "
+                                     "conftest.py nearer to it) is not the one the session's "
+                                     "sandbox was built from*"])
+    assert pytester.runpytest("b_emma", "-p", "no:cacheprovider").ret == 0
