@@ -69,18 +69,21 @@ class Engine:
     # The credentials a provider knows, in its configured mode.
     credentials: Callable[[Provider], Credentials]
     delivery: Delivery
-    # (provider, tenant, resource, created|updated|deleted) -> whether anyone (a webhook
-    # subscription) wants that change on the event bus as `record.<change>`.
+    # (provider, tenant, resource, created|updated|deleted|acted) -> whether anyone (a
+    # webhook subscription) wants that change on the event bus as `record.<change>`.
     watches: Callable[[str, str, str, str], bool] = lambda *_: False
 
     def changed(self, provider: str, tenant: str, spec: Resource, change: str, record: Record,
-                moment: datetime) -> None:
+                moment: datetime, action: str | None = None) -> None:
         """Put a record's change on the event bus (`record.created`, `record.updated`,
-        `record.deleted`) when someone (a webhook subscription) wants it."""
+        `record.deleted`, `record.acted` with its `action`) when someone (a webhook
+        subscription) wants it."""
         if self.watches(provider, tenant, spec.name, change):
-            self.events.emit(f"record.{change}", provider, tenant, moment.timestamp(),
-                             {"resource": spec.name, "id": record.get(spec.id_field),
-                              "record": spec.render(record)})
+            data = {"resource": spec.name, "id": record.get(spec.id_field),
+                    "record": spec.render(record)}
+            if action is not None:
+                data["action"] = action
+            self.events.emit(f"record.{change}", provider, tenant, moment.timestamp(), data)
 
     def tokens(self, provider: Provider) -> TokenStore:
         """The OAuth 2 tokens a provider issued, with its declared lifetimes and the bound."""
@@ -268,10 +271,22 @@ class Context:
     def move(self, record: Record, action: str, resource: str | None = None, *,
              also: Record | None = None, tenant: str | None = None) -> Record:
         """Make a lifecycle action (refused as the lifecycle declares), with `also` changed
-        on the way; see apply."""
+        on the way (see apply), and announce it (see announce)."""
         changes = self.plan(record, action, resource)
         changes.update(also or {})
-        return self.apply(resource, record, changes, tenant)
+        updated = self.apply(resource, record, changes, tenant)
+        self.announce(updated, action, resource, tenant=tenant)
+        return updated
+
+    def announce(self, record: Record, action: str, resource: str | None = None, *,
+                 tenant: str | None = None) -> None:
+        """Say that `action` happened to a record (of this tenant or the one named): a
+        lifecycle action (move does it), or what a hook does that changes no state (a tag
+        added, a sender confirmed, a user logged in). Webhook triggers `{acted: resource,
+        action: name}` fire on it."""
+        spec = self.resource(resource)
+        self._engine.changed(self.provider.name, self.tenant_name if tenant is None else tenant,
+                             spec, "acted", record, self.now, action)
 
     def retime(self, record: Record, resource: str | None = None) -> None:
         """Plan the record's timed moves again (after a change of the time they follow)."""

@@ -182,7 +182,8 @@ def _check_references(source: Path, ext: dict[str, Any], ops: tuple[OperationSpe
         for index, trigger in enumerate(triggers if isinstance(triggers, list) else [triggers]):
             named_here += [(("events", event, *([index] if isinstance(triggers, list) else []),
                              key), trigger[key])
-                           for key in ("created", "updated", "deleted", "moved") if key in trigger]
+                           for key in ("created", "updated", "deleted", "moved", "acted")
+                           if key in trigger]
     for keys, value in named_here:
         if value is not None and value not in resources_:
             hook_at: tuple[object, ...] = ("x-mailtwin", "webhooks", *keys)

@@ -36,6 +36,7 @@ HOOKS = """\
     events:
       note.created: {created: note}
       note.scheduled: {moved: note, from: draft, to: scheduled}
+      note.published: {acted: note, action: publish}
       note.gone: [{deleted: note}]
 """
 HOOK_PATH = """\
@@ -86,7 +87,7 @@ def test_a_provider_declares_its_own_webhooks(
     _, http, control = tiny
     receiver = mailtwin_webhook_receiver
     hooks = {}
-    for topic in ("note.created", "note.scheduled", "note.gone"):
+    for topic in ("note.created", "note.scheduled", "note.published", "note.gone"):
         made = http.post("/hooks", json={"topic": topic, "target": f"{receiver.url}/{topic}"})
         assert made.status_code == 201
         hooks[topic] = made.json()
@@ -95,7 +96,8 @@ def test_a_provider_declares_its_own_webhooks(
     assert http.delete(f"/notes/{note['id']}").status_code == 204
     control.flush_webhooks()
     got = {d.path: d for d in receiver.deliveries}
-    assert sorted(got) == ["/note.created", "/note.gone", "/note.scheduled"]
+    assert sorted(got) == ["/note.created", "/note.gone", "/note.published",
+                           "/note.scheduled"]
     created = got["/note.created"]
     key = hooks["note.created"]["key"]
     assert created.header("x-tiny-signature") == hmac.new(
@@ -105,6 +107,7 @@ def test_a_provider_declares_its_own_webhooks(
                             "note": note, "hook": hooks["note.created"]["id"],
                             "id": created.header("x-tiny-delivery")}
     assert got["/note.scheduled"].json["note"]["state"] == "scheduled"
+    assert got["/note.published"].json["note"] == got["/note.scheduled"].json["note"]
     assert got["/note.gone"].json["note"]["title"] == "Hello"
 
 
@@ -138,6 +141,9 @@ def test_a_record_change_nobody_subscribes_to_stays_off_the_bus(
     (HOOKS.replace("resource: hook", "resource: hooks"), "unknown resource 'hooks'"),
     (HOOKS.replace("encoding: hex", "encoding: rot13"), "rot13"),
     (HOOKS.replace("{created: note}", "{created: note, updated: note}"), "created"),
+    (HOOKS.replace("{acted: note, action: publish}", "{acted: note}"), "note.published"),
+    (HOOKS.replace("{acted: note, action: publish}", "{acted: notes, action: publish}"),
+     "unknown resource 'notes'"),
 ])
 def test_a_declaration_naming_what_does_not_exist_is_refused(
         tmp_path: Path, hooks: str, words: str) -> None:

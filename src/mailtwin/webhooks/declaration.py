@@ -7,20 +7,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Engine events a trigger may name, and the bus event kind each one is.
-RECORD_TRIGGERS = ("created", "updated", "deleted")
+# Record events a trigger may name; each is the bus event kind `record.<name>`.
+RECORD_TRIGGERS = ("created", "updated", "deleted", "acted")
 
 
 @dataclass(frozen=True)
 class Trigger:
     """One way an engine event becomes a provider event: a record of `resource` created,
-    updated, deleted or moved (from / to a state), or a bus event of kind `emitted`."""
+    updated, deleted, moved (from / to a state) or acted on (`action`: a lifecycle action,
+    or what a hook announces), or a bus event of kind `emitted`."""
 
     name: str
     on: str
     resource: str | None = None
     source: str | None = None
     target: str | None = None
+    action: str | None = None
+
+    def matches_record(self, data: Mapping[str, Any]) -> bool:
+        return data.get("resource") == self.resource and (
+            self.action is None or data.get("action") == self.action)
 
     def matches_move(self, data: Mapping[str, Any]) -> bool:
         return (data.get("resource") == self.resource
@@ -83,7 +89,7 @@ def _triggers(events: Mapping[str, Any]) -> dict[str, tuple[Trigger, ...]]:
                 kind = "moved"
             else:
                 on = next(key for key in RECORD_TRIGGERS if key in one)
-                trigger = Trigger(name, on, one[on])
+                trigger = Trigger(name, on, one[on], action=one.get("action"))
                 kind = f"record.{on}"
             by_kind.setdefault(kind, []).append(trigger)
     return {kind: tuple(found) for kind, found in by_kind.items()}

@@ -129,7 +129,7 @@ class WebhookSender:
         if trigger.on == "moved":
             return trigger.matches_move(event.data)
         if trigger.on in RECORD_TRIGGERS:
-            return event.data.get("resource") == trigger.resource
+            return trigger.matches_record(event.data)
         return True
 
     @staticmethod
