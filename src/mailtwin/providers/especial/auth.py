@@ -163,15 +163,26 @@ def issue_token(ctx: Context) -> Reply:
         tenant_name = _acting_as(ctx.tenant_of(base), base, str(account), ("body", "account_id"),
                                  f"account {account} is not one of this user's accounts")
     pending = challenge.challenge_for(ctx, login, base, tenant_name, seconds)
-    return pending or _grant(ctx, tenant_name, seconds, login)
+    if pending is not None:
+        return pending
+    _logged_in(ctx, base, login)
+    return _grant(ctx, tenant_name, seconds, login)
 
 
 def token_from_challenge(ctx: Context) -> Reply:
     """The token pair of a password grant whose MFA challenge the code completes."""
     body = ctx.fields()
-    tenant_name, seconds, login = challenge.redeem(ctx, str(body["challenge"]),
-                                                   str(body["code"]))
+    tenant_name, seconds, login, home = challenge.redeem(ctx, str(body["challenge"]),
+                                                         str(body["code"]))
+    _logged_in(ctx, home, login)
     return _grant(ctx, tenant_name, seconds, login)
+
+
+def _logged_in(ctx: Context, home: str, login: str) -> None:
+    """A password login that got its tokens (User.LoggedIn), on the user it names."""
+    user = challenge.login_user(ctx.tenant_of(home), login)
+    if user is not None:
+        ctx.announce(user, "login", "user", tenant=home)
 
 
 HOOKS = Hooks.of(issue_token, refresh_token, token_from_challenge, authenticate=authenticate)

@@ -44,7 +44,9 @@ def _unauthorized(message: str, location: tuple[str, ...]) -> ApiError:
                     headers={"www-authenticate": "Bearer"})
 
 
-def _login_user(tenant: Tenant, login: str) -> Record | None:
+def login_user(tenant: Tenant, login: str) -> Record | None:
+    """The user a login names in its home account (the first one for a login that names
+    none, as the account opened by unknown credentials has)."""
     found = by_email(tenant, login)
     return found or next(iter(tenant.collections["user"].records.values()), None)
 
@@ -59,13 +61,14 @@ def challenge_for(ctx: Context, login: str, home: str, tenant_name: str, seconds
     """The 401 challenge answer when the login's user (in the account `home`, which holds
     the users) has an active MFA method, else None."""
     tenant = ctx.tenant_of(home)
-    user = _login_user(tenant, login)
+    user = login_user(tenant, login)
     if user is None or not _active_secrets(tenant, user):
         return None
     ident, now = secrets.token_urlsafe(24), ctx.clock.timestamp()
     keep_bounded(_challenges(ctx), ident, {
         "login": login, "home": home, "user_id": user["id"], "tenant": tenant_name,
         "seconds": seconds, "expires": now + LIFETIME}, LIMIT, lambda held: held["expires"] <= now)
+    ctx.announce(user, "mfa_challenge", "user", tenant=home)
     return Reply(401, {"detail": [{"msg": "multi-factor authentication required: send the "
                                           "challenge and a code to /token/challenge",
                                    "type": "unauthorized"}],
@@ -84,16 +87,18 @@ def _code_matches(ctx: Context, tenant: Tenant, user: Record, code: str) -> bool
     return False
 
 
-def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int, str]:
-    """The tenant, token lifetime and login of a challenge its code completes; the
-    challenge is used up. 401 for an unknown or lapsed challenge or a wrong code."""
+def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int, str, str]:
+    """The tenant, token lifetime, login and home account of a challenge its code
+    completes; the challenge is used up. 401 for an unknown or lapsed challenge or a wrong
+    code."""
     challenges = _challenges(ctx)
     held = challenges.get(ident)
     if held is None or held["expires"] <= ctx.clock.timestamp():
         challenges.pop(ident, None)
         raise _unauthorized("the challenge is unknown, used or expired; ask /token for a new "
                             "one", ("body", "challenge"))
-    tenant = ctx.tenant_of(str(held.get("home") or held["login"]))
+    home = str(held.get("home") or held["login"])
+    tenant = ctx.tenant_of(home)
     user = tenant.collections["user"].records.get(held["user_id"])
     if user is None or not _active_secrets(tenant, user):
         del challenges[ident]
@@ -103,4 +108,5 @@ def redeem(ctx: Context, ident: str, code: str) -> tuple[str, int, str]:
         raise _unauthorized("the code matches neither the authenticator's current code nor "
                             "an unused recovery code", ("body", "code"))
     del challenges[ident]
-    return str(held["tenant"]), int(held["seconds"]), str(held["login"])
+    ctx.announce(user, "mfa_challenge_completed", "user", tenant=home)
+    return str(held["tenant"]), int(held["seconds"]), str(held["login"]), home

@@ -103,12 +103,14 @@ def retag_contacts(ctx: Context) -> Reply:
         contacts = chosen_contacts(ctx, chosen["id"])
     tags, add = list(ctx.body["tags"]), ctx.op.spec.path.endswith("/tag")
     for contact in contacts:
-        current = list(contact.get("tags") or [])
+        before = list(contact.get("tags") or [])
         if add:
-            current += [t for t in tags if t not in current]
+            current = before + [t for t in tags if t not in before]
         else:
-            current = [t for t in current if t not in tags]
-        ctx.apply("contact", contact, {"tags": current})
+            current = [t for t in before if t not in tags]
+        updated = ctx.apply("contact", contact, {"tags": current})
+        if current != before:
+            ctx.announce(updated, "tag" if add else "untag", "contact")
     return Reply(200, {"tagged": True} if add else {"untagged": True})
 
 

@@ -68,7 +68,7 @@ def suspend_campaign(ctx: Context) -> Reply:
     changes = ctx.plan(record, "suspend")
     if record.get("suspended"):
         raise ctx.refuse(f"campaign {record['id']} is already suspended")
-    ctx.apply(None, record, changes)
+    ctx.announce(ctx.apply(None, record, changes), "suspend")
     ctx.hold(record)
     return ctx.respond(record)
 
@@ -83,7 +83,7 @@ def resume_campaign(ctx: Context) -> Reply:
     when = record.get("scheduled_for")
     if record.get("status") == "scheduled" and isinstance(when, int) and when < ctx.stamp():
         changes["scheduled_for"] = ctx.stamp()  # the time passed while held: send now
-    ctx.apply(None, record, changes)
+    ctx.announce(ctx.apply(None, record, changes), "resume")
     ctx.retime(record)
     return ctx.respond(record)
 
@@ -98,7 +98,7 @@ def cancel_campaign(ctx: Context) -> Reply:
         changes.update({"scheduled_for": None, "scheduled_on": None})
     else:
         changes["delivery_finished_on"] = ctx.stamp()
-    ctx.apply(None, record, changes)
+    ctx.announce(ctx.apply(None, record, changes), "cancel")
     return ctx.respond(record)
 
 

@@ -56,7 +56,8 @@ def activate_mfa(ctx: Context) -> Reply:
     if not totp_matches(str(record["secret"]), str(ctx.body["code"]), ctx.now.timestamp()):
         raise ctx.refuse("the code does not match the authenticator's current code",
                          ("body", "code"))
-    ctx.tenant.collections["mfa_method"].update(record["id"], {"active": True})
+    record = ctx.apply("mfa_method", record, {"active": True})
+    ctx.announce(record, "activate", "mfa_method")
     codes = ctx.tenant.extra.setdefault("recovery_codes", {})
     codes.setdefault(record["user_id"], [secrets.token_hex(6) for _ in range(10)])
     return Reply(200, {"id": record["id"], "object": "mfa", "activated": True})
@@ -68,6 +69,7 @@ def recovery_codes(ctx: Context) -> Reply:
     codes = ctx.tenant.extra.get("recovery_codes", {}).get(user["id"])
     if not codes:
         raise ctx.refuse("activate an MFA method first; recovery codes come with it", ("path",))
+    ctx.announce(user, "view_recovery_codes", "user")
     return Reply(200, {"data": list(codes)})
 
 

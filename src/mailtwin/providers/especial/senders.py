@@ -33,6 +33,7 @@ def create_sender(ctx: Context) -> Reply:
     record["last_confirmation_sent_on"] = ctx.stamp()
     ctx.insert("sender", record)
     issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
+    ctx.announce(record, "send_confirmation", "sender")
     return answer(ctx, "sender", record, "created", 201)
 
 
@@ -61,8 +62,9 @@ def confirm_sender(ctx: Context) -> Reply:
     tenant_name, record = found
     if record.get("confirmed"):
         raise ctx.refuse(f"sender {record['id']} is already confirmed", where)
-    ctx.apply("sender", record, {"confirmed": True, "confirmed_on": ctx.stamp()},
-              tenant=tenant_name)
+    record = ctx.apply("sender", record, {"confirmed": True, "confirmed_on": ctx.stamp()},
+                       tenant=tenant_name)
+    ctx.announce(record, "confirm", "sender", tenant=tenant_name)
     issued.forget(ctx, CONFIRM, tenant_name, record["id"])
     return Reply(200, {"confirmed": True, "object": "sender",
                        "data": ctx.render(record, "sender")})
@@ -74,8 +76,9 @@ def resend_sender_confirmation(ctx: Context) -> Reply:
     record = ctx.require("sender")
     if record.get("confirmed"):
         raise ctx.refuse(f"sender {record['id']} is already confirmed", ("path", "sender_id"))
-    ctx.apply("sender", record, {"last_confirmation_sent_on": ctx.stamp()})
+    record = ctx.apply("sender", record, {"last_confirmation_sent_on": ctx.stamp()})
     issued.issue(ctx, CONFIRM, ctx.tenant_name, record["id"])
+    ctx.announce(record, "send_confirmation", "sender")
     return ctx.respond(record)
 
 
