@@ -52,11 +52,10 @@ from benchlib import (
     _inline_refs,
     _resolve_pointer,
     load_targets,
-    stop_servers_on_sigterm,
 )
 from gates import machine
 from loadgen import HOST, RunResult, ensure_wrk, run_wrk, wrk_script
-from procs import Processes, free_port, log, request, wait_ready
+from procs import Processes, free_port, log, request, wait_ready, with_processes
 from run import baseline_command, capture, default_mailtwin_cmd
 
 WIREMOCK_VERSION = "3.13.2"
@@ -361,17 +360,7 @@ def run(opts: Options, procs: Processes, work: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = parse_args(argv)
-    stop_servers_on_sigterm()
-    with tempfile.TemporaryDirectory(prefix="mailtwin-peers-") as tmp:
-        procs = Processes(Path(tmp))
-        try:
-            return run(opts, procs, Path(tmp))
-        except (OSError, ValueError, KeyError, RuntimeError, TimeoutError,
-                subprocess.SubprocessError) as exc:
-            log(f"error: {exc}")
-            return 1
-        finally:
-            procs.stop_all()
+    return with_processes("mailtwin-peers-", lambda procs, work: run(opts, procs, work))
 
 
 if __name__ == "__main__":

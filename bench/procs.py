@@ -6,10 +6,12 @@ import http.client
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from benchlib import REPO_DIR, Target
+from benchlib import REPO_DIR, Target, stop_servers_on_sigterm
 from loadgen import HOST
 
 READY_TIMEOUT_S = 60.0
@@ -120,3 +122,19 @@ def wait_ready(
         f"{'with 200 ' if want_200 else ''}within {READY_TIMEOUT_S:.0f} s:"
         f"\n{procs.log_tail(proc)}"
     )
+
+
+def with_processes(prefix: str, body: Callable[[Processes, Path], int]) -> int:
+    """Run `body` with a scratch folder and the processes it starts, which are stopped
+    however it ends (SIGTERM included); an error is a line on stderr and exit status 1."""
+    stop_servers_on_sigterm()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        procs = Processes(Path(tmp))
+        try:
+            return body(procs, Path(tmp))
+        except (OSError, ValueError, KeyError, RuntimeError, TimeoutError,
+                subprocess.SubprocessError) as exc:
+            log(f"error: {exc}")
+            return 1
+        finally:
+            procs.stop_all()

@@ -15,7 +15,6 @@ import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,12 +31,11 @@ from benchlib import (
     Target,
     compile_validator,
     load_targets,
-    stop_servers_on_sigterm,
 )
 from bigstore import STORE_SIZE, StoreResult, measure_store
 from gates import Row, gates, machine, render_gates, render_store, update_readme
 from loadgen import HOST, RunResult, ensure_wrk, run_python, run_wrk, wrk_script
-from procs import Processes, free_port, log, request, wait_ready
+from procs import Processes, free_port, log, request, wait_ready, with_processes
 
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "latest.md"
 SIDES = ("baseline", "mailtwin")
@@ -528,23 +526,7 @@ def check_replay(port: int, targets: list[Target], captured: dict[str, dict[str,
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the benchmark, always stopping the servers it started."""
     opts = parse_args(argv)
-    stop_servers_on_sigterm()
-    with tempfile.TemporaryDirectory(prefix="mailtwin-bench-") as tmp:
-        procs = Processes(Path(tmp))
-        try:
-            return benchmark(opts, procs, Path(tmp))
-        except (
-            OSError,
-            ValueError,
-            KeyError,
-            RuntimeError,
-            TimeoutError,
-            subprocess.SubprocessError,
-        ) as exc:
-            log(f"error: {exc}")
-            return 1
-        finally:
-            procs.stop_all()
+    return with_processes("mailtwin-bench-", lambda procs, work: benchmark(opts, procs, work))
 
 
 if __name__ == "__main__":
