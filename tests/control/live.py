@@ -3,6 +3,7 @@ client on the network (or a browser page) would send."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,3 +23,13 @@ def serving(config: Config) -> Iterator[tuple[MailtwinApp, str]]:
         yield app, server.url
     finally:
         server.stop()
+
+
+def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
+    """(event, data) pairs of a server-sent event stream, read line by line."""
+    kind = ""
+    for line in lines:
+        if line.startswith("event:"):
+            kind = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            yield kind, json.loads(line.split(":", 1)[1])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
-from collections.abc import Iterator
 
 import httpx
 
 from mailtwin import Sandbox
 from mailtwin.events import EventHub
+from tests.control.live import sse_events
 
 
 def test_a_slow_follower_loses_the_oldest_events_and_is_told() -> None:
@@ -48,16 +47,6 @@ def test_a_follower_with_nothing_to_read_times_out_empty() -> None:
     assert asyncio.run(scenario()) == []
 
 
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
-    """(event, data) pairs of a server-sent event stream."""
-    kind = ""
-    for line in lines:
-        if line.startswith("event:"):
-            kind = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            yield kind, json.loads(line.split(":", 1)[1])
-
-
 def test_requests_moves_and_control_changes_stream_as_they_happen(
         mailtwin: Sandbox, mailtwin_url: str) -> None:
     mailtwin.clock.set("2018-09-22T10:29:00Z")
@@ -65,7 +54,7 @@ def test_requests_moves_and_control_changes_stream_as_they_happen(
     with httpx.Client(base_url=mailtwin_url, timeout=timeout) as http, \
             http.stream("GET", "/__mailtwin/events") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
-        events = _events(stream.iter_lines())
+        events = sse_events(stream.iter_lines())
         kind, hello = next(events)
         assert kind == "hello" and hello["seq"] == 0
         with mailtwin.client("emma", auth=("public", "private")) as emma:
@@ -87,6 +76,6 @@ def test_the_stream_ends_after_the_seconds_asked(mailtwin: Sandbox, mailtwin_url
     response = httpx.get(f"{mailtwin_url}/__mailtwin/events", params={"seconds": 0.2},
                          timeout=5)
     assert response.status_code == 200
-    assert [kind for kind, _ in _events(iter(response.text.splitlines()))] == ["hello"]
+    assert [kind for kind, _ in sse_events(iter(response.text.splitlines()))] == ["hello"]
     refused = httpx.get(f"{mailtwin_url}/__mailtwin/events", params={"seconds": 0})
     assert refused.status_code == 400

@@ -3,22 +3,11 @@ appear on the live event stream as they happen."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import httpx
 
 from mailtwin import Sandbox, redacted
 from mailtwin.webhooks.receiver import WebhookReceiver
-
-
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
-    kind = ""
-    for line in lines:
-        if line.startswith("event:"):
-            kind = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            yield kind, json.loads(line.split(":", 1)[1])
+from tests.control.live import sse_events
 
 
 def test_attempts_stream_live_and_a_retry_reaches_the_receiver(
@@ -27,7 +16,7 @@ def test_attempts_stream_live_and_a_retry_reaches_the_receiver(
     with mailtwin.client("especial", headers={"Authorization": "Bearer live"}) as especial, \
             httpx.Client(base_url=mailtwin_url, timeout=10.0) as http, \
             http.stream("GET", "/__mailtwin/events") as stream:
-        events = _events(stream.iter_lines())
+        events = sse_events(stream.iter_lines())
         assert next(events)[0] == "hello"
         hook = especial.post("/webhooks", json={
             "event": "Contact.Added", "url": mailtwin_webhook_receiver.url}).json()
